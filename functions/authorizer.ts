@@ -1,0 +1,13 @@
+import { authorize, type AuthorizerEvent } from '../lib/authorizer';
+import { containerConfig } from '../lib/container/config';
+import { publicKeyStore } from '../lib/container/public-keys';
+
+const config = containerConfig();
+const deps = {
+  keys: publicKeyStore(),
+  settings: { issuer: config.issuer, audience: config.audience, alg: config.signingAlg, ttlSeconds: config.accessTokenTtlSeconds },
+  now: Date.now,
+};
+
+/** Lambda authorizer for HTTP APIs (simple responses) and REST APIs (TOKEN / REQUEST). */
+export const handler = (event: AuthorizerEvent) => authorize(deps, event);

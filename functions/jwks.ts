@@ -1,0 +1,10 @@
+import { publicKeyStore } from '../lib/container/public-keys';
+import { httpHandler } from '../lib/http/middleware';
+import { json } from '../lib/http/responses';
+
+const keys = publicKeyStore();
+
+/** GET /.well-known/jwks.json → 200 { keys: [...] }, cacheable: public keys change only on rotation. */
+export const handler = httpHandler({ body: 'none' }, async () =>
+  json(200, { keys: await keys.publicJwks() }, { 'cache-control': 'public, max-age=300' }),
+);

@@ -1,0 +1,98 @@
+'use strict';
+/**
+ * The two DynamoDB tables, defined once. `serverless.yml` includes them as CloudFormation
+ * resources and `scripts/local-stack.mjs` (and the test setup) create the same tables in DynamoDB
+ * Local from this very definition.
+ *
+ * users table (pk):
+ *   USER#<id>        the user: email, name, roles, emailVerified, createdAt, passwordHash
+ *   EMAIL#<email>    email claim: { userId }. Written in the same transaction as the user with
+ *                    attribute_not_exists(pk), which is what makes emails unique.
+ *   LOGIN#<email>    failed-login counter { failures, lastFailureAt, expiresAt } (TTL)
+ *
+ * sessions table (pk):
+ *   SESSION#<sid>    { userId, createdAt, lastUsedAt, expiresAt, userAgent, ip, revokedAt? }
+ *                    expiresAt is the absolute session end (epoch seconds, TTL attribute).
+ *                    `owner` (= userId) feeds the sparse byOwner index used by logout-all.
+ *   TOKEN#<tokenId>  refresh token record { sid, userId, secretHash, expiresAt, consumedAt?,
+ *                    successorId?, email, roles } (TTL on expiresAt)
+ *
+ * Both tables expire items through the `expiresAt` attribute. TTL deletion can lag by up to
+ * 48 hours, so every read checks `expiresAt` itself.
+ */
+
+const TTL_ATTRIBUTE = 'expiresAt';
+const SESSIONS_BY_OWNER_INDEX = 'byOwner';
+
+/** CloudFormation `Properties` of each table, given the physical names. */
+function tableProperties(names) {
+  return {
+    users: {
+      TableName: names.users,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    },
+    sessions: {
+      TableName: names.sessions,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'owner', AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: SESSIONS_BY_OWNER_INDEX,
+          KeySchema: [{ AttributeName: 'owner', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sid', 'revokedAt', 'expiresAt'] },
+        },
+      ],
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    },
+  };
+}
+
+/** CloudFormation Resources for serverless.yml. */
+function cloudFormationResources(names) {
+  const props = tableProperties(names);
+  return {
+    UsersTable: { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: props.users },
+    SessionsTable: { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: props.sessions },
+  };
+}
+
+/** CreateTable inputs plus the TTL attribute, for DynamoDB Local. */
+function localTableDefinitions(names) {
+  return Object.values(tableProperties(names)).map((p) => ({
+    create: {
+      TableName: p.TableName,
+      BillingMode: p.BillingMode,
+      AttributeDefinitions: p.AttributeDefinitions,
+      KeySchema: p.KeySchema,
+      ...(p.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: p.GlobalSecondaryIndexes } : {}),
+    },
+    ttlAttribute: p.TimeToLiveSpecification.AttributeName,
+  }));
+}
+
+/** Entry point for `${file(infra/tables.js):resources}` in serverless.yml. */
+async function resources({ resolveVariable }) {
+  const users = await resolveVariable('self:custom.tables.users');
+  const sessions = await resolveVariable('self:custom.tables.sessions');
+  return { Resources: cloudFormationResources({ users, sessions }) };
+}
+
+module.exports = {
+  TTL_ATTRIBUTE,
+  SESSIONS_BY_OWNER_INDEX,
+  tableProperties,
+  cloudFormationResources,
+  localTableDefinitions,
+  resources,
+};

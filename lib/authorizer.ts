@@ -1,0 +1,102 @@
+/**
+ * The Lambda authorizer's logic, for the three event shapes API Gateway sends:
+ * - HTTP API, payload 2.0 with simple responses → `{ isAuthorized, context }`;
+ * - REST API TOKEN and REQUEST → an IAM policy for `sub`, or a thrown `Unauthorized` (401).
+ *
+ * It fails closed: a missing or bad token, an unknown event shape, or key material that cannot be
+ * loaded all deny. It never throws anything but `Unauthorized`, so the gateway never answers 500,
+ * and it never logs the token.
+ */
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewayTokenAuthorizerEvent,
+} from 'aws-lambda';
+import { bearerToken, headerValue } from './http/bearer';
+import type { KeyStore } from './keys/key-store';
+import { describeError, log } from './log';
+import { InvalidAccessToken, verifyAccessToken, type AccessClaims, type AccessTokenSettings } from './tokens/access-token';
+
+export type AuthorizerEvent = APIGatewayRequestAuthorizerEventV2 | APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent;
+
+export interface SimpleAuthorizerResult {
+  isAuthorized: boolean;
+  context?: Record<string, string>;
+}
+
+export interface AuthorizerDeps {
+  keys: KeyStore;
+  settings: AccessTokenSettings;
+  now: () => number;
+}
+
+type Shape = 'http-api' | 'rest-token' | 'rest-request' | 'unknown';
+
+function shapeOf(event: AuthorizerEvent): Shape {
+  const e = event as { version?: unknown; type?: unknown };
+  if (e.version === '2.0' && e.type === 'REQUEST') return 'http-api';
+  if (e.type === 'TOKEN') return 'rest-token';
+  if (e.type === 'REQUEST') return 'rest-request';
+  return 'unknown';
+}
+
+function presentedHeader(event: AuthorizerEvent, shape: Shape): string | undefined {
+  if (shape === 'rest-token') return (event as APIGatewayTokenAuthorizerEvent).authorizationToken;
+  const headers = (event as { headers?: Record<string, string | undefined> | null }).headers;
+  return headerValue(headers, 'authorization');
+}
+
+/** The flat context handed to integrations (API Gateway accepts only string/number/boolean). */
+export function contextOf(claims: AccessClaims): Record<string, string> {
+  return { userId: claims.sub, sessionId: claims.sid, email: claims.email, roles: claims.roles.join(',') };
+}
+
+/**
+ * Allow every method and path of the same API stage, so a cached decision (resultTtlInSeconds)
+ * is valid for the next route the same token calls, not only the first one.
+ */
+export function stageWildcard(methodArn: string): string {
+  const [prefix, apiPath] = [methodArn.slice(0, methodArn.indexOf('/')), methodArn.slice(methodArn.indexOf('/') + 1)];
+  const stage = apiPath.split('/')[0];
+  return methodArn.includes('/') && stage ? `${prefix}/${stage}/*` : methodArn;
+}
+
+async function check(deps: AuthorizerDeps, event: AuthorizerEvent, shape: Shape): Promise<AccessClaims | undefined> {
+  if (shape === 'unknown') return undefined;
+  const token = bearerToken(presentedHeader(event, shape));
+  if (!token) return undefined;
+  try {
+    return await verifyAccessToken(deps.keys, deps.settings, token, deps.now());
+  } catch (err) {
+    if (err instanceof InvalidAccessToken) {
+      log.info('access denied', { event: 'authorizer_deny', reason: err.message });
+    } else {
+      // Key material unavailable: deny rather than guess.
+      log.error('authorizer cannot verify tokens; denying', { event: 'authorizer_unavailable', error: describeError(err) });
+    }
+    return undefined;
+  }
+}
+
+export async function authorize(
+  deps: AuthorizerDeps,
+  event: AuthorizerEvent,
+): Promise<SimpleAuthorizerResult | APIGatewayAuthorizerResult> {
+  const shape = shapeOf(event);
+  const claims = await check(deps, event, shape);
+  if (shape === 'http-api') {
+    return claims ? { isAuthorized: true, context: contextOf(claims) } : { isAuthorized: false };
+  }
+  // REST: the documented way to answer 401 is to fail with exactly "Unauthorized".
+  if (!claims) throw new Error('Unauthorized');
+  const methodArn = (event as APIGatewayTokenAuthorizerEvent).methodArn;
+  return {
+    principalId: claims.sub,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcard(methodArn) }],
+    },
+    context: contextOf(claims),
+  };
+}

@@ -1,0 +1,132 @@
+import { ConfigurationError } from './errors';
+import { log } from './log';
+
+export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
+export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
+
+export interface Config {
+  /** `local` allows documented defaults; `production` demands every required setting. */
+  mode: 'local' | 'production';
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  sessionMaxAgeSeconds: number;
+  refreshReuseGraceSeconds: number;
+  bcryptCost: number;
+  signingAlg: SigningAlg;
+  signingKeysSecretId: string | undefined;
+  /** Local only: path of the dev key set file written by `npm start`. */
+  signingKeysFile: string | undefined;
+  usersTable: string;
+  sessionsTable: string;
+  /** Local only: DynamoDB Local endpoint. */
+  dynamodbEndpoint: string | undefined;
+  loginMaxFailures: number;
+  loginBackoffBaseSeconds: number;
+  loginBackoffMaxSeconds: number;
+  maxBodyBytes: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Defaults for local work. Production must set the ones listed in REQUIRED_IN_PRODUCTION. */
+export const LOCAL_DEFAULTS = {
+  ISSUER: 'http://localhost:3000',
+  AUDIENCE: 'lambda-jwt-auth-local',
+  USERS_TABLE: 'auth-users-local',
+  SESSIONS_TABLE: 'auth-sessions-local',
+} as const;
+
+const REQUIRED_IN_PRODUCTION = [
+  'ISSUER',
+  'AUDIENCE',
+  'SIGNING_KEYS_SECRET_ID',
+  'USERS_TABLE',
+  'SESSIONS_TABLE',
+] as const;
+
+function detectMode(env: Env): 'local' | 'production' {
+  const explicit = env.AUTH_MODE?.trim();
+  if (explicit === 'local' || explicit === 'production') return explicit;
+  if (explicit) throw new ConfigurationError(`AUTH_MODE must be "local" or "production", got "${explicit}"`);
+  // On Lambda (and not under serverless-offline) we are in production unless told otherwise.
+  const onLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && env.IS_OFFLINE !== 'true';
+  return onLambda ? 'production' : 'local';
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigurationError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigurationError(`${name} must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Reads and validates the configuration. Throws {@link ConfigurationError} naming every problem,
+ * so a misconfigured function fails at cold start instead of serving with a fallback.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const mode = detectMode(env);
+  if (mode === 'production') {
+    const missing = REQUIRED_IN_PRODUCTION.filter((name) => text(env, name) === undefined);
+    if (missing.length > 0) {
+      throw new ConfigurationError(`missing required settings in production: ${missing.join(', ')}`);
+    }
+  }
+  const pick = (name: keyof typeof LOCAL_DEFAULTS) => text(env, name) ?? LOCAL_DEFAULTS[name];
+
+  const alg = text(env, 'SIGNING_ALG') ?? 'RS256';
+  if (!SIGNING_ALGS.includes(alg as SigningAlg)) {
+    throw new ConfigurationError(`SIGNING_ALG must be one of ${SIGNING_ALGS.join(', ')}, got "${alg}"`);
+  }
+
+  const config: Config = {
+    mode,
+    issuer: pick('ISSUER'),
+    audience: pick('AUDIENCE'),
+    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),
+    refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 604_800, 60, 31_536_000),
+    sessionMaxAgeSeconds: integer(env, 'SESSION_MAX_AGE_SECONDS', 2_592_000, 60, 31_536_000),
+    refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
+    bcryptCost: integer(env, 'BCRYPT_COST', 10, 4, 15),
+    signingAlg: alg as SigningAlg,
+    signingKeysSecretId: text(env, 'SIGNING_KEYS_SECRET_ID'),
+    signingKeysFile: mode === 'local' ? text(env, 'SIGNING_KEYS_FILE') : undefined,
+    usersTable: pick('USERS_TABLE'),
+    sessionsTable: pick('SESSIONS_TABLE'),
+    dynamodbEndpoint: mode === 'local' ? text(env, 'DYNAMODB_ENDPOINT') : undefined,
+    loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+    loginBackoffBaseSeconds: integer(env, 'LOGIN_BACKOFF_BASE_SECONDS', 1, 1, 3600),
+    loginBackoffMaxSeconds: integer(env, 'LOGIN_BACKOFF_MAX_SECONDS', 900, 1, 86_400),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16_384, 1024, 1_048_576),
+  };
+  if (mode === 'local' && !config.signingKeysFile && !config.signingKeysSecretId) {
+    throw new ConfigurationError('set SIGNING_KEYS_FILE (local dev key set) or SIGNING_KEYS_SECRET_ID');
+  }
+  return config;
+}
+
+/**
+ * Loads the configuration once per container. On failure it logs one clear line and rethrows,
+ * which makes the Lambda init fail: the function never serves with a fallback key or issuer.
+ */
+export function loadConfigOrDie(env: Env = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    log.error('refusing to start: invalid configuration', {
+      reason: err instanceof Error ? err.message : String(err),
+    });
+    throw err;
+  }
+}

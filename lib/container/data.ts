@@ -1,0 +1,18 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../repositories/dynamo';
+import { LoginAttemptsRepository } from '../repositories/login-attempts';
+import { SessionsRepository } from '../repositories/sessions';
+import { UsersRepository } from '../repositories/users';
+import { containerConfig } from './config';
+
+let doc: DynamoDBDocumentClient | undefined;
+
+/** One DynamoDB document client per container, shared by the repositories. */
+export function documentClient(): DynamoDBDocumentClient {
+  doc ??= createDocumentClient({ endpoint: containerConfig().dynamodbEndpoint });
+  return doc;
+}
+
+export const usersRepository = () => new UsersRepository(documentClient(), containerConfig().usersTable);
+export const sessionsRepository = () => new SessionsRepository(documentClient(), containerConfig().sessionsTable);
+export const loginAttemptsRepository = () => new LoginAttemptsRepository(documentClient(), containerConfig().usersTable);

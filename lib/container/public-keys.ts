@@ -1,0 +1,21 @@
+import { KeyStore } from '../keys/key-store';
+import { SignedFetchKeySource } from '../keys/signed-fetch-source';
+import { FileKeySource } from '../keys/sources';
+import { containerConfig } from './config';
+
+let store: KeyStore | undefined;
+
+/**
+ * The verification-only key store of the authorizer and the JWKS function: no AWS SDK (a signed
+ * fetch instead), and private keys are never imported.
+ */
+export function publicKeyStore(): KeyStore {
+  if (!store) {
+    const config = containerConfig();
+    const source = config.signingKeysFile
+      ? new FileKeySource(config.signingKeysFile)
+      : new SignedFetchKeySource(config.signingKeysSecretId ?? '');
+    store = new KeyStore(source, { alg: config.signingAlg, publicOnly: true });
+  }
+  return store;
+}

@@ -1,0 +1,19 @@
+import type { Deps } from '../usecases/deps';
+import { containerConfig } from './config';
+import { loginAttemptsRepository, sessionsRepository, usersRepository } from './data';
+import { signingKeyStore } from './signing-keys';
+
+let deps: Deps | undefined;
+
+/** Dependencies of the token-issuing use cases, built once per container. */
+export function serviceDeps(): Deps {
+  deps ??= {
+    config: containerConfig(),
+    users: usersRepository(),
+    sessions: sessionsRepository(),
+    loginAttempts: loginAttemptsRepository(),
+    keys: signingKeyStore(),
+    clock: () => new Date(),
+  };
+  return deps;
+}

@@ -1,0 +1,104 @@
+/**
+ * The HTTP plumbing shared by every endpoint handler:
+ *
+ *   httpHandler({ body: 'json' }, async (event) => json(200, ...))
+ *
+ * - header names are lower-cased (API Gateway REST keeps the client's casing, HTTP API does not);
+ * - JSON endpoints refuse bodies over the cap (413) and non-JSON content types (415) before
+ *   parsing, then parse with middy's JSON body parser (a parse failure is 400 `invalid_json`);
+ * - one error middleware writes every error body from the catalogue in `lib/errors.ts`.
+ */
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { AppError } from '../errors';
+import { describeError, log } from '../log';
+import { json, type HttpResult } from './responses';
+
+export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown; rawBody?: string };
+type Request = middy.Request<HttpEvent, HttpResult, Error, Context>;
+
+const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
+const DEFAULT_MAX_BODY_BYTES = 16_384;
+
+function rawBodyBytes(event: HttpEvent): number {
+  if (typeof event.body !== 'string') return 0;
+  return event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body, 'utf8');
+}
+
+/** Size and content-type gate in front of the JSON parser. */
+function jsonBodyGate(maxBodyBytes: number): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context> {
+  return {
+    before: (request: Request) => {
+      const { event } = request;
+      const hasBody = typeof event.body === 'string' && event.body.length > 0;
+      if (rawBodyBytes(event) > maxBodyBytes) {
+        throw new AppError('payload_too_large', `The request body must be at most ${maxBodyBytes} bytes.`);
+      }
+      const contentType = event.headers?.['content-type'];
+      if (!hasBody) {
+        if (contentType === undefined || JSON_CONTENT_TYPE.test(contentType)) {
+          event.body = undefined;
+          return;
+        }
+      }
+      if (contentType === undefined || !JSON_CONTENT_TYPE.test(contentType)) {
+        throw new AppError('unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).');
+      }
+    },
+  };
+}
+
+/** Maps middy's parser failure (it answers 415 for bad JSON too) onto our catalogue. */
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const e = error as { statusCode?: unknown; expose?: unknown; cause?: { package?: unknown } } | undefined;
+  if (e && e.cause && e.cause.package === '@middy/http-json-body-parser') {
+    return new AppError('invalid_json', 'The request body is not valid JSON.', { cause: error });
+  }
+  return new AppError('internal_error', 'Something went wrong on our side.', { cause: error });
+}
+
+/** The one place that turns an error into an HTTP answer. */
+function errorResponder(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context> {
+  return {
+    onError: (request: Request) => {
+      const error = toAppError(request.error);
+      const fields = {
+        code: error.code,
+        status: error.status,
+        requestId: request.context?.awsRequestId,
+        route: request.event?.routeKey,
+      };
+      if (error.status >= 500) log.error('request failed', { ...fields, error: describeError(error.cause ?? error) });
+      else log.info('request rejected', fields);
+      const body: { code: string; message: string; details?: unknown } = { code: error.code, message: error.message };
+      if (error.details) body.details = error.details;
+      request.response = json(error.status, { error: body }, error.headers);
+    },
+  };
+}
+
+export interface HttpHandlerOptions {
+  /** `json` for endpoints that read a JSON body. */
+  body?: 'json' | 'none';
+  maxBodyBytes?: number;
+}
+
+export function httpHandler(
+  options: HttpHandlerOptions,
+  handler: (event: HttpEvent, context: Context) => Promise<HttpResult>,
+) {
+  const chain = middy<HttpEvent, HttpResult, Error, Context>()
+    .use(errorResponder())
+    .use(httpHeaderNormalizer());
+  if (options.body === 'json') {
+    const parser = httpJsonBodyParser({ disableContentTypeError: true }) as middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context>;
+    chain.use(jsonBodyGate(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)).use({
+      // An absent body is left undefined for validation to judge (logout accepts none).
+      before: (request: Request) => (typeof request.event.body === 'string' ? parser.before?.(request) : undefined),
+    });
+  }
+  return chain.handler(handler);
+}

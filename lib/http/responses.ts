@@ -1,0 +1,19 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+/** Headers on every answer: JSON, never sniffed, never cached (bodies carry tokens or user data). */
+export const BASE_HEADERS: Record<string, string> = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number };
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { ...BASE_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+export function noContent(): HttpResult {
+  const { 'content-type': _omit, ...headers } = BASE_HEADERS;
+  return { statusCode: 204, headers, body: '' };
+}

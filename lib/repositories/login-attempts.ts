@@ -1,0 +1,53 @@
+import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from './dynamo';
+
+export interface LoginAttempts {
+  failures: number;
+  /** Epoch milliseconds of the latest failure. */
+  lastFailureAt: number;
+}
+
+const key = (email: string) => `LOGIN#${email}`;
+
+/**
+ * Consecutive failed logins per account, kept in the users table so the count holds across Lambda
+ * containers. Increments are atomic (ADD), so concurrent failures are all counted. Items expire by
+ * TTL once the longest back-off has passed.
+ */
+export class LoginAttemptsRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(email: string): Promise<LoginAttempts | undefined> {
+    const out = await dynamo(() =>
+      this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: key(email) }, ConsistentRead: true })),
+    );
+    if (!out.Item) return undefined;
+    return { failures: Number(out.Item.failures ?? 0), lastFailureAt: Number(out.Item.lastFailureAt ?? 0) };
+  }
+
+  async recordFailure(email: string, now: Date, keepSeconds: number): Promise<LoginAttempts> {
+    const out = await dynamo(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: key(email) },
+          UpdateExpression: 'ADD failures :one SET lastFailureAt = :now, expiresAt = :expiresAt',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':now': now.getTime(),
+            ':expiresAt': Math.floor(now.getTime() / 1000) + keepSeconds,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return { failures: Number(out.Attributes?.failures ?? 1), lastFailureAt: now.getTime() };
+  }
+
+  async reset(email: string): Promise<void> {
+    await dynamo(() => this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: key(email) } })));
+  }
+}

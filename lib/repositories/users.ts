@@ -1,0 +1,84 @@
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteItem } from './types';
+import { emailTaken, serviceUnavailable } from '../errors';
+import { cancellationCodes, dynamo } from './dynamo';
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string | undefined;
+  roles: string[];
+  emailVerified: boolean;
+  createdAt: string;
+  passwordHash: string;
+}
+
+const userKey = (id: string) => `USER#${id}`;
+const emailKey = (email: string) => `EMAIL#${email}`;
+
+export class UsersRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /**
+   * Creates the user and claims its email in one transaction; `alsoWrite` joins further items
+   * (the first session) so registration is all-or-nothing. A taken email surfaces as the domain
+   * error `email_taken`, decided by DynamoDB's condition, never by an earlier read.
+   */
+  async create(user: UserRecord, alsoWrite: TransactWriteItem[] = []): Promise<void> {
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { pk: emailKey(user.email), userId: user.id, createdAt: user.createdAt },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { pk: userKey(user.id), ...user },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...alsoWrite,
+          ],
+        }),
+      );
+    } catch (err) {
+      if (cancellationCodes(err)[0] === 'ConditionalCheckFailed') throw emailTaken();
+      throw serviceUnavailable(err);
+    }
+  }
+
+  async findById(id: string): Promise<UserRecord | undefined> {
+    const out = await dynamo(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: userKey(id) } })));
+    return out.Item ? toUser(out.Item) : undefined;
+  }
+
+  /** Resolves the email claim, then the user. */
+  async findByEmail(email: string): Promise<UserRecord | undefined> {
+    const claim = await dynamo(() =>
+      this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: emailKey(email) }, ConsistentRead: true })),
+    );
+    const userId = claim.Item?.userId;
+    return typeof userId === 'string' ? this.findById(userId) : undefined;
+  }
+}
+
+function toUser(item: Record<string, unknown>): UserRecord {
+  return {
+    id: String(item.id),
+    email: String(item.email),
+    name: typeof item.name === 'string' ? item.name : undefined,
+    roles: Array.isArray(item.roles) ? item.roles.map(String) : [],
+    emailVerified: item.emailVerified === true,
+    createdAt: String(item.createdAt),
+    passwordHash: String(item.passwordHash),
+  };
+}

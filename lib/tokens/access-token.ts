@@ -1,0 +1,113 @@
+/**
+ * Access tokens: short-lived JWTs signed with the current asymmetric key.
+ *
+ * Verification is deliberately strict, because jose is permissive where an option is left unset:
+ * the algorithm is pinned to the configured one, `typ` must be `at+jwt`, `iss` and `aud` are always
+ * compared against configured (never undefined) values, `exp`/`iat`/`sub`/`sid`/`jti` are required,
+ * and oversized tokens are refused before any decoding. Every failure, including the odd TypeError
+ * from a hostile header, becomes one `InvalidAccessToken`, so callers cannot leak a 500.
+ */
+import { randomUUID } from 'node:crypto';
+import { jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
+import type { SigningAlg } from '../config';
+import type { KeyStore } from '../keys/key-store';
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** Far above any token we issue (~1 KB), far below what would cost real parsing time. */
+export const MAX_ACCESS_TOKEN_LENGTH = 4096;
+const CLOCK_SKEW_SECONDS = 30;
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  email: string;
+  roles: string[];
+  iat: number;
+  exp: number;
+}
+
+export interface AccessTokenSettings {
+  issuer: string;
+  audience: string;
+  alg: SigningAlg;
+  ttlSeconds: number;
+}
+
+export class InvalidAccessToken extends Error {
+  constructor(reason: string, options: { cause?: unknown } = {}) {
+    super(reason, options);
+    this.name = 'InvalidAccessToken';
+  }
+}
+
+export async function signAccessToken(
+  keys: KeyStore,
+  settings: AccessTokenSettings,
+  subject: { userId: string; sessionId: string; email: string; roles: string[] },
+  nowMs: number,
+): Promise<string> {
+  const signing = await keys.signingKey();
+  const iat = Math.floor(nowMs / 1000);
+  return new SignJWT({ sid: subject.sessionId, email: subject.email, roles: subject.roles })
+    .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ: ACCESS_TOKEN_TYPE })
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setSubject(subject.userId)
+    .setJti(randomUUID())
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + settings.ttlSeconds)
+    .sign(signing.key);
+}
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+export async function verifyAccessToken(
+  keys: KeyStore,
+  settings: AccessTokenSettings,
+  token: string,
+  nowMs: number = Date.now(),
+): Promise<AccessClaims> {
+  if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new InvalidAccessToken('token too large');
+  if (!COMPACT_JWS.test(token)) throw new InvalidAccessToken('not a compact JWS');
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(
+      token,
+      async (header: JWTHeaderParameters) => {
+        if (header.alg !== settings.alg) throw new InvalidAccessToken('unexpected alg');
+        if (typeof header.kid !== 'string' || header.kid.length > 64) throw new InvalidAccessToken('missing or bad kid');
+        const found = await keys.verificationKey(header.kid);
+        if (!found) throw new InvalidAccessToken('unknown kid');
+        return found.key;
+      },
+      {
+        algorithms: [settings.alg],
+        issuer: settings.issuer,
+        audience: settings.audience,
+        typ: ACCESS_TOKEN_TYPE,
+        requiredClaims: ['exp', 'iat', 'sub', 'sid', 'jti'],
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        maxTokenAge: settings.ttlSeconds + CLOCK_SKEW_SECONDS,
+        currentDate: new Date(nowMs),
+      },
+    ));
+  } catch (err) {
+    if (err instanceof InvalidAccessToken) throw err;
+    const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : 'ERR_UNEXPECTED';
+    throw new InvalidAccessToken(`verification failed: ${code}`, { cause: err });
+  }
+  const { sub, sid, jti, email, roles, iat, exp } = payload as Record<string, unknown>;
+  if (
+    typeof sub !== 'string' || !sub ||
+    typeof sid !== 'string' || !sid ||
+    typeof jti !== 'string' ||
+    typeof email !== 'string' ||
+    !Array.isArray(roles) || !roles.every((r) => typeof r === 'string') ||
+    typeof iat !== 'number' || typeof exp !== 'number'
+  ) {
+    throw new InvalidAccessToken('claims have the wrong shape');
+  }
+  if (iat > nowMs / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('issued in the future');
+  return { sub, sid, jti, email, roles: roles as string[], iat, exp };
+}

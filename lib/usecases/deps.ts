@@ -1,0 +1,38 @@
+import type { Config } from '../config';
+import type { KeyStore } from '../keys/key-store';
+import type { LoginAttemptsRepository } from '../repositories/login-attempts';
+import type { SessionsRepository } from '../repositories/sessions';
+import type { UsersRepository } from '../repositories/users';
+import type { AccessTokenSettings } from '../tokens/access-token';
+
+/** Everything a use case touches, passed in so tests can swap any part and freeze time. */
+export interface Deps {
+  config: Config;
+  users: UsersRepository;
+  sessions: SessionsRepository;
+  loginAttempts: LoginAttemptsRepository;
+  keys: KeyStore;
+  clock: () => Date;
+}
+
+/** Where a request came from, recorded on the session it opens. */
+export interface RequestMeta {
+  ip: string | undefined;
+  userAgent: string | undefined;
+}
+
+export interface TokenResponse {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+export function accessSettings(config: Config): AccessTokenSettings {
+  return {
+    issuer: config.issuer,
+    audience: config.audience,
+    alg: config.signingAlg,
+    ttlSeconds: config.accessTokenTtlSeconds,
+  };
+}

@@ -1,0 +1,53 @@
+import { invalidCredentials, tooManyAttempts } from '../errors';
+import { log } from '../log';
+import { dummyHash, verifyPassword } from '../passwords';
+import type { LoginAttempts } from '../repositories/login-attempts';
+import type { Config } from '../config';
+import type { LoginInput } from '../validation';
+import type { Deps, RequestMeta, TokenResponse } from './deps';
+import { prepareSession, publicUser, type PublicUser } from './sessions';
+
+/** How long a failure counter is remembered after the latest failure. */
+export const FAILURE_MEMORY_SECONDS = 24 * 3600;
+
+/**
+ * Milliseconds the account must still wait. After `loginMaxFailures` consecutive failures each
+ * further attempt waits base * 2^(n - max) seconds after the latest failure, capped.
+ */
+export function remainingBackoffMs(attempts: LoginAttempts | undefined, config: Config, nowMs: number): number {
+  if (!attempts || attempts.failures < config.loginMaxFailures) return 0;
+  if (nowMs - attempts.lastFailureAt > FAILURE_MEMORY_SECONDS * 1000) return 0;
+  const exponent = Math.min(attempts.failures - config.loginMaxFailures, 30);
+  const delaySeconds = Math.min(config.loginBackoffBaseSeconds * 2 ** exponent, config.loginBackoffMaxSeconds);
+  return Math.max(0, attempts.lastFailureAt + delaySeconds * 1000 - nowMs);
+}
+
+export async function login(
+  deps: Deps,
+  input: LoginInput,
+  meta: RequestMeta,
+): Promise<{ user: PublicUser } & TokenResponse> {
+  const now = deps.clock();
+  const [attempts, user] = await Promise.all([
+    deps.loginAttempts.get(input.email),
+    deps.users.findByEmail(input.email),
+  ]);
+  const waitMs = remainingBackoffMs(attempts, deps.config, now.getTime());
+  if (waitMs > 0) {
+    // Checked before the password: during the wait even the right password is refused.
+    log.warn('login throttled', { event: 'login_throttled', userId: user?.id, failures: attempts?.failures });
+    throw tooManyAttempts(waitMs / 1000);
+  }
+  // Unknown emails pay for a full bcrypt compare too, so timing does not reveal which exist.
+  const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(deps.config.bcryptCost));
+  if (!user || !passwordOk) {
+    const counted = await deps.loginAttempts.recordFailure(input.email, now, FAILURE_MEMORY_SECONDS);
+    log.warn('login failed', { event: 'login_failed', userId: user?.id, failures: counted.failures });
+    throw invalidCredentials();
+  }
+  const session = await prepareSession(deps, user, meta, now);
+  await deps.sessions.commit(session.items);
+  if (attempts && attempts.failures > 0) await deps.loginAttempts.reset(input.email);
+  log.info('login succeeded', { event: 'login', userId: user.id, sessionId: session.sid });
+  return { user: publicUser(user), ...session.tokens };
+}

@@ -1,0 +1,10 @@
+import { unauthorized } from '../errors';
+import type { Deps } from './deps';
+import { publicUser, type PublicUser } from './sessions';
+
+/** The signed-in user. A token of a user deleted since it was issued gets `unauthorized`. */
+export async function me(deps: Pick<Deps, 'users'>, userId: string): Promise<PublicUser> {
+  const user = await deps.users.findById(userId);
+  if (!user) throw unauthorized();
+  return publicUser(user);
+}

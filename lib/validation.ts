@@ -1,0 +1,119 @@
+/**
+ * Request body validation. Small and explicit on purpose: four bodies with a handful of fields
+ * do not justify a schema library in every bundle. Unknown fields are dropped here, so nothing
+ * a client invents (roles, id, emailVerified...) can reach storage.
+ */
+import { invalidRequest, type FieldProblem } from './errors';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordByteLength } from './passwords';
+
+export const EMAIL_MAX_LENGTH = 254;
+export const NAME_MAX_LENGTH = 100;
+// Pragmatic check: one @, a non-empty local part, a dotted domain, no spaces or control characters.
+const EMAIL_PATTERN = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
+
+export type LogoutScope = 'local' | 'global' | 'others';
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  name: string | undefined;
+}
+export interface LoginInput {
+  email: string;
+  password: string;
+}
+export interface RefreshInput {
+  refreshToken: string;
+}
+export interface LogoutInput {
+  refreshToken: string | undefined;
+  scope: LogoutScope;
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw invalidRequest([{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  return body as Record<string, unknown>;
+}
+
+function email(body: Record<string, unknown>, problems: FieldProblem[]): string {
+  const raw = body.email;
+  if (typeof raw !== 'string') {
+    problems.push({ field: 'email', message: raw === undefined ? 'is required' : 'must be a string' });
+    return '';
+  }
+  const value = raw.trim().toLowerCase();
+  if (value.length === 0 || value.length > EMAIL_MAX_LENGTH || !EMAIL_PATTERN.test(value)) {
+    problems.push({ field: 'email', message: `must be a valid email address of at most ${EMAIL_MAX_LENGTH} characters` });
+  }
+  return value;
+}
+
+function password(body: Record<string, unknown>, problems: FieldProblem[]): string {
+  const raw = body.password;
+  if (typeof raw !== 'string') {
+    problems.push({ field: 'password', message: raw === undefined ? 'is required' : 'must be a string' });
+    return '';
+  }
+  const bytes = passwordByteLength(raw);
+  if (bytes < PASSWORD_MIN_BYTES || bytes > PASSWORD_MAX_BYTES) {
+    problems.push({
+      field: 'password',
+      message: `must be ${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes in UTF-8`,
+    });
+  }
+  return raw;
+}
+
+function done<T>(problems: FieldProblem[], value: T): T {
+  if (problems.length > 0) throw invalidRequest(problems);
+  return value;
+}
+
+export function parseRegister(body: unknown): RegisterInput {
+  const obj = asObject(body);
+  const problems: FieldProblem[] = [];
+  const result: RegisterInput = { email: email(obj, problems), password: password(obj, problems), name: undefined };
+  if (obj.name !== undefined && obj.name !== null) {
+    if (typeof obj.name !== 'string') problems.push({ field: 'name', message: 'must be a string' });
+    else {
+      const name = obj.name.trim();
+      if ([...name].length > NAME_MAX_LENGTH) problems.push({ field: 'name', message: `must be at most ${NAME_MAX_LENGTH} characters` });
+      else if (/\p{Cc}/u.test(name)) problems.push({ field: 'name', message: 'must not contain control characters' });
+      else result.name = name || undefined;
+    }
+  }
+  return done(problems, result);
+}
+
+export function parseLogin(body: unknown): LoginInput {
+  const obj = asObject(body);
+  const problems: FieldProblem[] = [];
+  return done(problems, { email: email(obj, problems), password: password(obj, problems) });
+}
+
+export function parseRefresh(body: unknown): RefreshInput {
+  const obj = asObject(body);
+  if (typeof obj.refreshToken !== 'string' || obj.refreshToken.length === 0) {
+    throw invalidRequest([{ field: 'refreshToken', message: obj.refreshToken === undefined ? 'is required' : 'must be a non-empty string' }]);
+  }
+  return { refreshToken: obj.refreshToken };
+}
+
+export function parseLogout(body: unknown): LogoutInput {
+  // A logout with no body at all is a plain "log out this Bearer session".
+  const obj = body === undefined ? {} : asObject(body);
+  const problems: FieldProblem[] = [];
+  let refreshToken: string | undefined;
+  if (obj.refreshToken !== undefined && obj.refreshToken !== null) {
+    if (typeof obj.refreshToken !== 'string') problems.push({ field: 'refreshToken', message: 'must be a string' });
+    else refreshToken = obj.refreshToken;
+  }
+  let scope: LogoutScope = 'local';
+  if (obj.scope !== undefined && obj.scope !== null) {
+    if (obj.scope === 'local' || obj.scope === 'global' || obj.scope === 'others') scope = obj.scope;
+    else problems.push({ field: 'scope', message: 'must be one of local, global, others' });
+  }
+  return done(problems, { refreshToken, scope });
+}
