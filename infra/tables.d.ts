@@ -4,3 +4,5 @@ export interface TableNames { users: string; sessions: string }
 export function tableProperties(names: TableNames): Record<'users' | 'sessions', Record<string, any>>;
 export function cloudFormationResources(names: TableNames): Record<string, any>;
 export function localTableDefinitions(names: TableNames): { create: any; ttlAttribute: string }[];
+export const SERVICE: string;
+export function tableNames(stage: string): TableNames;

@@ -21,7 +21,13 @@
  * 48 hours, so every read checks `expiresAt` itself.
  */
 
+const SERVICE = 'lambda-jwt-auth';
 const TTL_ATTRIBUTE = 'expiresAt';
+
+/** Physical table names of a stage (serverless.yml and the local stack both use this). */
+function tableNames(stage) {
+  return { users: `${SERVICE}-${stage}-users`, sessions: `${SERVICE}-${stage}-sessions` };
+}
 const SESSIONS_BY_OWNER_INDEX = 'byOwner';
 
 /** CloudFormation `Properties` of each table, given the physical names. */
@@ -83,16 +89,23 @@ function localTableDefinitions(names) {
 
 /** Entry point for `${file(infra/tables.js):resources}` in serverless.yml. */
 async function resources({ resolveVariable }) {
-  const users = await resolveVariable('self:custom.tables.users');
-  const sessions = await resolveVariable('self:custom.tables.sessions');
-  return { Resources: cloudFormationResources({ users, sessions }) };
+  const stage = await resolveVariable('sls:stage');
+  return { Resources: cloudFormationResources(tableNames(stage)) };
+}
+
+/** `${file(infra/tables.js):names}` for serverless.yml's custom section. */
+async function names({ resolveVariable }) {
+  return tableNames(await resolveVariable('sls:stage'));
 }
 
 module.exports = {
+  SERVICE,
+  tableNames,
   TTL_ATTRIBUTE,
   SESSIONS_BY_OWNER_INDEX,
   tableProperties,
   cloudFormationResources,
   localTableDefinitions,
   resources,
+  names,
 };

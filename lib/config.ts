@@ -34,8 +34,9 @@ type Env = Record<string, string | undefined>;
 export const LOCAL_DEFAULTS = {
   ISSUER: 'http://localhost:3000',
   AUDIENCE: 'lambda-jwt-auth-local',
-  USERS_TABLE: 'auth-users-local',
-  SESSIONS_TABLE: 'auth-sessions-local',
+  // Same names serverless.yml gives the tables on the `local` stage (see infra/tables.js).
+  USERS_TABLE: 'lambda-jwt-auth-local-users',
+  SESSIONS_TABLE: 'lambda-jwt-auth-local-sessions',
 } as const;
 
 const REQUIRED_IN_PRODUCTION = [

@@ -1,0 +1,68 @@
+// Builds one minified, tree-shaken CommonJS bundle per function into dist/<name>/index.js, with
+// a source map next to it. `node esbuild.config.mjs --watch` rebuilds on change (npm start uses it
+// with serverless-offline's --reloadHandler). A metafile per bundle lets tests check what went in.
+import { build, context } from 'esbuild';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+export const FUNCTIONS = ['register', 'login', 'refresh', 'logout', 'me', 'jwks', 'example-hello', 'authorizer'];
+
+/** esbuild options of one function's bundle. */
+export function optionsFor(name) {
+  return {
+    entryPoints: [path.join(root, 'functions', `${name}.ts`)],
+    outfile: path.join(root, 'dist', name, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    // CommonJS output loads a few ms faster than ESM on Lambda; the ESM-only dependencies
+    // (middy, jose) are converted by esbuild at build time.
+    format: 'cjs',
+    // Prefer the ES module builds of dependencies (the AWS SDK ships both): they tree-shake far
+    // better, which measured as a smaller and faster-loading bundle.
+    mainFields: ['module', 'main'],
+    minify: true,
+    treeShaking: true,
+    sourcemap: true,
+    sourcesContent: false,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+  };
+}
+
+async function writeMeta(name, metafile) {
+  await writeFile(path.join(root, 'dist', name, 'meta.json'), JSON.stringify(metafile));
+}
+
+export async function buildAll() {
+  await Promise.all(
+    FUNCTIONS.map(async (name) => {
+      await mkdir(path.join(root, 'dist', name), { recursive: true });
+      const result = await build(optionsFor(name));
+      await writeMeta(name, result.metafile);
+    }),
+  );
+}
+
+async function watchAll() {
+  for (const name of FUNCTIONS) {
+    const ctx = await context({
+      ...optionsFor(name),
+      plugins: [{ name: 'meta', setup: (b) => b.onEnd((r) => r.metafile && writeMeta(name, r.metafile)) }],
+    });
+    await ctx.watch();
+  }
+  console.log('esbuild: watching functions/ and lib/ for changes');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--watch')) await watchAll();
+  else {
+    const started = Date.now();
+    await buildAll();
+    console.log(`esbuild: built ${FUNCTIONS.length} functions into dist/ in ${Date.now() - started} ms`);
+  }
+}

