@@ -1,0 +1,3 @@
+export const FUNCTIONS: string[];
+export function optionsFor(name: string): Record<string, unknown>;
+export function buildAll(): Promise<void>;

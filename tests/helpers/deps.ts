@@ -1,0 +1,62 @@
+/**
+ * Builds real use-case dependencies for tests: repositories on the DynamoDB Local started by the
+ * global setup, the throwaway key set through the same KeyStore as production, and a clock the
+ * test controls.
+ */
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../lib/config';
+import { KeyStore } from '../../lib/keys/key-store';
+import { FileKeySource, type KeySource } from '../../lib/keys/sources';
+import { createDocumentClient } from '../../lib/repositories/dynamo';
+import { LoginAttemptsRepository } from '../../lib/repositories/login-attempts';
+import { SessionsRepository } from '../../lib/repositories/sessions';
+import { UsersRepository } from '../../lib/repositories/users';
+import type { Deps } from '../../lib/usecases/deps';
+
+export interface TestClock {
+  now: () => Date;
+  set(date: Date | number): void;
+  advance(ms: number): void;
+}
+
+export function testClock(start: Date | number = Date.now()): TestClock {
+  let current = new Date(start).getTime();
+  return {
+    now: () => new Date(current),
+    set: (date) => {
+      current = new Date(date).getTime();
+    },
+    advance: (ms) => {
+      current += ms;
+    },
+  };
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    AUTH_MODE: 'local',
+    SIGNING_KEYS_FILE: inject('keysFile'),
+    DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+    BCRYPT_COST: '4',
+    ...overrides,
+  });
+}
+
+export function testDeps(options: { env?: Record<string, string>; clock?: TestClock; keySource?: KeySource } = {}) {
+  const config = testConfig(options.env);
+  const doc = createDocumentClient({ endpoint: config.dynamodbEndpoint });
+  const clock = options.clock ?? testClock();
+  const keys = new KeyStore(options.keySource ?? new FileKeySource(config.signingKeysFile!), { alg: config.signingAlg });
+  const deps: Deps = {
+    config,
+    users: new UsersRepository(doc, config.usersTable),
+    sessions: new SessionsRepository(doc, config.sessionsTable),
+    loginAttempts: new LoginAttemptsRepository(doc, config.usersTable),
+    keys,
+    clock: clock.now,
+  };
+  return { deps, doc, clock, config };
+}
+
+export const uniqueEmail = (tag = 'user') => `${tag}-${randomUUID().slice(0, 8)}@example.com`;

@@ -1,0 +1,65 @@
+/**
+ * Test-run setup: one in-memory DynamoDB Local with the `local` tables, a throwaway key set, the
+ * function bundles built fresh, and serverless-offline on free ports pointed at all of it. Every
+ * child is stopped at the end (and on failure). Test files read the endpoints with `inject()`.
+ *
+ * The offline gateway runs with a short refresh grace window (2 s) so the reuse tests do not
+ * wait 10 s; everything else keeps the production defaults except bcrypt cost (6, for speed).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { buildAll } from '../../esbuild.config.mjs';
+import { ensureDevKeys, ensureTables, freePort, startDynamoLocal, startOffline, type Child } from '../../scripts/stack';
+
+export const E2E_GRACE_SECONDS = 2;
+export const E2E_BCRYPT_COST = 6;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+    apiUrl: string;
+    keysFile: string;
+    graceSeconds: number;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const children: Child[] = [];
+  const workDir = await mkdtemp(path.join(tmpdir(), 'jwt-auth-test-'));
+  const teardown = async () => {
+    await Promise.all(children.map((c) => c.stop()));
+    await rm(workDir, { recursive: true, force: true });
+  };
+  try {
+    const keysFile = path.join(workDir, 'signing-keys.json');
+    const [dynamo] = await Promise.all([
+      freePort().then((port) => startDynamoLocal({ port })),
+      buildAll(),
+      ensureDevKeys(keysFile, 'RS256'),
+    ]);
+    children.push(dynamo);
+    await ensureTables(dynamo.endpoint, 'local');
+    const offline = await startOffline({
+      port: await freePort(),
+      lambdaPort: await freePort(),
+      env: {
+        DYNAMODB_ENDPOINT: dynamo.endpoint,
+        SIGNING_KEYS_FILE: keysFile,
+        REFRESH_REUSE_GRACE_SECONDS: String(E2E_GRACE_SECONDS),
+        BCRYPT_COST: String(E2E_BCRYPT_COST),
+        LOG_LEVEL: 'warn',
+      },
+    });
+    children.push(offline);
+    project.provide('dynamoEndpoint', dynamo.endpoint);
+    project.provide('apiUrl', offline.url);
+    project.provide('keysFile', keysFile);
+    project.provide('graceSeconds', E2E_GRACE_SECONDS);
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  return teardown;
+}
