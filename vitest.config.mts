@@ -10,5 +10,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // Quiet info logs; tests about logging raise the level themselves.
+    env: { LOG_LEVEL: 'warn' },
   },
 });

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../lib/errors';
+import type { UserRecord } from '../../lib/repositories/users';
+import { testDeps, uniqueEmail } from '../helpers/deps';
+
+function user(email: string): UserRecord {
+  return {
+    id: randomUUID(),
+    email,
+    name: 'Test',
+    roles: ['user'],
+    emailVerified: false,
+    createdAt: new Date().toISOString(),
+    passwordHash: '$2b$04$abcdefghijklmnopqrstuuMh1c0b0N6sR8Yd8dO4bB4bSjY3kY5y6',
+  };
+}
+
+describe('UsersRepository on DynamoDB Local', () => {
+  const { deps, doc, config } = testDeps();
+
+  it('creates a user with its email claim and finds it by id and by email', async () => {
+    const u = user(uniqueEmail());
+    await deps.users.create(u);
+    expect(await deps.users.findById(u.id)).toEqual(u);
+    expect(await deps.users.findByEmail(u.email)).toEqual(u);
+    const claim = await doc.send(new GetCommand({ TableName: config.usersTable, Key: { pk: `EMAIL#${u.email}` } }));
+    expect(claim.Item?.userId).toBe(u.id);
+  });
+
+  it('answers email_taken for a second user with the same email and writes nothing for it', async () => {
+    const email = uniqueEmail();
+    const first = user(email);
+    await deps.users.create(first);
+    const second = user(email);
+    await expect(deps.users.create(second)).rejects.toMatchObject({ code: 'email_taken', status: 409 });
+    expect(await deps.users.findById(second.id)).toBeUndefined();
+    expect((await deps.users.findByEmail(email))?.id).toBe(first.id);
+  });
+
+  it('creates exactly one user when 20 registrations of one email race', async () => {
+    const email = uniqueEmail('race');
+    const candidates = Array.from({ length: 20 }, () => user(email));
+    const results = await Promise.allSettled(candidates.map((c) => deps.users.create(c)));
+    const created = results.filter((r) => r.status === 'fulfilled');
+    expect(created).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(AppError);
+    const stored = await Promise.all(candidates.map((c) => deps.users.findById(c.id)));
+    expect(stored.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('returns undefined for unknown ids and emails', async () => {
+    expect(await deps.users.findById(randomUUID())).toBeUndefined();
+    expect(await deps.users.findByEmail(uniqueEmail('nobody'))).toBeUndefined();
+  });
+
+  it('turns a DynamoDB failure into service_unavailable', async () => {
+    const { deps: broken } = testDeps({ env: { USERS_TABLE: 'no-such-table' } });
+    await expect(broken.users.findById(randomUUID())).rejects.toMatchObject({ code: 'service_unavailable', status: 503 });
+  });
+});
