@@ -4,10 +4,10 @@
  * Callers pass ids and codes only; tokens, passwords and hashes are never handed to it.
  */
 type Level = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const ORDER: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 function threshold(): number {
-  const wanted = (process.env.LOG_LEVEL ?? 'info').toLowerCase() as Level;
+  const wanted = (process.env.LOG_LEVEL ?? 'info').toLowerCase() as Level | 'silent';
   return ORDER[wanted] ?? ORDER.info;
 }
 

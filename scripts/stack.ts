@@ -158,6 +158,8 @@ export async function startOffline(options: {
   env: Record<string, string>;
   reload?: boolean;
   log?: boolean;
+  /** Route polled until it answers (any status below 500, or exactly 200 for the default). */
+  readyPath?: string;
 }): Promise<Child & { url: string }> {
   const args = [path.join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', 'local'];
   if (options.reload) args.push('--reloadHandler');
@@ -179,7 +181,16 @@ export async function startOffline(options: {
   child.stderr?.on('data', (d) => (output = (output + d).slice(-20_000)));
   const url = `http://127.0.0.1:${options.port}`;
   try {
-    await waitFor('serverless-offline', async () => (await fetch(`${url}/.well-known/jwks.json`)).status === 200, 90_000, child);
+    const readyPath = options.readyPath ?? '/.well-known/jwks.json';
+    await waitFor(
+      'serverless-offline',
+      async () => {
+        const status = (await fetch(`${url}${readyPath}`)).status;
+        return options.readyPath ? status < 500 : status === 200;
+      },
+      90_000,
+      child,
+    );
   } catch (err) {
     await stopper('serverless-offline', child)();
     throw new Error(`${(err as Error).message}\n--- offline output ---\n${output}`);
