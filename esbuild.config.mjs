@@ -58,11 +58,17 @@ async function watchAll() {
   console.log('esbuild: watching functions/ and lib/ for changes');
 }
 
+async function cli() {
+  if (process.argv.includes('--watch')) return watchAll();
+  const started = Date.now();
+  await buildAll();
+  console.log(`esbuild: built ${FUNCTIONS.length} functions into dist/ in ${Date.now() - started} ms`);
+}
+
+// No top-level await: the bench and scripts also load this file through a CommonJS loader.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (process.argv.includes('--watch')) await watchAll();
-  else {
-    const started = Date.now();
-    await buildAll();
-    console.log(`esbuild: built ${FUNCTIONS.length} functions into dist/ in ${Date.now() - started} ms`);
-  }
+  cli().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
 }

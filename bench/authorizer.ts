@@ -1,0 +1,133 @@
+/**
+ * Warm authorizer cost per invocation, side by side in one process:
+ *  - ours: the built authorizer bundle (dist/authorizer) on a real HTTP API v2 event;
+ *  - floor: hand-written node:crypto RS256 verification of the same token (signature, alg, typ,
+ *    iss, aud, exp), the least work a correct verifier can do;
+ *  - passport-jwt: the common NestJS-tutorial path (passport-jwt + jsonwebtoken, HS256 string secret);
+ *  - fast-jwt: a fast third-party verifier, RS256 with the same public key.
+ * Implementations are interleaved across repetitions and the median µs/op is reported.
+ */
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createVerifier } from 'fast-jwt';
+import jwt from 'jsonwebtoken';
+import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
+import type { KeySetDocument } from '../lib/keys/key-set';
+import { publicJwkOf } from '../lib/keys/key-set';
+import { median, round } from './stats';
+
+export interface AuthorizerResult {
+  name: string;
+  usPerOp: number;
+  ratioToFloor: number;
+}
+
+type Op = () => Promise<unknown> | unknown;
+
+function httpApiEvent(token: string) {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: 'arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/auth/me',
+    identitySource: [`Bearer ${token}`],
+    routeKey: 'GET /auth/me',
+    rawPath: '/auth/me',
+    rawQueryString: '',
+    headers: { authorization: `Bearer ${token}`, host: 'abcdef123.execute-api.us-east-1.amazonaws.com', 'user-agent': 'bench' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abcdef123',
+      domainName: 'abcdef123.execute-api.us-east-1.amazonaws.com',
+      http: { method: 'GET', path: '/auth/me', protocol: 'HTTP/1.1', sourceIp: '203.0.113.1', userAgent: 'bench' },
+      requestId: 'bench',
+      routeKey: 'GET /auth/me',
+      stage: '$default',
+      time: '23/Nov/2026:00:00:00 +0000',
+      timeEpoch: 0,
+    },
+  };
+}
+
+/** The floor: the least a correct RS256 access-token check can do, with node:crypto. */
+function floorVerifier(key: KeyObject, issuer: string, audience: string) {
+  return (token: string) => {
+    const [h, p, s] = token.split('.');
+    if (!h || !p || !s) throw new Error('malformed');
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString());
+    if (header.alg !== 'RS256' || header.typ !== 'at+jwt') throw new Error('header');
+    const ok = cryptoVerify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url'));
+    if (!ok) throw new Error('signature');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const now = Date.now() / 1000;
+    if (claims.iss !== issuer || claims.aud !== audience || !(claims.exp > now) || !claims.sub || !claims.sid) throw new Error('claims');
+    return claims;
+  };
+}
+
+async function timeOps(op: Op, iterations: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i += 1) await op();
+  return Number(process.hrtime.bigint() - start) / 1000 / iterations;
+}
+
+export async function benchAuthorizer(options: {
+  keysFile: string;
+  accessToken: string;
+  issuer: string;
+  audience: string;
+  repetitions?: number;
+  iterations?: number;
+}): Promise<AuthorizerResult[]> {
+  const repetitions = options.repetitions ?? 7;
+  const iterations = options.iterations ?? 1500;
+  const keySet = JSON.parse(readFileSync(options.keysFile, 'utf8')) as KeySetDocument;
+  const current = keySet.keys.find((k) => k.status === 'current')!;
+  const publicKey = createPublicKey({ key: publicJwkOf(current) as never, format: 'jwk' });
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ours = require(path.resolve(__dirname, '../dist/authorizer/index.js')) as { handler: (e: unknown) => Promise<{ isAuthorized: boolean }> };
+  const event = httpApiEvent(options.accessToken);
+  const floor = floorVerifier(publicKey, options.issuer, options.audience);
+  const fast = createVerifier({ key: publicPem, algorithms: ['RS256'], allowedIss: options.issuer, allowedAud: options.audience });
+
+  const secret = 'a-string-secret-as-in-the-tutorials-0123456789';
+  const hsToken = jwt.sign({ sub: 'user', sid: 'session' }, secret, { algorithm: 'HS256', expiresIn: 900, issuer: options.issuer, audience: options.audience });
+  const strategy = new JwtStrategy(
+    { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: secret, issuer: options.issuer, audience: options.audience },
+    (payload: unknown, done: (err: unknown, user?: unknown) => void) => done(null, payload),
+  );
+  const passportRequest = { headers: { authorization: `Bearer ${hsToken}` } };
+  const passportOp = () =>
+    new Promise((resolve, reject) => {
+      const s = Object.create(strategy) as JwtStrategy & { success: (u: unknown) => void; fail: (e: unknown) => void; error: (e: unknown) => void };
+      s.success = resolve;
+      s.fail = reject;
+      s.error = reject;
+      s.authenticate(passportRequest as never);
+    });
+
+  const ops: Record<string, Op> = {
+    'floor (node:crypto RS256)': () => floor(options.accessToken),
+    'ours (authorizer bundle, RS256)': async () => {
+      const result = await ours.handler(event);
+      if (!result.isAuthorized) throw new Error('our authorizer denied the bench token');
+    },
+    'passport-jwt + jsonwebtoken (HS256 string secret)': passportOp,
+    'fast-jwt (RS256)': () => fast(options.accessToken),
+  };
+  // Sanity and warm-up: every implementation must accept its token.
+  for (const op of Object.values(ops)) await timeOps(op, 300);
+
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(ops).map((k) => [k, []]));
+  for (let r = 0; r < repetitions; r += 1) {
+    for (const [name, op] of Object.entries(ops)) samples[name]!.push(await timeOps(op, iterations));
+  }
+  const floorUs = median(samples['floor (node:crypto RS256)']!);
+  return Object.entries(samples).map(([name, values]) => ({
+    name,
+    usPerOp: round(median(values)),
+    ratioToFloor: round(median(values) / floorUs, 2),
+  }));
+}

@@ -1,0 +1,152 @@
+/**
+ * Per-operation latency through the real handlers (imported from functions/, in process) against
+ * DynamoDB Local, with the number of DynamoDB requests each operation makes, counted by a
+ * middleware on the very document client the handlers share.
+ */
+import { randomUUID } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import { median, percentile, round } from './stats';
+
+export interface OperationResult {
+  operation: string;
+  n: number;
+  p50Ms: number;
+  p99Ms: number;
+  dynamoRequestsPerOp: number;
+  designMinimum: string;
+  bcryptMs?: number;
+}
+
+type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body?: string }>;
+
+function event(method: string, route: string, body?: unknown, extra: Record<string, unknown> = {}) {
+  return {
+    version: '2.0',
+    routeKey: `${method} ${route}`,
+    rawPath: route,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', 'user-agent': 'bench' },
+    requestContext: {
+      http: { method, path: route, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'bench' },
+      requestId: randomUUID(),
+      routeKey: `${method} ${route}`,
+      stage: '$default',
+      ...extra,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+const context = { awsRequestId: 'bench', getRemainingTimeInMillis: () => 10_000 };
+
+export async function benchOperations(options: { bcryptCost: number; samples?: { slow: number; fast: number } }): Promise<OperationResult[]> {
+  const slow = options.samples?.slow ?? 25;
+  const fast = options.samples?.fast ?? 150;
+  // Imported only now: the environment (endpoint, key file) is set by the caller first.
+  const { documentClient } = await import('../lib/container/data');
+  const counts = { n: 0 };
+  documentClient().middlewareStack.add((next) => async (args) => {
+    counts.n += 1;
+    return next(args);
+  }, { step: 'initialize', name: 'benchCountRequests' });
+
+  const handlers = {
+    register: ((await import('../functions/register')).handler as unknown) as Handler,
+    login: ((await import('../functions/login')).handler as unknown) as Handler,
+    refresh: ((await import('../functions/refresh')).handler as unknown) as Handler,
+    logout: ((await import('../functions/logout')).handler as unknown) as Handler,
+    me: ((await import('../functions/me')).handler as unknown) as Handler,
+    authorizer: ((await import('../functions/authorizer')).handler as unknown) as (e: unknown) => Promise<{ isAuthorized: boolean }>,
+  };
+
+  async function measure(name: string, n: number, make: (i: number) => Promise<() => Promise<void>>, designMinimum: string): Promise<OperationResult> {
+    const times: number[] = [];
+    let requests = 0;
+    for (let i = 0; i < n; i += 1) {
+      const run = await make(i);
+      const before = counts.n;
+      const start = process.hrtime.bigint();
+      await run();
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+      requests += counts.n - before;
+    }
+    return { operation: name, n, p50Ms: round(median(times), 2), p99Ms: round(percentile(times, 99), 2), dynamoRequestsPerOp: round(requests / n, 2), designMinimum };
+  }
+
+  const expect = (status: number, answer: { statusCode: number; body?: string }, what: string) => {
+    if (answer.statusCode !== status) throw new Error(`${what} answered ${answer.statusCode}: ${answer.body}`);
+    return answer.body ? JSON.parse(answer.body) : undefined;
+  };
+  const password = 'correct horse battery';
+  const users: { email: string }[] = [];
+  const tokens: { accessToken: string; refreshToken: string; sid: string; userId: string; email: string }[] = [];
+
+  const results: OperationResult[] = [];
+  results.push(
+    await measure('register', slow, async () => {
+      const email = `bench-${randomUUID()}@example.com`;
+      return async () => {
+        expect(201, await handlers.register(event('POST', '/auth/register', { email, password }), context), 'register');
+        users.push({ email });
+      };
+    }, '1 (one transaction: user, email claim, session, token)'),
+  );
+  results.push(
+    await measure('login', slow, async (i) => {
+      const { email } = users[i % users.length]!;
+      return async () => {
+        const body = expect(200, await handlers.login(event('POST', '/auth/login', { email, password }), context), 'login');
+        const claims = JSON.parse(Buffer.from(body.accessToken.split('.')[1], 'base64url').toString());
+        tokens.push({ accessToken: body.accessToken, refreshToken: body.refreshToken, sid: claims.sid, userId: body.user.id, email });
+      };
+    }, '3 (failure counter + email claim in one batch, user, one transaction)'),
+  );
+  // Refresh chains: each token is refreshed once, its successor replaces it.
+  results.push(
+    await measure('refresh', fast, async (i) => {
+      const slot = tokens[i % tokens.length]!;
+      return async () => {
+        const body = expect(200, await handlers.refresh(event('POST', '/auth/refresh', { refreshToken: slot.refreshToken }), context), 'refresh');
+        slot.refreshToken = body.refreshToken;
+        slot.accessToken = body.accessToken;
+      };
+    }, '2 (token read, one rotation transaction)'),
+  );
+  results.push(
+    await measure('me', fast, async (i) => {
+      const slot = tokens[i % tokens.length]!;
+      const e = event('GET', '/auth/me', undefined, {
+        authorizer: { lambda: { userId: slot.userId, sessionId: slot.sid, email: slot.email, roles: 'user' } },
+      });
+      return async () => void expect(200, await handlers.me(e, context), 'me');
+    }, '1 (user read)'),
+  );
+  results.push(
+    await measure('authorizer', fast, async (i) => {
+      const slot = tokens[i % tokens.length]!;
+      const e = { version: '2.0', type: 'REQUEST', headers: { authorization: `Bearer ${slot.accessToken}` }, routeArn: 'arn:aws:execute-api:us-east-1:1:a/$default/GET/x' };
+      return async () => {
+        if (!(await handlers.authorizer(e)).isAuthorized) throw new Error('authorizer denied');
+      };
+    }, '0'),
+  );
+  results.push(
+    await measure('logout (local)', Math.min(fast, tokens.length), async (i) => {
+      const slot = tokens[i]!;
+      return async () => void expect(204, await handlers.logout(event('POST', '/auth/logout', { refreshToken: slot.refreshToken }), context), 'logout');
+    }, '2 (token read, session revoke)'),
+  );
+
+  // bcrypt alone at the configured cost, for the "login ≤ bcrypt + 10 ms" comparison.
+  const hash = await bcrypt.hash(password, options.bcryptCost);
+  const bcryptTimes: number[] = [];
+  for (let i = 0; i < 15; i += 1) {
+    const start = process.hrtime.bigint();
+    await bcrypt.compare(password, hash);
+    bcryptTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  const bcryptMs = round(median(bcryptTimes), 2);
+  for (const r of results) if (r.operation === 'login' || r.operation === 'register') r.bcryptMs = bcryptMs;
+  return results;
+}
