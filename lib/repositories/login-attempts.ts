@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './dynamo';
+import type { TransactWriteItem } from './types';
 
 export interface LoginAttempts {
   failures: number;
@@ -7,7 +8,12 @@ export interface LoginAttempts {
   lastFailureAt: number;
 }
 
-const key = (email: string) => `LOGIN#${email}`;
+export const loginAttemptsKey = (email: string) => `LOGIN#${email}`;
+const key = loginAttemptsKey;
+
+export function toLoginAttempts(item: Record<string, unknown>): LoginAttempts {
+  return { failures: Number(item.failures ?? 0), lastFailureAt: Number(item.lastFailureAt ?? 0) };
+}
 
 /**
  * Consecutive failed logins per account, kept in the users table so the count holds across Lambda
@@ -24,8 +30,7 @@ export class LoginAttemptsRepository {
     const out = await dynamo(() =>
       this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: key(email) }, ConsistentRead: true })),
     );
-    if (!out.Item) return undefined;
-    return { failures: Number(out.Item.failures ?? 0), lastFailureAt: Number(out.Item.lastFailureAt ?? 0) };
+    return out.Item ? toLoginAttempts(out.Item) : undefined;
   }
 
   async recordFailure(email: string, now: Date, keepSeconds: number): Promise<LoginAttempts> {
@@ -45,6 +50,11 @@ export class LoginAttemptsRepository {
       ),
     );
     return { failures: Number(out.Attributes?.failures ?? 1), lastFailureAt: now.getTime() };
+  }
+
+  /** A transaction item clearing the counter, so a successful login resets it in its own write. */
+  resetItem(email: string): TransactWriteItem {
+    return { Delete: { TableName: this.table, Key: { pk: key(email) } } };
   }
 
   async reset(email: string): Promise<void> {

@@ -1,4 +1,5 @@
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loginAttemptsKey, toLoginAttempts, type LoginAttempts } from './login-attempts';
 import type { TransactWriteItem } from './types';
 import { emailTaken, serviceUnavailable } from '../errors';
 import { cancellationCodes, dynamo } from './dynamo';
@@ -59,6 +60,27 @@ export class UsersRepository {
   async findById(id: string): Promise<UserRecord | undefined> {
     const out = await dynamo(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: userKey(id) } })));
     return out.Item ? toUser(out.Item) : undefined;
+  }
+
+  /**
+   * What a login needs before checking the password, in as few requests as possible: the email
+   * claim and the account's failure counter in one BatchGetItem (both live in this table), then
+   * the user. Two requests for a known email, one for an unknown one.
+   */
+  async findForLogin(email: string): Promise<{ user: UserRecord | undefined; attempts: LoginAttempts | undefined }> {
+    const keys = [{ pk: emailKey(email) }, { pk: loginAttemptsKey(email) }];
+    const out = await dynamo(() =>
+      this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } })),
+    );
+    // A batch may hand keys back unprocessed under throttling; better to fail than to skip the counter.
+    if ((out.UnprocessedKeys?.[this.table]?.Keys?.length ?? 0) > 0) {
+      throw serviceUnavailable(new Error('BatchGetItem left keys unprocessed'));
+    }
+    const items = out.Responses?.[this.table] ?? [];
+    const claim = items.find((i) => i.pk === emailKey(email));
+    const counter = items.find((i) => i.pk === loginAttemptsKey(email));
+    const user = typeof claim?.userId === 'string' ? await this.findById(claim.userId) : undefined;
+    return { user, attempts: counter ? toLoginAttempts(counter) : undefined };
   }
 
   /** Resolves the email claim, then the user. */

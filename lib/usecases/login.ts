@@ -28,10 +28,7 @@ export async function login(
   meta: RequestMeta,
 ): Promise<{ user: PublicUser } & TokenResponse> {
   const now = deps.clock();
-  const [attempts, user] = await Promise.all([
-    deps.loginAttempts.get(input.email),
-    deps.users.findByEmail(input.email),
-  ]);
+  const { user, attempts } = await deps.users.findForLogin(input.email);
   const waitMs = remainingBackoffMs(attempts, deps.config, now.getTime());
   if (waitMs > 0) {
     // Checked before the password: during the wait even the right password is refused.
@@ -46,8 +43,8 @@ export async function login(
     throw invalidCredentials();
   }
   const session = await prepareSession(deps, user, meta, now);
-  await deps.sessions.commit(session.items);
-  if (attempts && attempts.failures > 0) await deps.loginAttempts.reset(input.email);
+  // The session and the counter reset are one write: a success always clears earlier failures.
+  await deps.sessions.commit(attempts ? [...session.items, deps.loginAttempts.resetItem(input.email)] : session.items);
   log.info('login succeeded', { event: 'login', userId: user.id, sessionId: session.sid });
   return { user: publicUser(user), ...session.tokens };
 }
