@@ -90,7 +90,7 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
         expect(201, await handlers.register(event('POST', '/auth/register', { email, password }), context), 'register');
         users.push({ email });
       };
-    }, '1 (one transaction: user, email claim, session, token)'),
+    }, '1 (one transaction: user, email claim, session, token) + 1 per-IP counter'),
   );
   results.push(
     await measure('login', slow, async (i) => {
@@ -100,7 +100,7 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
         const claims = JSON.parse(Buffer.from(body.accessToken.split('.')[1], 'base64url').toString());
         tokens.push({ accessToken: body.accessToken, refreshToken: body.refreshToken, sid: claims.sid, userId: body.user.id, email });
       };
-    }, '3 (failure counter + email claim in one batch, user, one transaction)'),
+    }, '3 (failure counter + email claim in one batch, user, one transaction) + 1 per-IP counter'),
   );
   // Refresh chains: each token is refreshed once, its successor replaces it.
   results.push(

@@ -26,6 +26,9 @@ export interface Config {
   loginBackoffBaseSeconds: number;
   loginBackoffMaxSeconds: number;
   maxBodyBytes: number;
+  /** Per source IP and minute; 0 disables. */
+  loginIpLimitPerMinute: number;
+  registerIpLimitPerMinute: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -110,6 +113,8 @@ export function loadConfig(env: Env = process.env): Config {
     loginBackoffBaseSeconds: integer(env, 'LOGIN_BACKOFF_BASE_SECONDS', 1, 1, 3600),
     loginBackoffMaxSeconds: integer(env, 'LOGIN_BACKOFF_MAX_SECONDS', 900, 1, 86_400),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16_384, 1024, 1_048_576),
+    loginIpLimitPerMinute: integer(env, 'LOGIN_IP_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
+    registerIpLimitPerMinute: integer(env, 'REGISTER_IP_LIMIT_PER_MINUTE', 20, 0, 1_000_000),
   };
   if (mode === 'local' && !config.signingKeysFile && !config.signingKeysSecretId) {
     throw new ConfigurationError('set SIGNING_KEYS_FILE (local dev key set) or SIGNING_KEYS_SECRET_ID');

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../repositories/dynamo';
 import { LoginAttemptsRepository } from '../repositories/login-attempts';
+import { RateLimitRepository } from '../repositories/rate-limits';
 import { SessionsRepository } from '../repositories/sessions';
 import { UsersRepository } from '../repositories/users';
 import { containerConfig } from './config';
@@ -15,4 +16,5 @@ export function documentClient(): DynamoDBDocumentClient {
 
 export const usersRepository = () => new UsersRepository(documentClient(), containerConfig().usersTable);
 export const sessionsRepository = () => new SessionsRepository(documentClient(), containerConfig().sessionsTable);
+export const rateLimitRepository = () => new RateLimitRepository(documentClient(), containerConfig().usersTable);
 export const loginAttemptsRepository = () => new LoginAttemptsRepository(documentClient(), containerConfig().usersTable);

@@ -1,6 +1,6 @@
 import type { Deps } from '../usecases/deps';
 import { containerConfig } from './config';
-import { loginAttemptsRepository, sessionsRepository, usersRepository } from './data';
+import { loginAttemptsRepository, rateLimitRepository, sessionsRepository, usersRepository } from './data';
 import { signingKeyStore } from './signing-keys';
 
 let deps: Deps | undefined;
@@ -12,6 +12,7 @@ export function serviceDeps(): Deps {
     users: usersRepository(),
     sessions: sessionsRepository(),
     loginAttempts: loginAttemptsRepository(),
+    rateLimits: rateLimitRepository(),
     keys: signingKeyStore(),
     clock: () => new Date(),
   };

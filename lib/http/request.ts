@@ -4,7 +4,11 @@ import type { HttpEvent } from './middleware';
 /** Source IP and user agent as API Gateway saw them (not client-supplied forwarding headers). */
 export function requestMeta(event: HttpEvent): RequestMeta {
   const http = event.requestContext?.http;
-  return { ip: http?.sourceIp || undefined, userAgent: http?.userAgent || event.headers?.['user-agent'] || undefined };
+  return {
+    ip: http?.sourceIp || undefined,
+    userAgent: http?.userAgent || event.headers?.['user-agent'] || undefined,
+    requestId: event.requestContext?.requestId || undefined,
+  };
 }
 
 /** The flat context our authorizer hands to protected routes (HTTP API, payload 2.0). */

@@ -57,6 +57,19 @@ export class UsersRepository {
     }
   }
 
+  /** Transaction item swapping the password hash, only if it is still the one we verified. */
+  replacePasswordHashItem(userId: string, expected: string, replacement: string): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: userKey(userId) },
+        UpdateExpression: 'SET passwordHash = :replacement',
+        ConditionExpression: 'passwordHash = :expected',
+        ExpressionAttributeValues: { ':replacement': replacement, ':expected': expected },
+      },
+    };
+  }
+
   async findById(id: string): Promise<UserRecord | undefined> {
     const out = await dynamo(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: userKey(id) } })));
     return out.Item ? toUser(out.Item) : undefined;

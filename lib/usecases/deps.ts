@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { KeyStore } from '../keys/key-store';
 import type { LoginAttemptsRepository } from '../repositories/login-attempts';
+import type { RateLimitRepository } from '../repositories/rate-limits';
 import type { SessionsRepository } from '../repositories/sessions';
 import type { UsersRepository } from '../repositories/users';
 import type { AccessTokenSettings } from '../tokens/access-token';
@@ -11,6 +12,7 @@ export interface Deps {
   users: UsersRepository;
   sessions: SessionsRepository;
   loginAttempts: LoginAttemptsRepository;
+  rateLimits: RateLimitRepository;
   keys: KeyStore;
   clock: () => Date;
 }
@@ -19,6 +21,8 @@ export interface Deps {
 export interface RequestMeta {
   ip: string | undefined;
   userAgent: string | undefined;
+  /** API Gateway's request id, for correlating security logs. */
+  requestId?: string | undefined;
 }
 
 export interface TokenResponse {

@@ -1,10 +1,11 @@
+import type { Config } from '../config';
 import { invalidCredentials, tooManyAttempts } from '../errors';
 import { log } from '../log';
-import { dummyHash, verifyPassword } from '../passwords';
+import { costOf, dummyHash, hashPassword, verifyPassword } from '../passwords';
 import type { LoginAttempts } from '../repositories/login-attempts';
-import type { Config } from '../config';
 import type { LoginInput } from '../validation';
 import type { Deps, RequestMeta, TokenResponse } from './deps';
+import { enforceIpLimit } from './rate-limit';
 import { prepareSession, publicUser, type PublicUser } from './sessions';
 
 /** How long a failure counter is remembered after the latest failure. */
@@ -28,23 +29,33 @@ export async function login(
   meta: RequestMeta,
 ): Promise<{ user: PublicUser } & TokenResponse> {
   const now = deps.clock();
-  const { user, attempts } = await deps.users.findForLogin(input.email);
+  const [, { user, attempts }] = await Promise.all([
+    enforceIpLimit(deps, 'login', deps.config.loginIpLimitPerMinute, meta, now),
+    deps.users.findForLogin(input.email),
+  ]);
   const waitMs = remainingBackoffMs(attempts, deps.config, now.getTime());
   if (waitMs > 0) {
     // Checked before the password: during the wait even the right password is refused.
-    log.warn('login throttled', { event: 'login_throttled', userId: user?.id, failures: attempts?.failures });
+    log.warn('login throttled', { event: 'login_throttled', userId: user?.id, failures: attempts?.failures, requestId: meta.requestId });
     throw tooManyAttempts(waitMs / 1000);
   }
   // Unknown emails pay for a full bcrypt compare too, so timing does not reveal which exist.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(deps.config.bcryptCost));
   if (!user || !passwordOk) {
     const counted = await deps.loginAttempts.recordFailure(input.email, now, FAILURE_MEMORY_SECONDS);
-    log.warn('login failed', { event: 'login_failed', userId: user?.id, failures: counted.failures });
+    log.warn('login failed', { event: 'login_failed', userId: user?.id, failures: counted.failures, requestId: meta.requestId });
     throw invalidCredentials();
   }
   const session = await prepareSession(deps, user, meta, now);
-  // The session and the counter reset are one write: a success always clears earlier failures.
-  await deps.sessions.commit(attempts ? [...session.items, deps.loginAttempts.resetItem(input.email)] : session.items);
-  log.info('login succeeded', { event: 'login', userId: user.id, sessionId: session.sid });
+  const items = [...session.items];
+  // A success always clears earlier failures, in the same write as the session.
+  if (attempts) items.push(deps.loginAttempts.resetItem(input.email));
+  // BCRYPT_COST was raised since this hash was made: upgrade it now that we know the password.
+  if (costOf(user.passwordHash) !== deps.config.bcryptCost) {
+    const upgraded = await hashPassword(input.password, deps.config.bcryptCost);
+    items.push(deps.users.replacePasswordHashItem(user.id, user.passwordHash, upgraded));
+  }
+  await deps.sessions.commit(items);
+  log.info('login succeeded', { event: 'login', userId: user.id, sessionId: session.sid, requestId: meta.requestId });
   return { user: publicUser(user), ...session.tokens };
 }

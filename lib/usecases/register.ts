@@ -4,6 +4,7 @@ import { hashPassword } from '../passwords';
 import type { UserRecord } from '../repositories/users';
 import type { RegisterInput } from '../validation';
 import type { Deps, RequestMeta, TokenResponse } from './deps';
+import { enforceIpLimit } from './rate-limit';
 import { prepareSession, publicUser, type PublicUser } from './sessions';
 
 export const DEFAULT_ROLES = ['user'];
@@ -18,6 +19,7 @@ export async function register(
   meta: RequestMeta,
 ): Promise<{ user: PublicUser } & TokenResponse> {
   const now = deps.clock();
+  await enforceIpLimit(deps, 'register', deps.config.registerIpLimitPerMinute, meta, now);
   const user: UserRecord = {
     id: randomUUID(),
     email: input.email,
@@ -29,6 +31,6 @@ export async function register(
   };
   const session = await prepareSession(deps, user, meta, now);
   await deps.users.create(user, session.items);
-  log.info('user registered', { event: 'register', userId: user.id, sessionId: session.sid });
+  log.info('user registered', { event: 'register', userId: user.id, sessionId: session.sid, requestId: meta.requestId });
   return { user: publicUser(user), ...session.tokens };
 }

@@ -10,6 +10,7 @@ import { KeyStore } from '../../lib/keys/key-store';
 import { FileKeySource, type KeySource } from '../../lib/keys/sources';
 import { createDocumentClient } from '../../lib/repositories/dynamo';
 import { LoginAttemptsRepository } from '../../lib/repositories/login-attempts';
+import { RateLimitRepository } from '../../lib/repositories/rate-limits';
 import { SessionsRepository } from '../../lib/repositories/sessions';
 import { UsersRepository } from '../../lib/repositories/users';
 import type { Deps } from '../../lib/usecases/deps';
@@ -39,6 +40,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     SIGNING_KEYS_FILE: inject('keysFile'),
     DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
     BCRYPT_COST: '4',
+    LOGIN_IP_LIMIT_PER_MINUTE: '0',
+    REGISTER_IP_LIMIT_PER_MINUTE: '0',
     ...overrides,
   });
 }
@@ -53,6 +56,7 @@ export function testDeps(options: { env?: Record<string, string>; clock?: TestCl
     users: new UsersRepository(doc, config.usersTable),
     sessions: new SessionsRepository(doc, config.sessionsTable),
     loginAttempts: new LoginAttemptsRepository(doc, config.usersTable),
+    rateLimits: new RateLimitRepository(doc, config.usersTable),
     keys,
     clock: clock.now,
   };

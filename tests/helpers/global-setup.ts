@@ -49,6 +49,9 @@ export default async function setup(project: TestProject) {
         SIGNING_KEYS_FILE: keysFile,
         REFRESH_REUSE_GRACE_SECONDS: String(E2E_GRACE_SECONDS),
         BCRYPT_COST: String(E2E_BCRYPT_COST),
+        // Every e2e request comes from 127.0.0.1; the per-IP limits have tests of their own.
+        LOGIN_IP_LIMIT_PER_MINUTE: '100000',
+        REGISTER_IP_LIMIT_PER_MINUTE: '100000',
         LOG_LEVEL: 'warn',
       },
     });

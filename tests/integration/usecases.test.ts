@@ -248,3 +248,39 @@ describe('sessions index', () => {
     expect(out.Items?.map((i) => String(i.pk).split('#')[0])).toEqual(['SESSION']);
   });
 });
+
+describe('per-IP limits', () => {
+  it('answers too_many_attempts once a source IP exceeds its login limit, whatever the account', async () => {
+    const { deps } = testDeps({ env: { LOGIN_IP_LIMIT_PER_MINUTE: '3' } });
+    const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
+    const { user } = await signUp(deps);
+    for (let i = 0; i < 3; i += 1) {
+      await expect(login(deps, { email: user.email, password: PASSWORD }, { ip, userAgent: 'x' })).resolves.toBeTruthy();
+    }
+    const limited = await login(deps, { email: uniqueEmail('other'), password: PASSWORD }, { ip, userAgent: 'x' }).catch((e) => e);
+    expect(limited).toMatchObject({ code: 'too_many_attempts', status: 429 });
+    await expect(login(deps, { email: user.email, password: PASSWORD }, { ip: '192.0.2.1', userAgent: 'x' })).resolves.toBeTruthy();
+  });
+
+  it('limits registrations per source IP', async () => {
+    const { deps } = testDeps({ env: { REGISTER_IP_LIMIT_PER_MINUTE: '2' } });
+    const ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
+    await register(deps, { email: uniqueEmail(), password: PASSWORD, name: undefined }, { ip, userAgent: 'x' });
+    await register(deps, { email: uniqueEmail(), password: PASSWORD, name: undefined }, { ip, userAgent: 'x' });
+    const email = uniqueEmail('third');
+    await expect(register(deps, { email, password: PASSWORD, name: undefined }, { ip, userAgent: 'x' })).rejects.toMatchObject({ code: 'too_many_attempts' });
+    expect(await deps.users.findByEmail(email)).toBeUndefined();
+  });
+});
+
+describe('password hash upgrade', () => {
+  it('rehashes with the new cost on the first successful login after BCRYPT_COST rises', async () => {
+    const { deps: old } = testDeps({ env: { BCRYPT_COST: '4' } });
+    const { user } = await signUp(old);
+    const { deps: raised } = testDeps({ env: { BCRYPT_COST: '5' } });
+    await login(raised, { email: user.email, password: PASSWORD }, meta);
+    const stored = await raised.users.findById(user.id);
+    expect(stored?.passwordHash).toMatch(/^\$2[aby]\$05\$/);
+    await expect(login(raised, { email: user.email, password: PASSWORD }, meta)).resolves.toBeTruthy();
+  });
+});
