@@ -94,7 +94,10 @@ export function httpHandler(
     .use(errorResponder())
     .use(httpHeaderNormalizer());
   if (options.body === 'json') {
-    const parser = httpJsonBodyParser({ disableContentTypeError: true }) as middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context>;
+    // Our gate has already accepted the media type (case-insensitively, as RFC 9110 says); middy's
+    // own check is stricter, so it is switched off rather than left to skip parsing silently.
+    const parserOptions = { disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0];
+    const parser = httpJsonBodyParser(parserOptions) as middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context>;
     chain.use(jsonBodyGate(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)).use({
       // An absent body is left undefined for validation to judge (logout accepts none).
       before: (request: Request) => (typeof request.event.body === 'string' ? parser.before?.(request) : undefined),

@@ -178,6 +178,31 @@ export class SessionsRepository {
     }
   }
 
+  /**
+   * Revokes several sessions all-or-nothing (one transaction per 100 sessions, DynamoDB's cap),
+   * keeping the first revocation time of sessions that were already revoked.
+   */
+  async revokeMany(sids: string[], now: Date, reason: string): Promise<void> {
+    for (let i = 0; i < sids.length; i += 100) {
+      const chunk = sids.slice(i, i + 100);
+      await dynamo(() =>
+        this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: chunk.map((sid) => ({
+              Update: {
+                TableName: this.table,
+                Key: { pk: sessionKey(sid) },
+                UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now), revokedReason = if_not_exists(revokedReason, :reason)',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason },
+              },
+            })),
+          }),
+        ),
+      );
+    }
+  }
+
   /** Ids of the user's sessions that are neither revoked nor expired. */
   async listActiveSessionIds(userId: string, now: Date): Promise<string[]> {
     const nowSeconds = Math.floor(now.getTime() / 1000);

@@ -1,0 +1,229 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig, loadConfigOrDie } from '../../lib/config';
+import { ConfigurationError } from '../../lib/errors';
+
+/** The least a local run needs: a key source (the dev key file). */
+const LOCAL = { SIGNING_KEYS_FILE: '.local/signing-keys.json' };
+
+/** A complete production environment, as serverless.yml sets it on a deployed stage. */
+const PRODUCTION = {
+  AUTH_MODE: 'production',
+  ISSUER: 'https://auth.example.com',
+  AUDIENCE: 'https://api.example.com',
+  SIGNING_KEYS_SECRET_ID: 'auth/prod/keys',
+  USERS_TABLE: 'lambda-jwt-auth-prod-users',
+  SESSIONS_TABLE: 'lambda-jwt-auth-prod-sessions',
+};
+
+const REQUIRED_IN_PRODUCTION = ['ISSUER', 'AUDIENCE', 'SIGNING_KEYS_SECRET_ID', 'USERS_TABLE', 'SESSIONS_TABLE'] as const;
+
+function configError(env: Record<string, string | undefined>): ConfigurationError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigurationError);
+    return err as ConfigurationError;
+  }
+  throw new Error('expected loadConfig to throw a ConfigurationError');
+}
+
+describe('loadConfig in local mode', () => {
+  it('uses the documented defaults when only a key file is given', () => {
+    const config = loadConfig(LOCAL);
+    expect(config).toMatchObject({
+      mode: 'local',
+      issuer: 'http://localhost:3000',
+      audience: 'lambda-jwt-auth-local',
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 604_800,
+      sessionMaxAgeSeconds: 2_592_000,
+      refreshReuseGraceSeconds: 10,
+      bcryptCost: 10,
+      signingAlg: 'RS256',
+      signingKeysFile: '.local/signing-keys.json',
+      usersTable: 'lambda-jwt-auth-local-users',
+      sessionsTable: 'lambda-jwt-auth-local-sessions',
+    });
+  });
+
+  it('takes explicit values over the defaults', () => {
+    const config = loadConfig({
+      ...LOCAL,
+      ISSUER: 'http://127.0.0.1:4000',
+      AUDIENCE: 'my-api',
+      ACCESS_TOKEN_TTL_SECONDS: '300',
+      REFRESH_TOKEN_TTL_SECONDS: '3600',
+      SESSION_MAX_AGE_SECONDS: '86400',
+      REFRESH_REUSE_GRACE_SECONDS: '0',
+      BCRYPT_COST: '12',
+      SIGNING_ALG: 'ES256',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+    });
+    expect(config).toMatchObject({
+      issuer: 'http://127.0.0.1:4000',
+      audience: 'my-api',
+      accessTokenTtlSeconds: 300,
+      refreshTokenTtlSeconds: 3600,
+      sessionMaxAgeSeconds: 86_400,
+      refreshReuseGraceSeconds: 0,
+      bcryptCost: 12,
+      signingAlg: 'ES256',
+      dynamodbEndpoint: 'http://127.0.0.1:8000',
+    });
+  });
+
+  it('accepts EdDSA as the signing algorithm', () => {
+    expect(loadConfig({ ...LOCAL, SIGNING_ALG: 'EdDSA' }).signingAlg).toBe('EdDSA');
+  });
+
+  it('stays local under serverless-offline even though AWS_LAMBDA_FUNCTION_NAME is set', () => {
+    const config = loadConfig({ ...LOCAL, AWS_LAMBDA_FUNCTION_NAME: 'lambda-jwt-auth-local-login', IS_OFFLINE: 'true' });
+    expect(config.mode).toBe('local');
+    expect(config.issuer).toBe('http://localhost:3000');
+  });
+
+  it('refuses to start without any key source rather than signing with a made-up key', () => {
+    expect(configError({}).message).toMatch(/SIGNING_KEYS_FILE|SIGNING_KEYS_SECRET_ID/);
+  });
+
+  it('refuses an AUTH_MODE other than local or production', () => {
+    expect(configError({ ...LOCAL, AUTH_MODE: 'prod' }).message).toContain('AUTH_MODE');
+  });
+});
+
+describe('loadConfig in production mode', () => {
+  it('loads a complete production environment', () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config).toMatchObject({
+      mode: 'production',
+      issuer: 'https://auth.example.com',
+      audience: 'https://api.example.com',
+      signingKeysSecretId: 'auth/prod/keys',
+      usersTable: 'lambda-jwt-auth-prod-users',
+      sessionsTable: 'lambda-jwt-auth-prod-sessions',
+    });
+  });
+
+  it('names every missing required setting when AUTH_MODE is production', () => {
+    const message = configError({ AUTH_MODE: 'production', SIGNING_KEYS_FILE: 'keys.json' }).message;
+    for (const name of REQUIRED_IN_PRODUCTION) expect(message).toContain(name);
+  });
+
+  it('is production on Lambda (AWS_LAMBDA_FUNCTION_NAME set, IS_OFFLINE not) and then demands every setting', () => {
+    const message = configError({ AWS_LAMBDA_FUNCTION_NAME: 'lambda-jwt-auth-prod-login' }).message;
+    for (const name of REQUIRED_IN_PRODUCTION) expect(message).toContain(name);
+  });
+
+  it('treats a Lambda environment with all settings as production', () => {
+    const { AUTH_MODE: _omit, ...rest } = PRODUCTION;
+    expect(loadConfig({ ...rest, AWS_LAMBDA_FUNCTION_NAME: 'lambda-jwt-auth-prod-login' }).mode).toBe('production');
+  });
+
+  it.each(REQUIRED_IN_PRODUCTION)('refuses to start when only %s is missing, and names it', (name) => {
+    const env: Record<string, string | undefined> = { ...PRODUCTION, [name]: undefined };
+    const message = configError(env).message;
+    expect(message).toContain(name);
+    for (const other of REQUIRED_IN_PRODUCTION.filter((n) => n !== name)) expect(message).not.toContain(other);
+  });
+
+  it.each(REQUIRED_IN_PRODUCTION)('counts a blank %s as missing', (name) => {
+    expect(configError({ ...PRODUCTION, [name]: '   ' }).message).toContain(name);
+  });
+
+  it('never falls back to the local issuer, audience or tables', () => {
+    const message = configError({ AWS_LAMBDA_FUNCTION_NAME: 'fn', SIGNING_KEYS_SECRET_ID: 'auth/prod/keys' }).message;
+    expect(message).toContain('ISSUER');
+    expect(message).toContain('AUDIENCE');
+    expect(message).toContain('USERS_TABLE');
+    expect(message).toContain('SESSIONS_TABLE');
+  });
+
+  it('ignores SIGNING_KEYS_FILE and DYNAMODB_ENDPOINT', () => {
+    const config = loadConfig({ ...PRODUCTION, SIGNING_KEYS_FILE: '/tmp/dev-keys.json', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' });
+    expect(config.signingKeysFile).toBeUndefined();
+    expect(config.dynamodbEndpoint).toBeUndefined();
+    expect(config.signingKeysSecretId).toBe('auth/prod/keys');
+  });
+
+  it('does not accept a key file in place of the secret', () => {
+    const env: Record<string, string | undefined> = { ...PRODUCTION, SIGNING_KEYS_SECRET_ID: undefined, SIGNING_KEYS_FILE: 'keys.json' };
+    expect(configError(env).message).toContain('SIGNING_KEYS_SECRET_ID');
+  });
+});
+
+describe('loadConfig number and algorithm checks', () => {
+  it.each([
+    ['ACCESS_TOKEN_TTL_SECONDS', 'fifteen'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '900s'],
+    ['REFRESH_TOKEN_TTL_SECONDS', '1e6'],
+    ['SESSION_MAX_AGE_SECONDS', '2592000.5'],
+    ['REFRESH_REUSE_GRACE_SECONDS', '-1'],
+    ['BCRYPT_COST', '0x0a'],
+    ['BCRYPT_COST', 'ten'],
+  ])('rejects the non-numeric %s=%s', (name, value) => {
+    expect(configError({ ...LOCAL, [name]: value }).message).toContain(name);
+  });
+
+  it.each([
+    ['ACCESS_TOKEN_TTL_SECONDS', '59'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '86401'],
+    ['REFRESH_TOKEN_TTL_SECONDS', '0'],
+    ['SESSION_MAX_AGE_SECONDS', '31536001'],
+    ['REFRESH_REUSE_GRACE_SECONDS', '301'],
+    ['BCRYPT_COST', '3'],
+    ['BCRYPT_COST', '16'],
+    ['MAX_BODY_BYTES', '100'],
+  ])('rejects the out-of-range %s=%s', (name, value) => {
+    expect(configError({ ...LOCAL, [name]: value }).message).toContain(name);
+  });
+
+  it.each([
+    ['BCRYPT_COST', '4', 'bcryptCost', 4],
+    ['BCRYPT_COST', '15', 'bcryptCost', 15],
+    ['ACCESS_TOKEN_TTL_SECONDS', '60', 'accessTokenTtlSeconds', 60],
+    ['REFRESH_REUSE_GRACE_SECONDS', '300', 'refreshReuseGraceSeconds', 300],
+  ] as const)('accepts the boundary value %s=%s', (name, value, key, expected) => {
+    expect(loadConfig({ ...LOCAL, [name]: value })[key]).toBe(expected);
+  });
+
+  it.each(['HS256', 'none', 'RS512', 'rs256'])('rejects the signing algorithm %s', (alg) => {
+    expect(configError({ ...LOCAL, SIGNING_ALG: alg }).message).toContain('SIGNING_ALG');
+  });
+});
+
+describe('loadConfigOrDie', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+
+  it('returns the configuration when it is valid, without logging', () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(loadConfigOrDie(LOCAL).issuer).toBe('http://localhost:3000');
+    expect(errors).not.toHaveBeenCalled();
+  });
+
+  it('logs exactly one JSON error line naming the problem and rethrows the ConfigurationError', () => {
+    vi.stubEnv('LOG_LEVEL', 'info');
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const info = vi.spyOn(console, 'log').mockImplementation(() => {});
+    let thrown: unknown;
+    try {
+      loadConfigOrDie({ AUTH_MODE: 'production' });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConfigurationError);
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect(info).not.toHaveBeenCalled();
+    const args = errors.mock.calls[0]!;
+    expect(args).toHaveLength(1);
+    const line = String(args[0]);
+    expect(line).not.toContain('\n');
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    expect(entry.level).toBe('error');
+    expect(typeof entry.message).toBe('string');
+    expect(String(entry.reason)).toContain('ISSUER');
+    expect(String(entry.reason)).toBe((thrown as Error).message);
+  });
+});

@@ -1,0 +1,215 @@
+/**
+ * What ships: the esbuild bundles (built fresh by the global setup) and the CloudFormation template
+ * `serverless package` makes for a production stage.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../esbuild.config.mjs';
+
+const ROOT = path.resolve(__dirname, '../..');
+const run = promisify(execFile);
+
+interface Metafile {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+}
+
+function metaOf(fn: string): Metafile {
+  return JSON.parse(readFileSync(path.join(ROOT, 'dist', fn, 'meta.json'), 'utf8')) as Metafile;
+}
+
+const HEAVY = ['@aws-sdk', '@smithy', 'bcryptjs'];
+
+describe('function bundles', () => {
+  it('builds every function in FUNCTIONS with its source map', () => {
+    expect(FUNCTIONS).toEqual(expect.arrayContaining(['register', 'login', 'refresh', 'logout', 'me', 'jwks', 'example-hello', 'authorizer']));
+    for (const fn of FUNCTIONS) {
+      expect(existsSync(path.join(ROOT, 'dist', fn, 'index.js')), `dist/${fn}/index.js`).toBe(true);
+      expect(existsSync(path.join(ROOT, 'dist', fn, 'index.js.map')), `dist/${fn}/index.js.map`).toBe(true);
+    }
+  });
+
+  it.each(['authorizer', 'jwks'])('keeps the AWS SDK, Smithy and bcryptjs out of the %s bundle', (fn) => {
+    const inputs = Object.keys(metaOf(fn).inputs);
+    expect(inputs).toContain(`functions/${fn}.ts`);
+    const heavy = inputs.filter((input) => HEAVY.some((name) => input.includes(name)));
+    expect(heavy).toEqual([]);
+  });
+
+  it('can see those dependencies where they belong (the login bundle has the SDK and bcryptjs)', () => {
+    const inputs = Object.keys(metaOf('login').inputs);
+    for (const name of HEAVY) expect(inputs.some((input) => input.includes(name)), name).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+type Json = any;
+
+const PROD_PARAMS = [
+  '--param=issuer=https://auth.example.com',
+  '--param=audience=https://api.example.com',
+  '--param=signingKeysSecretId=auth/prod/keys',
+  '--param=corsAllowedOrigins=https://app.example.com',
+];
+
+function serverless(args: string[]) {
+  return run(process.execPath, [path.join('node_modules', 'osls', 'bin', 'serverless.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+    timeout: 120_000,
+    maxBuffer: 10 * 1024 * 1024,
+  });
+}
+
+function resourcesOfType(template: Json, type: string): [string, Json][] {
+  return Object.entries(template.Resources as Record<string, Json>).filter(([, r]) => r.Type === type);
+}
+
+const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+describe('serverless package for a production stage', () => {
+  let dir: string;
+  let template: Json;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'jwt-auth-package-'));
+    await serverless(['package', '--stage', 'prod', ...PROD_PARAMS, '--package', dir]);
+    template = JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  }, 150_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('defines both DynamoDB tables on demand with TTL enabled', () => {
+    const tables = resourcesOfType(template, 'AWS::DynamoDB::Table');
+    expect(tables.map(([id]) => id).sort()).toEqual(['SessionsTable', 'UsersTable']);
+    for (const [, table] of tables) {
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.TimeToLiveSpecification).toMatchObject({ AttributeName: 'expiresAt', Enabled: true });
+    }
+  });
+
+  it('names the tables after the stage', () => {
+    expect(template.Resources.UsersTable.Properties.TableName).toBe('lambda-jwt-auth-prod-users');
+    expect(template.Resources.SessionsTable.Properties.TableName).toBe('lambda-jwt-auth-prod-sessions');
+  });
+
+  it('puts GET /auth/me and GET /example/hello behind the Lambda authorizer', () => {
+    const routes = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey, r.Properties]));
+    const authorizers = resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0]!;
+    expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', EnableSimpleResponses: true, AuthorizerPayloadFormatVersion: '2.0' });
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain('AuthorizerLambdaFunction');
+    for (const key of ['GET /auth/me', 'GET /example/hello']) {
+      expect(routes[key], key).toBeDefined();
+      expect(routes[key].AuthorizationType, key).toBe('CUSTOM');
+      expect(routes[key].AuthorizerId, key).toEqual({ Ref: authorizerId });
+    }
+  });
+
+  it('leaves the public routes without an authorizer', () => {
+    const routes = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey, r.Properties]));
+    const publicRoutes = ['POST /auth/register', 'POST /auth/login', 'POST /auth/refresh', 'POST /auth/logout', 'GET /.well-known/jwks.json'];
+    for (const key of publicRoutes) {
+      expect(routes[key], key).toBeDefined();
+      expect(routes[key].AuthorizerId, key).toBeUndefined();
+      expect([undefined, 'NONE'], key).toContain(routes[key].AuthorizationType);
+    }
+    expect(Object.keys(routes).sort()).toEqual([...publicRoutes, 'GET /auth/me', 'GET /example/hello'].sort());
+  });
+
+  it('grants no IAM statement a "*" resource or a wildcard action', () => {
+    const roles = resourcesOfType(template, 'AWS::IAM::Role');
+    expect(roles.map(([id]) => id)).toContain('IamRoleLambdaExecution');
+    const policies = [
+      ...roles.flatMap(([, role]) => asList(role.Properties.Policies)),
+      ...resourcesOfType(template, 'AWS::IAM::Policy').map(([, p]) => p.Properties),
+      ...resourcesOfType(template, 'AWS::IAM::ManagedPolicy').map(([, p]) => p.Properties),
+    ] as Json[];
+    const statements = policies.flatMap((p) => asList(p.PolicyDocument?.Statement)) as Json[];
+    expect(statements.length).toBeGreaterThanOrEqual(5);
+    for (const statement of statements) {
+      const where = JSON.stringify(statement);
+      expect(statement.Resource, where).toBeDefined();
+      expect(asList(statement.Resource), where).not.toContain('*');
+      for (const action of asList(statement.Action)) {
+        expect(typeof action, where).toBe('string');
+        expect(action === '*' || String(action).endsWith(':*'), `${action} in ${where}`).toBe(false);
+      }
+      expect(statement.NotAction, where).toBeUndefined();
+      expect(statement.NotResource, where).toBeUndefined();
+    }
+  });
+
+  it('runs every function on nodejs22.x and arm64', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(FUNCTIONS.length);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures, id).toEqual(['arm64']);
+    }
+  });
+
+  it('starts every function in production mode with the stage parameters and no local settings', () => {
+    for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      const env = fn.Properties.Environment.Variables;
+      expect(env, id).toMatchObject({
+        AUTH_MODE: 'production',
+        ISSUER: 'https://auth.example.com',
+        AUDIENCE: 'https://api.example.com',
+        SIGNING_KEYS_SECRET_ID: 'auth/prod/keys',
+        SIGNING_ALG: 'RS256',
+        USERS_TABLE: 'lambda-jwt-auth-prod-users',
+        SESSIONS_TABLE: 'lambda-jwt-auth-prod-sessions',
+      });
+      expect(env.SIGNING_KEYS_FILE || undefined, id).toBeUndefined();
+      expect(env.DYNAMODB_ENDPOINT || undefined, id).toBeUndefined();
+    }
+  });
+
+  it('exports the authorizer ARN for other stacks', () => {
+    const output = template.Outputs.AuthorizerFunctionArn;
+    expect(output).toBeDefined();
+    expect(output.Value).toEqual({ 'Fn::GetAtt': ['AuthorizerLambdaFunction', 'Arn'] });
+    expect(output.Export?.Name).toEqual(expect.any(String));
+    expect(output.Export.Name).toContain('prod');
+  });
+
+  it('allows exactly the configured CORS origins on the HTTP API', () => {
+    const apis = resourcesOfType(template, 'AWS::ApiGatewayV2::Api');
+    expect(apis).toHaveLength(1);
+    expect(apis[0]![1].Properties.CorsConfiguration.AllowOrigins).toEqual(['https://app.example.com']);
+  });
+});
+
+describe('serverless package without the issuer parameter', () => {
+  it('fails instead of deploying with a fallback issuer', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'jwt-auth-package-'));
+    try {
+      const params = PROD_PARAMS.filter((p) => !p.startsWith('--param=issuer='));
+      const outcome = await serverless(['package', '--stage', 'prod', ...params, '--package', dir]).then(
+        () => ({ failed: false, output: '' }),
+        (err: { code?: unknown; stdout?: string; stderr?: string }) => ({
+          failed: true,
+          code: err.code,
+          output: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+        }),
+      );
+      expect(outcome.failed).toBe(true);
+      expect(outcome).toMatchObject({ code: expect.any(Number) });
+      expect((outcome as { code: number }).code).not.toBe(0);
+      expect(outcome.output).toMatch(/ISSUER|issuer/);
+      expect(existsSync(path.join(dir, 'cloudformation-template-update-stack.json'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});

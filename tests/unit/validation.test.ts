@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { AppError, type FieldProblem } from '../../lib/errors';
+import { parseLogin, parseLogout, parseRefresh, parseRegister } from '../../lib/validation';
+
+const PASSWORD = 'correct horse battery';
+
+/** Runs `fn`, expects an invalid_request AppError, returns its details. */
+function rejection(fn: () => unknown): FieldProblem[] {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown).toBeInstanceOf(AppError);
+  const error = thrown as AppError;
+  expect(error.code).toBe('invalid_request');
+  expect(error.status).toBe(400);
+  return error.details ?? [];
+}
+
+const fieldsOf = (details: FieldProblem[]) => details.map((d) => d.field);
+
+const credentialParsers = [
+  ['parseRegister', parseRegister],
+  ['parseLogin', parseLogin],
+] as const;
+
+describe.each(credentialParsers)('%s email', (_name, parse) => {
+  it('is trimmed and lower-cased', () => {
+    expect(parse({ email: '  Ada.Lovelace@Example.COM \n', password: PASSWORD }).email).toBe('ada.lovelace@example.com');
+  });
+
+  it('is accepted at 254 characters and rejected at 255', () => {
+    const domain = '@example.com';
+    const at254 = `${'a'.repeat(254 - domain.length)}${domain}`;
+    const at255 = `${'a'.repeat(255 - domain.length)}${domain}`;
+    expect(parse({ email: at254, password: PASSWORD }).email).toBe(at254);
+    expect(fieldsOf(rejection(() => parse({ email: at255, password: PASSWORD })))).toEqual(['email']);
+  });
+
+  it.each(['', '   ', 'ada', 'ada@', '@example.com', 'ada@example', 'ada lovelace@example.com', 'ada@@example.com', 'ada@exa mple.com', 'ada\u0000@example.com'])(
+    'rejects the malformed address %j',
+    (email) => {
+      expect(fieldsOf(rejection(() => parse({ email, password: PASSWORD })))).toEqual(['email']);
+    },
+  );
+
+  it.each([[undefined], [42], [null], [{}], [['ada@example.com']]])('rejects a missing or non-string email (%j)', (email) => {
+    expect(fieldsOf(rejection(() => parse({ email, password: PASSWORD })))).toEqual(['email']);
+  });
+});
+
+describe.each(credentialParsers)('%s password', (_name, parse) => {
+  const withPassword = (password: unknown) => parse({ email: 'ada@example.com', password });
+
+  it('accepts 8 and 72 ASCII bytes', () => {
+    expect(withPassword('a'.repeat(8)).password).toBe('a'.repeat(8));
+    expect(withPassword('a'.repeat(72)).password).toBe('a'.repeat(72));
+  });
+
+  it('rejects 7 and 73 ASCII bytes instead of truncating', () => {
+    expect(fieldsOf(rejection(() => withPassword('a'.repeat(7))))).toEqual(['password']);
+    expect(fieldsOf(rejection(() => withPassword('a'.repeat(73))))).toEqual(['password']);
+  });
+
+  it('counts bytes, not characters: 18 four-byte emoji (72 bytes) pass, 19 (76 bytes) fail', () => {
+    const emoji = '\u{1F510}';
+    expect(withPassword(emoji.repeat(18)).password).toBe(emoji.repeat(18));
+    expect(fieldsOf(rejection(() => withPassword(emoji.repeat(19))))).toEqual(['password']);
+  });
+
+  it('counts a two-byte character as two: 4 "é" (8 bytes) pass and 37 "é" (74 bytes) fail', () => {
+    // Four "é" are 8 bytes: accepted although only 4 characters long.
+    expect(withPassword('\u00e9'.repeat(4)).password).toBe('\u00e9'.repeat(4));
+    // 37 "é" are 74 bytes: rejected although only 37 characters long.
+    expect(fieldsOf(rejection(() => withPassword('\u00e9'.repeat(37))))).toEqual(['password']);
+  });
+
+  it('measures the NFC form that gets hashed, so 36 decomposed "é" (108 bytes typed, 72 composed) pass', () => {
+    expect(() => withPassword('e\u0301'.repeat(36))).not.toThrow();
+  });
+
+  it('keeps the password exactly as typed, spaces included', () => {
+    expect(withPassword('  spaced out  ').password).toBe('  spaced out  ');
+  });
+
+  it.each([[12345678], [{ value: 'password123' }], [null], [['password123']], [true]])(
+    'rejects the non-string password %j with details naming the field',
+    (password) => {
+      const details = rejection(() => withPassword(password));
+      expect(details).toEqual([{ field: 'password', message: expect.any(String) }]);
+    },
+  );
+
+  it('reports a missing password as required', () => {
+    expect(rejection(() => parse({ email: 'ada@example.com' }))).toEqual([{ field: 'password', message: 'is required' }]);
+  });
+
+  it('reports every bad field at once', () => {
+    expect(fieldsOf(rejection(() => parse({ email: 'nope', password: 'short' })))).toEqual(['email', 'password']);
+  });
+});
+
+describe('parseRegister name', () => {
+  const withName = (name: unknown) => parseRegister({ email: 'ada@example.com', password: PASSWORD, name });
+
+  it('is optional', () => {
+    expect(parseRegister({ email: 'ada@example.com', password: PASSWORD }).name).toBeUndefined();
+    expect(withName(null).name).toBeUndefined();
+  });
+
+  it('is trimmed and accepted up to 100 characters', () => {
+    expect(withName('  Ada Lovelace ').name).toBe('Ada Lovelace');
+    expect(withName('n'.repeat(100)).name).toBe('n'.repeat(100));
+  });
+
+  it('is rejected over 100 characters', () => {
+    expect(fieldsOf(rejection(() => withName('n'.repeat(101))))).toEqual(['name']);
+  });
+
+  it('is rejected when it is not a string', () => {
+    expect(fieldsOf(rejection(() => withName(42)))).toEqual(['name']);
+    expect(fieldsOf(rejection(() => withName({ first: 'Ada' })))).toEqual(['name']);
+  });
+});
+
+describe('unknown fields', () => {
+  it('are dropped from a registration, so a client cannot grant itself roles or pick its id', () => {
+    const result = parseRegister({
+      email: 'ada@example.com',
+      password: PASSWORD,
+      name: 'Ada',
+      roles: ['admin'],
+      id: 'chosen-id',
+      emailVerified: true,
+      passwordHash: '$2b$10$abc',
+    });
+    expect(result).toEqual({ email: 'ada@example.com', password: PASSWORD, name: 'Ada' });
+    expect(Object.keys(result).sort()).toEqual(['email', 'name', 'password']);
+  });
+
+  it('are dropped even when smuggled through __proto__ in the JSON', () => {
+    const body: unknown = JSON.parse(
+      `{"email":"ada@example.com","password":"${PASSWORD}","__proto__":{"roles":["admin"],"emailVerified":true}}`,
+    );
+    const result = parseRegister(body) as unknown as Record<string, unknown>;
+    expect(Object.keys(result).sort()).toEqual(['email', 'name', 'password']);
+    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+    expect(result.roles).toBeUndefined();
+    expect(result.emailVerified).toBeUndefined();
+  });
+
+  it('are dropped from login, refresh and logout bodies', () => {
+    expect(Object.keys(parseLogin({ email: 'ada@example.com', password: PASSWORD, roles: ['admin'] })).sort()).toEqual(['email', 'password']);
+    expect(parseRefresh({ refreshToken: 'abc.def', userId: 'x' })).toEqual({ refreshToken: 'abc.def' });
+    expect(parseLogout({ refreshToken: 'abc.def', userId: 'x' })).toEqual({ refreshToken: 'abc.def', scope: 'local' });
+  });
+});
+
+describe('non-object bodies', () => {
+  const parsers = [
+    ['parseRegister', parseRegister],
+    ['parseLogin', parseLogin],
+    ['parseRefresh', parseRefresh],
+    ['parseLogout', parseLogout],
+  ] as const;
+  const bodies: [string, unknown][] = [
+    ['an array', [{ email: 'ada@example.com' }]],
+    ['a string', '{"email":"ada@example.com"}'],
+    ['null', null],
+    ['a number', 42],
+    ['a boolean', true],
+  ];
+  for (const [name, parse] of parsers) {
+    it.each(bodies)(`are rejected by ${name} when the body is %s`, (_label, body) => {
+      expect(fieldsOf(rejection(() => parse(body)))).toEqual(['body']);
+    });
+  }
+
+  it.each([
+    ['parseRegister', parseRegister],
+    ['parseLogin', parseLogin],
+    ['parseRefresh', parseRefresh],
+  ] as const)('include a missing body for %s', (_name, parse) => {
+    expect(() => parse(undefined)).toThrow(AppError);
+  });
+});
+
+describe('parseRefresh', () => {
+  it('returns the refresh token as given', () => {
+    expect(parseRefresh({ refreshToken: 'abc.def' })).toEqual({ refreshToken: 'abc.def' });
+  });
+
+  it.each([[undefined], [''], [42], [null], [{ value: 'abc.def' }]])('rejects the refresh token %j with details naming it', (refreshToken) => {
+    expect(fieldsOf(rejection(() => parseRefresh({ refreshToken })))).toEqual(['refreshToken']);
+  });
+});
+
+describe('parseLogout', () => {
+  it('defaults the scope to local', () => {
+    expect(parseLogout({ refreshToken: 'abc.def' })).toEqual({ refreshToken: 'abc.def', scope: 'local' });
+    expect(parseLogout({ refreshToken: 'abc.def', scope: null })).toEqual({ refreshToken: 'abc.def', scope: 'local' });
+  });
+
+  it('accepts no body at all as a local logout of the Bearer session', () => {
+    expect(parseLogout(undefined)).toEqual({ refreshToken: undefined, scope: 'local' });
+  });
+
+  it.each(['local', 'global', 'others'] as const)('accepts the scope %s', (scope) => {
+    expect(parseLogout({ scope }).scope).toBe(scope);
+  });
+
+  it.each(['all', 'GLOBAL', 'everywhere', '', 1, true])('rejects the scope %j with details naming it', (scope) => {
+    expect(fieldsOf(rejection(() => parseLogout({ refreshToken: 'abc.def', scope })))).toEqual(['scope']);
+  });
+
+  it('rejects a refresh token that is not a string', () => {
+    expect(fieldsOf(rejection(() => parseLogout({ refreshToken: 42 })))).toEqual(['refreshToken']);
+  });
+});
