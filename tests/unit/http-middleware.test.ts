@@ -179,9 +179,8 @@ describe('httpHandler body gate', () => {
     expect(endpoint.seen).toEqual([{ a: 1 }]);
   });
 
-  // BUG: the gate accepts media types case-insensitively (as RFC 9110 says), but middy's JSON
-  // parser matches case-sensitively and, with disableContentTypeError, silently skips parsing, so
-  // the handler gets the raw string and validation answers 400 "body must be a JSON object".
+  // Regression: media types are case-insensitive (RFC 9110); the parser once skipped such bodies
+  // silently and validation answered 400 "body must be a JSON object" for valid JSON.
   it('parses a body whose media type is written in capitals (Application/JSON)', async () => {
     const endpoint = echoEndpoint();
     await endpoint.call(jsonEvent({ a: 1 }, { 'content-type': 'Application/JSON' }));
