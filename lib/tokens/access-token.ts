@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import type { SigningAlg } from '../config';
 import type { KeyStore } from '../keys/key-store';
+import { hasDuplicateMembers } from './duplicate-members';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 /** Far above any token we issue (~1 KB), far below what would cost real parsing time. */
@@ -60,6 +61,7 @@ export async function signAccessToken(
     .sign(signing.key);
 }
 
+const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export async function verifyAccessToken(
@@ -70,12 +72,22 @@ export async function verifyAccessToken(
 ): Promise<AccessClaims> {
   if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new InvalidAccessToken('token too large');
   if (!COMPACT_JWS.test(token)) throw new InvalidAccessToken('not a compact JWS');
+  const [headerPart, payloadPart] = token.split('.', 2) as [string, string];
+  if (
+    hasDuplicateMembers(Buffer.from(headerPart, 'base64url').toString('utf8')) ||
+    hasDuplicateMembers(Buffer.from(payloadPart, 'base64url').toString('utf8'))
+  ) {
+    throw new InvalidAccessToken('duplicate header or claim names');
+  }
   let payload;
   try {
     ({ payload } = await jwtVerify(
       token,
       async (header: JWTHeaderParameters) => {
         if (header.alg !== settings.alg) throw new InvalidAccessToken('unexpected alg');
+        // We never issue key-carrying headers; a token that brings its own key (or a URL to
+        // fetch one from) is forged or confused, so it is refused before any key lookup.
+        if (FORBIDDEN_HEADERS.some((name) => name in header)) throw new InvalidAccessToken('key-bearing header');
         if (typeof header.kid !== 'string' || header.kid.length > 64) throw new InvalidAccessToken('missing or bad kid');
         const found = await keys.verificationKey(header.kid);
         if (!found) throw new InvalidAccessToken('unknown kid');
