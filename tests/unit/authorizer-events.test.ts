@@ -1,0 +1,101 @@
+/**
+ * The authorizer on each event shape API Gateway sends, with real keys: HTTP API simple
+ * responses, REST TOKEN and REQUEST policies, and failing closed.
+ */
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { authorize, stageWildcard, type AuthorizerDeps } from '../../lib/authorizer';
+import { generateKeySet } from '../../lib/keys/generate';
+import { KeyStore } from '../../lib/keys/key-store';
+import { signAccessToken } from '../../lib/tokens/access-token';
+
+const settings = { issuer: 'https://auth.example.com', audience: 'https://api.example.com', alg: 'RS256' as const, ttlSeconds: 900 };
+const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/items';
+let deps: AuthorizerDeps;
+let token: string;
+
+beforeAll(async () => {
+  const doc = await generateKeySet('RS256');
+  deps = { keys: new KeyStore({ description: 'memory', load: async () => JSON.stringify(doc) }, { alg: 'RS256', publicOnly: true }), settings, now: Date.now };
+  const signer = new KeyStore({ description: 'memory', load: async () => JSON.stringify(doc) }, { alg: 'RS256' });
+  token = await signAccessToken(signer, settings, { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user', 'admin'] }, Date.now());
+});
+
+const httpApi = (authorization?: string) => ({ version: '2.0', type: 'REQUEST', routeArn: METHOD_ARN, headers: authorization === undefined ? {} : { authorization } });
+const restToken = (authorizationToken: string) => ({ type: 'TOKEN', authorizationToken, methodArn: METHOD_ARN });
+const restRequest = (headers: Record<string, string>) => ({ type: 'REQUEST', methodArn: METHOD_ARN, headers });
+const context = { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: 'user,admin' };
+
+describe('HTTP API (payload 2.0, simple responses)', () => {
+  it('allows a valid token with a flat string context', async () => {
+    const result = await authorize(deps, httpApi(`Bearer ${token}`) as never);
+    expect(result).toEqual({ isAuthorized: true, context });
+    for (const value of Object.values((result as { context: Record<string, unknown> }).context)) expect(typeof value).toBe('string');
+  });
+
+  it('accepts the bearer scheme in any case', async () => {
+    await expect(authorize(deps, httpApi(`BEARER ${token}`) as never)).resolves.toMatchObject({ isAuthorized: true });
+  });
+
+  it('denies a missing header, another scheme, a double space and two tokens', async () => {
+    for (const header of [undefined, `Basic ${token}`, `Bearer  ${token}`, `Bearer ${token} ${token}`, 'Bearer ']) {
+      await expect(authorize(deps, httpApi(header) as never)).resolves.toEqual({ isAuthorized: false });
+    }
+  });
+});
+
+describe('REST API', () => {
+  it('TOKEN: answers an IAM policy for sub on the whole stage, with the same context', async () => {
+    const result = await authorize(deps, restToken(`Bearer ${token}`) as never);
+    expect(result).toEqual({
+      principalId: 'user-1',
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*' }],
+      },
+      context,
+    });
+  });
+
+  it('REQUEST: reads the Authorization header whatever its casing', async () => {
+    await expect(authorize(deps, restRequest({ AUTHORIZATION: `Bearer ${token}` }) as never)).resolves.toMatchObject({ principalId: 'user-1' });
+  });
+
+  it('denies by throwing exactly Unauthorized', async () => {
+    await expect(authorize(deps, restToken('Bearer nope') as never)).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(deps, restRequest({}) as never)).rejects.toThrow(/^Unauthorized$/);
+  });
+});
+
+describe('failing closed', () => {
+  it('denies when the key set cannot be loaded, and throws nothing but Unauthorized', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const broken: AuthorizerDeps = { ...deps, keys: new KeyStore({ description: 'down', load: async () => { throw new Error('down'); } }, { alg: 'RS256', publicOnly: true }) };
+    await expect(authorize(broken, httpApi(`Bearer ${token}`) as never)).resolves.toEqual({ isAuthorized: false });
+    await expect(authorize(broken, restToken(`Bearer ${token}`) as never)).rejects.toThrow(/^Unauthorized$/);
+    vi.restoreAllMocks();
+  });
+
+  it('denies an event of an unknown shape', async () => {
+    await expect(authorize(deps, { type: 'SOMETHING' } as never)).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it('never writes the token to the logs, allowed or denied', async () => {
+    const lines: string[] = [];
+    vi.stubEnv('LOG_LEVEL', 'debug');
+    vi.spyOn(console, 'log').mockImplementation((...a) => void lines.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...a) => void lines.push(a.join(' ')));
+    await authorize(deps, httpApi(`Bearer ${token}`) as never);
+    await authorize(deps, httpApi(`Bearer ${token.slice(0, -3)}abc`) as never);
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toContain(token.split('.')[2]!.slice(0, 20));
+    expect(lines.join('\n')).not.toContain(token.split('.')[1]!.slice(0, 20));
+  });
+});
+
+describe('stageWildcard', () => {
+  it('widens a method ARN to every route of its stage', () => {
+    expect(stageWildcard(METHOD_ARN)).toBe('arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*');
+  });
+});
