@@ -1,0 +1,76 @@
+/**
+ * The two ways the key set reaches a function on AWS: the SDK (token-issuing functions, mocked
+ * with aws-sdk-client-mock) and one SigV4-signed fetch (authorizer and JWKS, exercised against a
+ * local HTTP server standing in for Secrets Manager).
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsManagerKeySource } from '../../lib/keys/secrets-manager-source';
+import { SignedFetchKeySource } from '../../lib/keys/signed-fetch-source';
+
+describe('SecretsManagerKeySource', () => {
+  it('returns the SecretString of the named secret', async () => {
+    const sm = mockClient(SecretsManagerClient);
+    sm.on(GetSecretValueCommand, { SecretId: 'auth/keys' }).resolves({ SecretString: '{"k":1}' });
+    await expect(new SecretsManagerKeySource(new SecretsManagerClient({}), 'auth/keys').load()).resolves.toBe('{"k":1}');
+    sm.restore();
+  });
+
+  it('turns an SDK failure or a binary-only secret into service_unavailable', async () => {
+    const sm = mockClient(SecretsManagerClient);
+    sm.on(GetSecretValueCommand).rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDeniedException' })).resolves({ SecretBinary: new Uint8Array([1]) });
+    const source = new SecretsManagerKeySource(new SecretsManagerClient({}), 'auth/keys');
+    await expect(source.load()).rejects.toMatchObject({ code: 'service_unavailable' });
+    await expect(source.load()).rejects.toMatchObject({ code: 'service_unavailable' });
+    sm.restore();
+  });
+});
+
+describe('SignedFetchKeySource', () => {
+  let server: Server;
+  let url = '';
+  const seen: { headers: IncomingMessage['headers']; body: string }[] = [];
+  let answer: { status: number; body: string } = { status: 200, body: '{}' };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        seen.push({ headers: req.headers, body });
+        res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.1' }).end(answer.body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const address = server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const env = () => ({ AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'session', SECRETS_MANAGER_ENDPOINT: url });
+
+  it('sends one SigV4-signed GetSecretValue call and returns the SecretString', async () => {
+    answer = { status: 200, body: JSON.stringify({ SecretString: '{"keys":[]}' }) };
+    seen.length = 0;
+    await expect(new SignedFetchKeySource('auth/prod/keys', env()).load()).resolves.toBe('{"keys":[]}');
+    expect(seen).toHaveLength(1);
+    const { headers, body } = seen[0]!;
+    expect(headers['x-amz-target']).toBe('secretsmanager.GetSecretValue');
+    expect(headers['content-type']).toBe('application/x-amz-json-1.1');
+    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request, SignedHeaders=.*x-amz-target.*, Signature=[0-9a-f]{64}$/);
+    expect(headers['x-amz-security-token']).toBe('session');
+    expect(JSON.parse(body)).toEqual({ SecretId: 'auth/prod/keys' });
+  });
+
+  it('turns an error answer into service_unavailable', async () => {
+    answer = { status: 400, body: JSON.stringify({ __type: 'ResourceNotFoundException', message: 'not found' }) };
+    await expect(new SignedFetchKeySource('missing', env()).load()).rejects.toMatchObject({ code: 'service_unavailable' });
+  });
+
+  it('turns an answer without SecretString into service_unavailable', async () => {
+    answer = { status: 200, body: JSON.stringify({ SecretBinary: 'AQ==' }) };
+    await expect(new SignedFetchKeySource('binary', env()).load()).rejects.toMatchObject({ code: 'service_unavailable' });
+  });
+});
