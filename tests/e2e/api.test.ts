@@ -3,7 +3,7 @@
  * Local: every endpoint and every error code of API.md that a client can provoke.
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bearer, call, get, post } from '../helpers/http';
 import { uniqueEmail } from '../helpers/deps';
 
@@ -190,18 +190,10 @@ describe('POST /auth/refresh', () => {
     expect(b.body.refreshToken).toBe(a.body.refreshToken);
   });
 
-  it('answers refresh_token_reused after the grace window and revokes the session with its successors', async () => {
-    const first = await registered();
-    const second = await post('/auth/refresh', { refreshToken: first.refreshToken });
-    await new Promise((r) => setTimeout(r, (inject('graceSeconds') + 0.5) * 1000));
-    expectError(await post('/auth/refresh', { refreshToken: first.refreshToken }), 401, 'refresh_token_reused');
-    expectError(await post('/auth/refresh', { refreshToken: second.body.refreshToken }), 401, 'invalid_refresh_token');
-  });
-
   it('yields one successor and no 5xx when 20 refreshes of one token race', async () => {
     const first = await registered();
     const answers = await Promise.all(Array.from({ length: 20 }, () => post('/auth/refresh', { refreshToken: first.refreshToken })));
-    expect(answers.map((a) => a.status).every((s) => s === 200)).toBe(true);
+    expect(answers.map((a) => `${a.status} ${a.body?.error?.code ?? ''}`.trim())).toEqual(Array(20).fill('200'));
     expect(new Set(answers.map((a) => a.body.refreshToken)).size).toBe(1);
   });
 
