@@ -9,6 +9,27 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(fileURLToPath(import.meta.url));
 export const FUNCTIONS = ['register', 'login', 'refresh', 'logout', 'me', 'jwks', 'example-hello', 'authorizer'];
 
+/**
+ * Credential providers the AWS SDK imports lazily (`await import(...)`), only when the
+ * environment holds no credentials. On Lambda it always does (the execution role's keys come as
+ * AWS_ACCESS_KEY_ID etc.), so these are never loaded there; left out of the bundles they save
+ * about 130 KB of parsing on every cold start. Locally they resolve from node_modules. A function
+ * run somewhere without credentials in its environment fails loudly (module not found) instead of
+ * probing profiles and metadata services. BUNDLE_ALL_SDK=1 builds them in.
+ */
+export const LAZY_SDK_MODULES = [
+  '@aws-sdk/nested-clients',
+  '@aws-sdk/nested-clients/*',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-http',
+  '@aws-sdk/token-providers',
+  '@smithy/credential-provider-imds',
+];
+
 /** esbuild options of one function's bundle. */
 export function optionsFor(name) {
   return {
@@ -30,6 +51,7 @@ export function optionsFor(name) {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
+    external: process.env.BUNDLE_ALL_SDK === '1' ? [] : LAZY_SDK_MODULES,
   };
 }
 

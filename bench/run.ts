@@ -38,6 +38,9 @@ async function main(): Promise<void> {
       SIGNING_KEYS_FILE: keysFile,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       BCRYPT_COST: String(BCRYPT_COST),
+      // High enough never to trip, low enough to stay on: their counters are part of the cost.
+      LOGIN_IP_LIMIT_PER_MINUTE: '1000000',
+      REGISTER_IP_LIMIT_PER_MINUTE: '1000000',
       LOG_LEVEL: 'silent',
     };
     Object.assign(process.env, env);

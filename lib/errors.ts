@@ -81,7 +81,7 @@ export const emailTaken = () =>
   new AppError('email_taken', 'An account with this email already exists.');
 
 export const tooManyAttempts = (retryAfterSeconds: number) =>
-  new AppError('too_many_attempts', 'Too many failed sign-in attempts. Try again later.', {
+  new AppError('too_many_attempts', 'Too many attempts. Try again later.', {
     headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
   });
 
