@@ -197,6 +197,19 @@ describe('POST /auth/refresh', () => {
     expect(new Set(answers.map((a) => a.body.refreshToken)).size).toBe(1);
   });
 
+  it('leaves no usable refresh token when logout races refresh', async () => {
+    const first = await registered();
+    const [refreshed] = await Promise.all([
+      post('/auth/refresh', { refreshToken: first.refreshToken }),
+      post('/auth/logout', { refreshToken: first.refreshToken }),
+    ]);
+    const tokens = [first.refreshToken, ...(refreshed.status === 200 ? [refreshed.body.refreshToken as string] : [])];
+    for (const refreshToken of tokens) {
+      const answer = await post('/auth/refresh', { refreshToken });
+      expect(answer.status).toBe(401);
+    }
+  });
+
   it('answers 401 invalid_refresh_token for unknown, malformed and access tokens', async () => {
     const { accessToken } = await registered();
     for (const refreshToken of ['nope', accessToken, `${'A'.repeat(22)}.${'B'.repeat(43)}`]) {
