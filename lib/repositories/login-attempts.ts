@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './dynamo';
 import type { TransactWriteItem } from './types';
 
@@ -55,9 +55,5 @@ export class LoginAttemptsRepository {
   /** A transaction item clearing the counter, so a successful login resets it in its own write. */
   resetItem(email: string): TransactWriteItem {
     return { Delete: { TableName: this.table, Key: { pk: key(email) } } };
-  }
-
-  async reset(email: string): Promise<void> {
-    await dynamo(() => this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: key(email) } })));
   }
 }
