@@ -15,7 +15,7 @@ export function signingKeyStore(): KeyStore {
     const config = containerConfig();
     const source = config.signingKeysFile
       ? new FileKeySource(config.signingKeysFile)
-      : new SecretsManagerKeySource(new SecretsManagerClient({}), config.signingKeysSecretId ?? '');
+      : new SecretsManagerKeySource(new SecretsManagerClient({ maxAttempts: 4 }), config.signingKeysSecretId ?? '');
     store = new KeyStore(source, { alg: config.signingAlg });
   }
   return store;

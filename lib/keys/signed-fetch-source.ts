@@ -16,6 +16,8 @@ export class SignedFetchKeySource implements KeySource {
   constructor(
     private readonly secretId: string,
     env: Record<string, string | undefined> = process.env,
+    private readonly maxAttempts = 4,
+    private readonly baseDelayMs = 100,
   ) {
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
     this.description = `secret ${secretId}`;
@@ -31,9 +33,30 @@ export class SignedFetchKeySource implements KeySource {
   }
 
   async load(): Promise<string> {
-    let response: Response;
+    // aws4fetch retries 5xx and 429 itself; Secrets Manager signals throttling as a 400 with
+    // `ThrottlingException`, which we retry here with jittered exponential back-off.
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await this.call();
+      if (response.ok) {
+        const body = (await response.json().catch(() => undefined)) as { SecretString?: unknown } | undefined;
+        if (!body || typeof body.SecretString !== 'string') {
+          throw serviceUnavailable(new Error('the key set secret has no SecretString'));
+        }
+        return body.SecretString;
+      }
+      // The body names the AWS error type (AccessDenied, ResourceNotFound...): log-worthy, not secret.
+      const detail = (await response.text().catch(() => '')).slice(0, 300);
+      if (detail.includes('ThrottlingException') && attempt < this.maxAttempts) {
+        await new Promise((r) => setTimeout(r, this.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random())));
+        continue;
+      }
+      throw serviceUnavailable(new Error(`GetSecretValue answered ${response.status}: ${detail}`));
+    }
+  }
+
+  private async call(): Promise<Response> {
     try {
-      response = await this.client.fetch(this.url, {
+      return await this.client.fetch(this.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-amz-json-1.1',
@@ -44,15 +67,5 @@ export class SignedFetchKeySource implements KeySource {
     } catch (err) {
       throw serviceUnavailable(err);
     }
-    if (!response.ok) {
-      // The body names the AWS error type (AccessDenied, ResourceNotFound...): log-worthy, not secret.
-      const detail = (await response.text().catch(() => '')).slice(0, 300);
-      throw serviceUnavailable(new Error(`GetSecretValue answered ${response.status}: ${detail}`));
-    }
-    const body = (await response.json().catch(() => undefined)) as { SecretString?: unknown } | undefined;
-    if (!body || typeof body.SecretString !== 'string') {
-      throw serviceUnavailable(new Error('the key set secret has no SecretString'));
-    }
-    return body.SecretString;
   }
 }

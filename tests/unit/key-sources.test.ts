@@ -74,3 +74,49 @@ describe('SignedFetchKeySource', () => {
     await expect(new SignedFetchKeySource('binary', env()).load()).rejects.toMatchObject({ code: 'service_unavailable' });
   });
 });
+
+describe('throttling by Secrets Manager', () => {
+  let server: Server;
+  let url = '';
+  let requests = 0;
+  let throttleFirst = 0;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        requests += 1;
+        if (requests <= throttleFirst) {
+          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ThrottlingException' });
+          res.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
+        } else {
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ SecretString: '{"ok":true}' }));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const address = server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('the SDK source retries a throttled GetSecretValue with back-off (real SDK client, local endpoint)', async () => {
+    requests = 0;
+    throttleFirst = 2;
+    const client = new SecretsManagerClient({ endpoint: url, region: 'us-east-1', maxAttempts: 4, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    await expect(new SecretsManagerKeySource(client, 'keys').load()).resolves.toBe('{"ok":true}');
+    expect(requests).toBe(3);
+  });
+
+  it('the signed-fetch source retries a throttled GetSecretValue, then gives up with service_unavailable', async () => {
+    const env = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', SECRETS_MANAGER_ENDPOINT: `${url}/` };
+    requests = 0;
+    throttleFirst = 2;
+    await expect(new SignedFetchKeySource('keys', env, 4, 1).load()).resolves.toBe('{"ok":true}');
+    expect(requests).toBe(3);
+    requests = 0;
+    throttleFirst = 100;
+    await expect(new SignedFetchKeySource('keys', env, 3, 1).load()).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect(requests).toBe(3);
+  });
+});

@@ -71,6 +71,21 @@ describe('access-token header and claim attacks', () => {
     await refused(signed({ ...header, crit: ['x-custom'], 'x-custom': true }, claims));
   });
 
+  it('refuses a token without exp, without iat, without sub, without sid or without jti', async () => {
+    for (const claim of ['exp', 'iat', 'sub', 'sid', 'jti']) {
+      const { [claim]: _dropped, ...rest } = claims;
+      await refused(signed(header, rest));
+    }
+  });
+
+  it('refuses a token over the size cap before decoding it', async () => {
+    const big = signed(header, { ...claims, pad: 'x'.repeat(5000) });
+    const decode = vi.spyOn(Buffer, 'from');
+    await refused(big);
+    expect(decode).not.toHaveBeenCalled();
+    decode.mockRestore();
+  });
+
   it('refuses exp given as a string', async () => {
     await refused(signed(header, { ...claims, exp: String(claims.exp) }));
   });
