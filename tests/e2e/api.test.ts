@@ -276,4 +276,20 @@ describe('CORS', () => {
     expect(answer.status).toBeLessThan(300);
     expect(answer.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
   });
+
+  it("carries CORS headers on the gateway's own 401 and 403 answers, so a browser app can see them", async () => {
+    const origin = { origin: 'http://localhost:5173' };
+    const missing = await get('/auth/me', origin);
+    const denied = await get('/auth/me', { ...origin, authorization: 'Bearer x.y.z' });
+    expect([missing.status, denied.status]).toEqual([401, 403]);
+    for (const answer of [missing, denied]) expect(answer.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+  });
+
+  it('refuses the preflight of an origin that is not configured', async () => {
+    // (serverless-offline enforces the origin list on preflights only; API Gateway on every answer.)
+    const answer = await call('OPTIONS', '/auth/login', {
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });
