@@ -16,7 +16,7 @@ import { AppError } from '../errors';
 import { describeError, log } from '../log';
 import { json, type HttpResult } from './responses';
 
-export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown; rawBody?: string };
+export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 type Request = middy.Request<HttpEvent, HttpResult, Error, Context>;
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
@@ -53,7 +53,7 @@ function jsonBodyGate(maxBodyBytes: number): middy.MiddlewareObj<HttpEvent, Http
 /** Maps middy's parser failure (it answers 415 for bad JSON too) onto our catalogue. */
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const e = error as { statusCode?: unknown; expose?: unknown; cause?: { package?: unknown } } | undefined;
+  const e = error as { cause?: { package?: unknown } } | undefined;
   if (e && e.cause && e.cause.package === '@middy/http-json-body-parser') {
     return new AppError('invalid_json', 'The request body is not valid JSON.', { cause: error });
   }
