@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loginAttemptsKey, toLoginAttempts, type LoginAttempts } from './login-attempts';
 import type { TransactWriteItem } from './types';
@@ -78,7 +79,7 @@ export class UsersRepository {
   /**
    * What a login needs before checking the password, in as few requests as possible: the email
    * claim and the account's failure counter in one BatchGetItem (both live in this table), then
-   * the user. Two requests for a known email, one for an unknown one.
+   * the user. Two requests, whether or not the email exists.
    */
   async findForLogin(email: string): Promise<{ user: UserRecord | undefined; attempts: LoginAttempts | undefined }> {
     const keys = [{ pk: emailKey(email) }, { pk: loginAttemptsKey(email) }];
@@ -92,7 +93,9 @@ export class UsersRepository {
     const items = out.Responses?.[this.table] ?? [];
     const claim = items.find((i) => i.pk === emailKey(email));
     const counter = items.find((i) => i.pk === loginAttemptsKey(email));
-    const user = typeof claim?.userId === 'string' ? await this.findById(claim.userId) : undefined;
+    // An unknown email still pays for a user read (of a key that cannot exist), so both paths
+    // make the same requests and take the same time: response timing does not reveal accounts.
+    const user = await this.findById(typeof claim?.userId === 'string' ? claim.userId : `absent-${randomUUID()}`);
     return { user, attempts: counter ? toLoginAttempts(counter) : undefined };
   }
 

@@ -129,3 +129,21 @@ describe('security logs', () => {
     expect(all).not.toContain(first.refreshToken.split('.')[1]!);
   });
 });
+
+describe('account enumeration', () => {
+  it('an unknown email makes the same DynamoDB requests as a wrong password for a known one', async () => {
+    const { deps, doc } = testDeps();
+    const email = uniqueEmail('enum');
+    await register(deps, { email, password: PASSWORD, name: undefined }, meta);
+    const commands: string[] = [];
+    doc.middlewareStack.add((next, context) => async (args) => {
+      commands.push(String(context.commandName));
+      return next(args);
+    }, { step: 'initialize', name: 'recordCommands' });
+    await login(deps, { email, password: 'wrong password' }, meta).catch(() => undefined);
+    const known = commands.splice(0);
+    await login(deps, { email: uniqueEmail('ghost'), password: 'wrong password' }, meta).catch(() => undefined);
+    expect(commands).toEqual(known);
+    expect(known).toEqual(['BatchGetItemCommand', 'GetItemCommand', 'UpdateItemCommand']);
+  });
+});
