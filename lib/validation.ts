@@ -43,7 +43,8 @@ function email(body: Record<string, unknown>, problems: FieldProblem[]): string 
     problems.push({ field: 'email', message: raw === undefined ? 'is required' : 'must be a string' });
     return '';
   }
-  const value = raw.trim().toLowerCase();
+  // NFC first, so the same address typed with composed or decomposed accents is one account.
+  const value = raw.normalize('NFC').trim().toLowerCase();
   if (value.length === 0 || value.length > EMAIL_MAX_LENGTH || !EMAIL_PATTERN.test(value)) {
     problems.push({ field: 'email', message: `must be a valid email address of at most ${EMAIL_MAX_LENGTH} characters` });
   }

@@ -60,3 +60,16 @@ describe('UsersRepository on DynamoDB Local', () => {
     await expect(broken.users.findById(randomUUID())).rejects.toMatchObject({ code: 'service_unavailable', status: 503 });
   });
 });
+
+describe('email normalisation against DynamoDB Local', () => {
+  it('treats composed and decomposed accents in an email as one account', async () => {
+    const { parseRegister } = await import('../../lib/validation');
+    const { register } = await import('../../lib/usecases/register');
+    const { deps } = testDeps();
+    const tag = randomUUID().slice(0, 8);
+    const composed = parseRegister({ email: `jos\u00e9-${tag}@example.com`, password: 'correct horse battery' });
+    const decomposed = parseRegister({ email: `JOSE\u0301-${tag}@example.com`, password: 'correct horse battery' });
+    await register(deps, composed, { ip: undefined, userAgent: undefined });
+    await expect(register(deps, decomposed, { ip: undefined, userAgent: undefined })).rejects.toMatchObject({ code: 'email_taken' });
+  });
+});
