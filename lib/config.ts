@@ -16,6 +16,8 @@ export interface Config {
   bcryptCost: number;
   signingAlg: SigningAlg;
   signingKeysSecretId: string | undefined;
+  /** Optional: a secret with only public keys, read by the authorizer and JWKS instead. */
+  signingPublicKeysSecretId: string | undefined;
   /** Local only: path of the dev key set file written by `npm start`. */
   signingKeysFile: string | undefined;
   usersTable: string;
@@ -105,6 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     bcryptCost: integer(env, 'BCRYPT_COST', 10, 4, 15),
     signingAlg: alg as SigningAlg,
     signingKeysSecretId: text(env, 'SIGNING_KEYS_SECRET_ID'),
+    signingPublicKeysSecretId: text(env, 'SIGNING_PUBLIC_KEYS_SECRET_ID'),
     signingKeysFile: mode === 'local' ? text(env, 'SIGNING_KEYS_FILE') : undefined,
     usersTable: pick('USERS_TABLE'),
     sessionsTable: pick('SESSIONS_TABLE'),

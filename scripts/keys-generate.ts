@@ -8,11 +8,14 @@
  *
  * With `--rotate FILE` it reads the current set from FILE, demotes its current key to `previous`,
  * adds a new current key and prints the result (previous keys keep verifying live tokens).
+ *
+ * With `--public FILE` it prints the public key set of the full set in FILE, to store as the
+ * secret named by SIGNING_PUBLIC_KEYS_SECRET_ID (read by the authorizer and JWKS functions).
  */
 import { readFileSync } from 'node:fs';
 import { SIGNING_ALGS, type SigningAlg } from '../lib/config';
 import { generateKeySet, generateSigningKey } from '../lib/keys/generate';
-import { parseKeySet } from '../lib/keys/key-set';
+import { parseKeySet, toPublicKeySet } from '../lib/keys/key-set';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -22,6 +25,11 @@ async function main(): Promise<void> {
   };
   const alg = (flag('--alg') ?? process.env.SIGNING_ALG ?? 'RS256') as SigningAlg;
   if (!SIGNING_ALGS.includes(alg)) throw new Error(`--alg must be one of ${SIGNING_ALGS.join(', ')}`);
+  const publicFrom = flag('--public');
+  if (publicFrom) {
+    process.stdout.write(`${JSON.stringify(toPublicKeySet(parseKeySet(readFileSync(publicFrom, 'utf8'), alg)), null, 2)}\n`);
+    return;
+  }
   const rotateFrom = flag('--rotate');
   if (!rotateFrom) {
     process.stdout.write(`${JSON.stringify(await generateKeySet(alg), null, 2)}\n`);

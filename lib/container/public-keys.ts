@@ -7,14 +7,15 @@ let store: KeyStore | undefined;
 
 /**
  * The verification-only key store of the authorizer and the JWKS function: no AWS SDK (a signed
- * fetch instead), and private keys are never imported.
+ * fetch instead), and private keys are never imported. With SIGNING_PUBLIC_KEYS_SECRET_ID set it
+ * reads the public key set, so these functions need no access to private key material at all.
  */
 export function publicKeyStore(): KeyStore {
   if (!store) {
     const config = containerConfig();
     const source = config.signingKeysFile
       ? new FileKeySource(config.signingKeysFile)
-      : new SignedFetchKeySource(config.signingKeysSecretId ?? '');
+      : new SignedFetchKeySource(config.signingPublicKeysSecretId ?? config.signingKeysSecretId ?? '');
     store = new KeyStore(source, { alg: config.signingAlg, publicOnly: true });
   }
   return store;

@@ -9,6 +9,11 @@
  *
  * Exactly one key per algorithm is `current` (it signs); `previous` keys only verify, so tokens
  * signed before a rotation stay valid until they expire.
+ *
+ * The verifying functions (authorizer, JWKS) can instead read a public key set, a separate secret
+ * holding no private material (`npm run keys:generate -- --public FILE` derives it):
+ *
+ *   { "keys": [ { "kid", "alg", "status", "publicJwk": { ... } } ] }
  */
 import { ConfigurationError } from '../errors';
 import type { SigningAlg } from '../config';
@@ -100,4 +105,58 @@ export function parseKeySet(raw: string | undefined, alg: SigningAlg): KeySetDoc
     throw new ConfigurationError(`signing key set: needs exactly one current ${alg} key, found ${current.length}`);
   }
   return { refreshTokenKey, keys };
+}
+
+export interface VerificationEntry {
+  kid: string;
+  alg: SigningAlg;
+  status: 'current' | 'previous';
+  /** Public JWK with kid, alg and use, ready for a JWKS. */
+  jwk: Record<string, unknown>;
+}
+
+export interface PublicKeySetDocument {
+  keys: { kid: string; alg: SigningAlg; status: 'current' | 'previous'; publicJwk: Record<string, unknown> }[];
+}
+
+/** The public key set derived from a full key set. */
+export function toPublicKeySet(doc: KeySetDocument): PublicKeySetDocument {
+  return { keys: doc.keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, publicJwk: publicJwkOf(k) })) };
+}
+
+/**
+ * The verification keys of either document: a full key set (public halves derived, private parts
+ * dropped) or a public key set. A public key set that carries private members is refused, so a
+ * mix-up when storing the two secrets cannot silently hand private keys to the verifiers.
+ */
+export function parseVerificationKeys(raw: string | undefined, alg: SigningAlg): VerificationEntry[] {
+  let doc: unknown;
+  try {
+    doc = raw ? JSON.parse(raw) : undefined;
+  } catch {
+    throw new ConfigurationError('public key set is not valid JSON');
+  }
+  const keys = (doc as { keys?: unknown } | undefined)?.keys;
+  const isFullSet = Array.isArray(keys) && keys.some((k) => k && typeof k === 'object' && 'privateJwk' in k);
+  if (isFullSet || (doc && typeof doc === 'object' && 'refreshTokenKey' in doc)) {
+    return parseKeySet(raw, alg).keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, jwk: publicJwkOf(k) }));
+  }
+  if (!Array.isArray(keys) || keys.length === 0) throw new ConfigurationError('public key set: "keys" must be a non-empty array');
+  const entries: VerificationEntry[] = [];
+  for (const key of keys as Record<string, unknown>[]) {
+    const jwk = key?.publicJwk as Record<string, unknown> | undefined;
+    if (typeof key?.kid !== 'string' || !KID_PATTERN.test(key.kid)) throw new ConfigurationError('public key set: every key needs a kid of 8-64 URL-safe characters');
+    if (!SIGNING_ALGS.includes(key.alg as SigningAlg)) throw new ConfigurationError(`public key set: key ${key.kid} has an unsupported alg`);
+    if (key.status !== 'current' && key.status !== 'previous') throw new ConfigurationError(`public key set: key ${key.kid} status must be current or previous`);
+    const want = expectedKty(key.alg as SigningAlg);
+    if (!jwk || typeof jwk !== 'object' || jwk.kty !== want.kty || (want.crv && jwk.crv !== want.crv)) {
+      throw new ConfigurationError(`public key set: key ${key.kid} is not a ${String(key.alg)} public key`);
+    }
+    if (Object.keys(jwk).some((name) => PRIVATE_MEMBERS.has(name))) {
+      throw new ConfigurationError(`public key set: key ${key.kid} carries private key material; store only public keys here`);
+    }
+    entries.push({ kid: key.kid, alg: key.alg as SigningAlg, status: key.status, jwk: { ...jwk, kid: key.kid, alg: key.alg, use: 'sig' } });
+  }
+  if (!entries.some((e) => e.alg === alg)) throw new ConfigurationError(`public key set: no ${alg} key`);
+  return entries;
 }

@@ -13,7 +13,7 @@ import { importJWK, type CryptoKey } from 'jose';
 import type { SigningAlg } from '../config';
 import { serviceUnavailable } from '../errors';
 import { describeError, log } from '../log';
-import { parseKeySet, publicJwkOf } from './key-set';
+import { parseKeySet, parseVerificationKeys, publicJwkOf } from './key-set';
 import type { KeySource } from './sources';
 
 export interface SigningKey {
@@ -125,26 +125,34 @@ export class KeyStore {
   }
 
   private async load(): Promise<LoadedKeys> {
-    const doc = parseKeySet(await this.source.load(), this.alg);
+    const raw = await this.source.load();
     const verification = new Map<string, VerificationKey>();
+    if (this.publicOnly) {
+      // Current key first so the JWKS lists it first.
+      const entries = parseVerificationKeys(raw, this.alg).sort(currentFirst);
+      for (const entry of entries) {
+        if (entry.alg !== this.alg) continue;
+        const key = (await importJWK(entry.jwk, entry.alg)) as CryptoKey;
+        verification.set(entry.kid, { kid: entry.kid, alg: entry.alg, key, jwk: entry.jwk });
+      }
+      return { signing: undefined, verification, refreshKey: undefined, loadedAt: this.now() };
+    }
+    const doc = parseKeySet(raw, this.alg);
     let signing: SigningKey | undefined;
-    // Current key first so the JWKS lists it first.
-    const ordered = [...doc.keys].sort((a, b) => (a.status === b.status ? 0 : a.status === 'current' ? -1 : 1));
-    for (const stored of ordered) {
+    for (const stored of [...doc.keys].sort(currentFirst)) {
       if (stored.alg !== this.alg) continue;
       const jwk = publicJwkOf(stored);
       const key = (await importJWK(jwk, stored.alg)) as CryptoKey;
       verification.set(stored.kid, { kid: stored.kid, alg: stored.alg, key, jwk });
-      if (!this.publicOnly && stored.status === 'current') {
+      if (stored.status === 'current') {
         const privateKey = (await importJWK({ ...stored.privateJwk, alg: stored.alg }, stored.alg)) as CryptoKey;
         signing = { kid: stored.kid, alg: stored.alg, key: privateKey };
       }
     }
-    return {
-      signing,
-      verification,
-      refreshKey: this.publicOnly ? undefined : Buffer.from(doc.refreshTokenKey, 'base64url'),
-      loadedAt: this.now(),
-    };
+    return { signing, verification, refreshKey: Buffer.from(doc.refreshTokenKey, 'base64url'), loadedAt: this.now() };
   }
+}
+
+function currentFirst(a: { status: string }, b: { status: string }): number {
+  return a.status === b.status ? 0 : a.status === 'current' ? -1 : 1;
 }
