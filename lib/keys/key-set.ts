@@ -56,53 +56,64 @@ function base64urlBytes(value: string): number {
 }
 
 /**
+ * Checks what every key entry of either document needs (kid, alg, status, a JWK of the right
+ * type, RSA at least 2048 bits) and returns the entry's JWK. `label` names the document in errors.
+ */
+function checkEntry(label: string, key: unknown, jwkField: 'privateJwk' | 'publicJwk', seen: Set<string>): Record<string, unknown> {
+  if (!key || typeof key !== 'object') throw new ConfigurationError(`${label}: a key entry is not an object`);
+  const { kid, alg, status } = key as Record<string, unknown>;
+  if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) {
+    throw new ConfigurationError(`${label}: every key needs a kid of 8-64 URL-safe characters`);
+  }
+  if (seen.has(kid)) throw new ConfigurationError(`${label}: duplicate kid ${kid}`);
+  seen.add(kid);
+  if (!SIGNING_ALGS.includes(alg as SigningAlg)) throw new ConfigurationError(`${label}: key ${kid} has an unsupported alg`);
+  if (status !== 'current' && status !== 'previous') {
+    throw new ConfigurationError(`${label}: key ${kid} status must be current or previous`);
+  }
+  const jwk = (key as Record<string, unknown>)[jwkField] as Record<string, unknown> | undefined;
+  const want = expectedKty(alg as SigningAlg);
+  if (!jwk || typeof jwk !== 'object' || jwk.kty !== want.kty || (want.crv && jwk.crv !== want.crv)) {
+    throw new ConfigurationError(`${label}: key ${kid} is not a ${String(alg)} key`);
+  }
+  if (alg === 'RS256' && (typeof jwk.n !== 'string' || base64urlBytes(jwk.n) < 256)) {
+    throw new ConfigurationError(`${label}: RSA key ${kid} is shorter than 2048 bits`);
+  }
+  return jwk;
+}
+
+function parseJsonObject(label: string, raw: string | undefined): Record<string, unknown> {
+  if (!raw || !raw.trim()) throw new ConfigurationError(`${label} is empty`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError(`${label} is not valid JSON`);
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigurationError(`${label} must be a JSON object`);
+  return doc as Record<string, unknown>;
+}
+
+/**
  * Parses and checks a key set document. Rejects anything a careless edit could produce (empty,
  * not JSON, no current key for the configured algorithm, weak RSA modulus, short HMAC key), with a
  * message that names the problem but never echoes key material.
  */
 export function parseKeySet(raw: string | undefined, alg: SigningAlg): KeySetDocument {
-  if (!raw || !raw.trim()) throw new ConfigurationError('signing key set is empty');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(raw);
-  } catch {
-    throw new ConfigurationError('signing key set is not valid JSON');
-  }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ConfigurationError('signing key set must be a JSON object');
-  }
-  const { refreshTokenKey, keys } = doc as Partial<KeySetDocument>;
+  const label = 'signing key set';
+  const { refreshTokenKey, keys } = parseJsonObject(label, raw) as Partial<KeySetDocument>;
   if (typeof refreshTokenKey !== 'string' || base64urlBytes(refreshTokenKey) < 32) {
-    throw new ConfigurationError('signing key set: refreshTokenKey must be base64url of at least 32 bytes');
+    throw new ConfigurationError(`${label}: refreshTokenKey must be base64url of at least 32 bytes`);
   }
-  if (!Array.isArray(keys) || keys.length === 0) {
-    throw new ConfigurationError('signing key set: "keys" must be a non-empty array');
-  }
+  if (!Array.isArray(keys) || keys.length === 0) throw new ConfigurationError(`${label}: "keys" must be a non-empty array`);
   const seen = new Set<string>();
   for (const key of keys) {
-    if (!key || typeof key !== 'object') throw new ConfigurationError('signing key set: a key entry is not an object');
-    if (typeof key.kid !== 'string' || !KID_PATTERN.test(key.kid)) {
-      throw new ConfigurationError('signing key set: every key needs a kid of 8-64 URL-safe characters');
-    }
-    if (seen.has(key.kid)) throw new ConfigurationError(`signing key set: duplicate kid ${key.kid}`);
-    seen.add(key.kid);
-    if (!SIGNING_ALGS.includes(key.alg)) throw new ConfigurationError(`signing key set: key ${key.kid} has an unsupported alg`);
-    if (key.status !== 'current' && key.status !== 'previous') {
-      throw new ConfigurationError(`signing key set: key ${key.kid} status must be current or previous`);
-    }
-    const jwk = key.privateJwk;
-    const want = expectedKty(key.alg);
-    if (!jwk || typeof jwk !== 'object' || jwk.kty !== want.kty || (want.crv && jwk.crv !== want.crv)) {
-      throw new ConfigurationError(`signing key set: key ${key.kid} is not a ${key.alg} key`);
-    }
-    if (typeof jwk.d !== 'string') throw new ConfigurationError(`signing key set: key ${key.kid} has no private part`);
-    if (key.alg === 'RS256' && (typeof jwk.n !== 'string' || base64urlBytes(jwk.n) < 256)) {
-      throw new ConfigurationError(`signing key set: RSA key ${key.kid} is shorter than 2048 bits`);
-    }
+    const jwk = checkEntry(label, key, 'privateJwk', seen);
+    if (typeof jwk.d !== 'string') throw new ConfigurationError(`${label}: key ${key.kid} has no private part`);
   }
   const current = keys.filter((k) => k.status === 'current' && k.alg === alg);
   if (current.length !== 1) {
-    throw new ConfigurationError(`signing key set: needs exactly one current ${alg} key, found ${current.length}`);
+    throw new ConfigurationError(`${label}: needs exactly one current ${alg} key, found ${current.length}`);
   }
   return { refreshTokenKey, keys };
 }
@@ -130,33 +141,22 @@ export function toPublicKeySet(doc: KeySetDocument): PublicKeySetDocument {
  * mix-up when storing the two secrets cannot silently hand private keys to the verifiers.
  */
 export function parseVerificationKeys(raw: string | undefined, alg: SigningAlg): VerificationEntry[] {
-  let doc: unknown;
-  try {
-    doc = raw ? JSON.parse(raw) : undefined;
-  } catch {
-    throw new ConfigurationError('public key set is not valid JSON');
-  }
-  const keys = (doc as { keys?: unknown } | undefined)?.keys;
-  const isFullSet = Array.isArray(keys) && keys.some((k) => k && typeof k === 'object' && 'privateJwk' in k);
-  if (isFullSet || (doc && typeof doc === 'object' && 'refreshTokenKey' in doc)) {
+  const label = 'public key set';
+  const doc = parseJsonObject(label, raw);
+  const keys = doc.keys;
+  const isFullSet = 'refreshTokenKey' in doc || (Array.isArray(keys) && keys.some((k) => k && typeof k === 'object' && 'privateJwk' in k));
+  if (isFullSet) {
     return parseKeySet(raw, alg).keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, jwk: publicJwkOf(k) }));
   }
-  if (!Array.isArray(keys) || keys.length === 0) throw new ConfigurationError('public key set: "keys" must be a non-empty array');
-  const entries: VerificationEntry[] = [];
-  for (const key of keys as Record<string, unknown>[]) {
-    const jwk = key?.publicJwk as Record<string, unknown> | undefined;
-    if (typeof key?.kid !== 'string' || !KID_PATTERN.test(key.kid)) throw new ConfigurationError('public key set: every key needs a kid of 8-64 URL-safe characters');
-    if (!SIGNING_ALGS.includes(key.alg as SigningAlg)) throw new ConfigurationError(`public key set: key ${key.kid} has an unsupported alg`);
-    if (key.status !== 'current' && key.status !== 'previous') throw new ConfigurationError(`public key set: key ${key.kid} status must be current or previous`);
-    const want = expectedKty(key.alg as SigningAlg);
-    if (!jwk || typeof jwk !== 'object' || jwk.kty !== want.kty || (want.crv && jwk.crv !== want.crv)) {
-      throw new ConfigurationError(`public key set: key ${key.kid} is not a ${String(key.alg)} public key`);
-    }
+  if (!Array.isArray(keys) || keys.length === 0) throw new ConfigurationError(`${label}: "keys" must be a non-empty array`);
+  const seen = new Set<string>();
+  const entries = keys.map((key: PublicKeySetDocument['keys'][number]) => {
+    const jwk = checkEntry(label, key, 'publicJwk', seen);
     if (Object.keys(jwk).some((name) => PRIVATE_MEMBERS.has(name))) {
-      throw new ConfigurationError(`public key set: key ${key.kid} carries private key material; store only public keys here`);
+      throw new ConfigurationError(`${label}: key ${key.kid} carries private key material; store only public keys here`);
     }
-    entries.push({ kid: key.kid, alg: key.alg as SigningAlg, status: key.status, jwk: { ...jwk, kid: key.kid, alg: key.alg, use: 'sig' } });
-  }
-  if (!entries.some((e) => e.alg === alg)) throw new ConfigurationError(`public key set: no ${alg} key`);
+    return { kid: key.kid, alg: key.alg, status: key.status, jwk: { ...jwk, kid: key.kid, alg: key.alg, use: 'sig' } };
+  });
+  if (!entries.some((e) => e.alg === alg)) throw new ConfigurationError(`${label}: no ${alg} key`);
   return entries;
 }
