@@ -1,13 +1,16 @@
-// Builds one minified, tree-shaken CommonJS bundle per function into dist/<name>/index.js, with
-// a source map next to it. `node esbuild.config.mjs --watch` rebuilds on change (npm start uses it
+// Builds one minified, tree-shaken CommonJS bundle per function of infra/functions.js into
+// dist/<name>/index.js, with a source map next to it. `node esbuild.config.mjs --watch` rebuilds on change (npm start uses it
 // with serverless-offline's --reloadHandler). A metafile per bundle lets tests check what went in.
 import { build, context } from 'esbuild';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import manifest from './infra/functions.js';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-export const FUNCTIONS = ['register', 'login', 'refresh', 'logout', 'me', 'jwks', 'example-hello', 'authorizer'];
+/** Names of the functions (the bundle directories under dist/), from the function manifest. */
+export const FUNCTIONS = manifest.FUNCTIONS.map((fn) => fn.name);
+const byName = new Map(manifest.FUNCTIONS.map((fn) => [fn.name, fn]));
 
 /**
  * Credential providers the AWS SDK imports lazily (`await import(...)`), only when the
@@ -32,8 +35,10 @@ export const LAZY_SDK_MODULES = [
 
 /** esbuild options of one function's bundle. */
 export function optionsFor(name) {
+  const fn = byName.get(name);
+  if (!fn) throw new Error(`${name} is not in infra/functions.js`);
   return {
-    entryPoints: [path.join(root, 'functions', `${name}.ts`)],
+    entryPoints: [path.join(root, manifest.handlerFile(fn))],
     outfile: path.join(root, 'dist', name, 'index.js'),
     bundle: true,
     platform: 'node',

@@ -1,3 +1,4 @@
+import { tableNames } from '../infra/tables.js';
 import { ConfigurationError } from './errors';
 import { log } from './log';
 
@@ -39,9 +40,9 @@ type Env = Record<string, string | undefined>;
 export const LOCAL_DEFAULTS = {
   ISSUER: 'http://localhost:3000',
   AUDIENCE: 'lambda-jwt-auth-local',
-  // Same names serverless.yml gives the tables on the `local` stage (see infra/tables.js).
-  USERS_TABLE: 'lambda-jwt-auth-local-users',
-  SESSIONS_TABLE: 'lambda-jwt-auth-local-sessions',
+  // The names serverless.yml gives the tables on the `local` stage.
+  USERS_TABLE: tableNames('local').users,
+  SESSIONS_TABLE: tableNames('local').sessions,
 } as const;
 
 const REQUIRED_IN_PRODUCTION = [

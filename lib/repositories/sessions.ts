@@ -5,6 +5,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { SESSIONS_BY_OWNER_INDEX } from '../../infra/tables.js';
 import { serviceUnavailable } from '../errors';
 import { cancellationCodes, dynamo, errorName } from './dynamo';
 import type { TransactWriteItem } from './types';
@@ -64,7 +65,7 @@ export class SessionsRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly byOwnerIndex = 'byOwner',
+    private readonly byOwnerIndex = SESSIONS_BY_OWNER_INDEX,
   ) {}
 
   /** Items creating a session with its first refresh token, for the caller's transaction. */

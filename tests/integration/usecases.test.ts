@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
+import { SESSIONS_BY_OWNER_INDEX } from '../../infra/tables.js';
 import { SecretsManagerKeySource } from '../../lib/keys/secrets-manager-source';
 import { verifyAccessToken } from '../../lib/tokens/access-token';
 import { parseRefreshToken } from '../../lib/tokens/refresh-token';
@@ -239,7 +240,7 @@ describe('sessions index', () => {
     const out = await doc.send(
       new QueryCommand({
         TableName: config.sessionsTable,
-        IndexName: 'byOwner',
+        IndexName: SESSIONS_BY_OWNER_INDEX,
         KeyConditionExpression: '#o = :o',
         ExpressionAttributeNames: { '#o': 'owner' },
         ExpressionAttributeValues: { ':o': a.user.id },

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../esbuild.config.mjs';
+import { FUNCTIONS as MANIFEST, handlerFile, routeKey, serverlessKey } from '../../infra/functions.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -26,8 +27,9 @@ function metaOf(fn: string): Metafile {
 const HEAVY = ['@aws-sdk', '@smithy', 'bcryptjs'];
 
 describe('function bundles', () => {
-  it('builds every function in FUNCTIONS with its source map', () => {
+  it('builds every function of the manifest with its source map', () => {
     expect(FUNCTIONS).toEqual(expect.arrayContaining(['register', 'login', 'refresh', 'logout', 'me', 'jwks', 'example-hello', 'authorizer']));
+    expect(FUNCTIONS).toEqual(MANIFEST.map((fn) => fn.name));
     for (const fn of FUNCTIONS) {
       expect(existsSync(path.join(ROOT, 'dist', fn, 'index.js')), `dist/${fn}/index.js`).toBe(true);
       expect(existsSync(path.join(ROOT, 'dist', fn, 'index.js.map')), `dist/${fn}/index.js.map`).toBe(true);
@@ -36,7 +38,7 @@ describe('function bundles', () => {
 
   it.each(['authorizer', 'jwks'])('keeps the AWS SDK, Smithy and bcryptjs out of the %s bundle', (fn) => {
     const inputs = Object.keys(metaOf(fn).inputs);
-    expect(inputs).toContain(`functions/${fn}.ts`);
+    expect(inputs).toContain(handlerFile(MANIFEST.find((entry) => entry.name === fn)!));
     const heavy = inputs.filter((input) => HEAVY.some((name) => input.includes(name)));
     expect(heavy).toEqual([]);
   });
@@ -71,6 +73,9 @@ function resourcesOfType(template: Json, type: string): [string, Json][] {
   return Object.entries(template.Resources as Record<string, Json>).filter(([, r]) => r.Type === type);
 }
 
+const protectedRoutes = MANIFEST.filter((fn) => fn.http && fn.authorizer).map((fn) => routeKey(fn)!);
+const publicRoutes = MANIFEST.filter((fn) => fn.http && !fn.authorizer).map((fn) => routeKey(fn)!);
+
 const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 describe('serverless package for a production stage', () => {
@@ -101,29 +106,49 @@ describe('serverless package for a production stage', () => {
     expect(template.Resources.SessionsTable.Properties.TableName).toBe('lambda-jwt-auth-prod-sessions');
   });
 
-  it('puts GET /auth/me and GET /example/hello behind the Lambda authorizer', () => {
+  it('puts GET /auth/me, GET /example/hello and every route the manifest marks behind the Lambda authorizer', () => {
     const routes = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey, r.Properties]));
     const authorizers = resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer');
     expect(authorizers).toHaveLength(1);
     const [authorizerId, authorizer] = authorizers[0]!;
     expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', EnableSimpleResponses: true, AuthorizerPayloadFormatVersion: '2.0' });
     expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain('AuthorizerLambdaFunction');
-    for (const key of ['GET /auth/me', 'GET /example/hello']) {
+    expect(protectedRoutes).toEqual(expect.arrayContaining(['GET /auth/me', 'GET /example/hello']));
+    for (const key of protectedRoutes) {
       expect(routes[key], key).toBeDefined();
       expect(routes[key].AuthorizationType, key).toBe('CUSTOM');
       expect(routes[key].AuthorizerId, key).toEqual({ Ref: authorizerId });
     }
   });
 
-  it('leaves the public routes without an authorizer', () => {
+  it('leaves the public routes without an authorizer, and has no route the manifest does not list', () => {
     const routes = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey, r.Properties]));
-    const publicRoutes = ['POST /auth/register', 'POST /auth/login', 'POST /auth/refresh', 'POST /auth/logout', 'GET /.well-known/jwks.json'];
+    expect(publicRoutes).toEqual(
+      expect.arrayContaining(['POST /auth/register', 'POST /auth/login', 'POST /auth/refresh', 'POST /auth/logout', 'GET /.well-known/jwks.json']),
+    );
     for (const key of publicRoutes) {
       expect(routes[key], key).toBeDefined();
       expect(routes[key].AuthorizerId, key).toBeUndefined();
       expect([undefined, 'NONE'], key).toContain(routes[key].AuthorizationType);
     }
-    expect(Object.keys(routes).sort()).toEqual([...publicRoutes, 'GET /auth/me', 'GET /example/hello'].sort());
+    expect(Object.keys(routes).sort()).toEqual([...publicRoutes, ...protectedRoutes].sort());
+  });
+
+  it('gives each function of the manifest its bundle, memory and role', () => {
+    const functions = Object.fromEntries(resourcesOfType(template, 'AWS::Lambda::Function'));
+    for (const fn of MANIFEST) {
+      const id = `${serverlessKey(fn).charAt(0).toUpperCase()}${serverlessKey(fn).slice(1)}LambdaFunction`;
+      expect(functions[id], id).toBeDefined();
+      expect(functions[id].Properties.Handler, id).toBe(`dist/${fn.name}/index.handler`);
+      expect(functions[id].Properties.MemorySize, id).toBe(fn.memorySize ?? 512);
+      if (fn.role === 'verifier') expect(JSON.stringify(functions[id].Properties.Role), id).toContain('VerifierRole');
+      else expect(JSON.stringify(functions[id].Properties.Role), id).toContain('IamRoleLambdaExecution');
+    }
+    // The verifier role writes the logs of exactly the functions that run under it.
+    const verifierLogs = JSON.stringify(template.Resources.VerifierRole.Properties.Policies);
+    for (const fn of MANIFEST.filter((entry) => entry.role === 'verifier')) {
+      expect(verifierLogs).toContain(`${serverlessKey(fn).charAt(0).toUpperCase()}${serverlessKey(fn).slice(1)}LogGroup`);
+    }
   });
 
   it('grants no IAM statement a "*" resource or a wildcard action', () => {

@@ -1,0 +1,102 @@
+'use strict';
+/**
+ * Every Lambda function of the service, declared once. The build (esbuild.config.mjs), the
+ * deployment (serverless.yml reads `serverlessFunctions` and `verifierLogGroupArns`) and the
+ * packaging tests all derive from this list, so adding a function is one entry here plus its
+ * handler file.
+ *
+ * An entry:
+ *   name        bundle directory dist/<name>/; the serverless.yml key is its camelCase
+ *               (`example-hello` → `exampleHello`, CloudFormation `ExampleHelloLambdaFunction`)
+ *   handler     source file (default `functions/<name>.ts`), exporting `handler`
+ *   http        { method, path }: its route on the HTTP API; omitted for functions without one
+ *   authorizer  true: the route sits behind the Lambda authorizer (the `authorizer` function)
+ *   role        omitted: the service role (both tables, the signing key secret);
+ *               'verifier': VerifierRole (the public key set and its own logs, nothing else);
+ *               any other string: the logical id of a role defined under `resources`
+ *   memorySize  MB (default: provider.memorySize); bcrypt and RSA signing are CPU-bound, and
+ *               Lambda's CPU share grows with memory
+ *   timeout     seconds (default: provider.timeout)
+ *   events      further serverless events, as serverless.yml would spell them
+ *   environment further environment variables of this function only
+ */
+const FUNCTIONS = [
+  { name: 'register', http: { method: 'POST', path: '/auth/register' }, memorySize: 1024 },
+  { name: 'login', http: { method: 'POST', path: '/auth/login' }, memorySize: 1024 },
+  { name: 'refresh', http: { method: 'POST', path: '/auth/refresh' } },
+  { name: 'logout', http: { method: 'POST', path: '/auth/logout' } },
+  { name: 'me', http: { method: 'GET', path: '/auth/me' }, authorizer: true },
+  { name: 'jwks', http: { method: 'GET', path: '/.well-known/jwks.json' }, role: 'verifier' },
+  { name: 'example-hello', http: { method: 'GET', path: '/example/hello' }, authorizer: true, role: 'verifier' },
+  { name: 'authorizer', role: 'verifier', memorySize: 256 },
+];
+
+/** Name of the HTTP API authorizer in serverless.yml (provider.httpApi.authorizers). */
+const HTTP_AUTHORIZER = 'jwtAuthorizer';
+const VERIFIER_ROLE = 'VerifierRole';
+
+const camelCase = (name) => name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
+
+/** The function's key under `functions:` in serverless.yml. */
+const serverlessKey = (fn) => camelCase(fn.name);
+
+/** Source file of the handler, relative to the repository root. */
+const handlerFile = (fn) => fn.handler ?? `functions/${fn.name}.ts`;
+
+/** "METHOD /path" of the routes, as API Gateway names them. */
+const routeKey = (fn) => (fn.http ? `${fn.http.method} ${fn.http.path}` : undefined);
+
+/** Serverless's logical id prefix of a function (it spells '-' and '_' out). */
+function normalizedKey(key) {
+  const spelled = key.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return spelled.charAt(0).toUpperCase() + spelled.slice(1);
+}
+
+function roleOf(fn) {
+  if (fn.role === undefined) return undefined;
+  return fn.role === 'verifier' ? VERIFIER_ROLE : fn.role;
+}
+
+function definitionOf(fn) {
+  const dist = `dist/${fn.name}/index`;
+  const events = [];
+  if (fn.http) {
+    const httpApi = { method: fn.http.method, path: fn.http.path };
+    if (fn.authorizer) httpApi.authorizer = { name: HTTP_AUTHORIZER };
+    events.push({ httpApi });
+  }
+  events.push(...(fn.events ?? []));
+  const definition = {
+    handler: `${dist}.handler`,
+    package: { patterns: ['!**', `${dist}.js`, `${dist}.js.map`] },
+  };
+  if (roleOf(fn)) definition.role = roleOf(fn);
+  if (fn.memorySize) definition.memorySize = fn.memorySize;
+  if (fn.timeout) definition.timeout = fn.timeout;
+  if (fn.environment) definition.environment = fn.environment;
+  if (events.length > 0) definition.events = events;
+  return definition;
+}
+
+/** `${file(infra/functions.js):serverlessFunctions}`: the `functions:` block of serverless.yml. */
+function serverlessFunctions() {
+  return Object.fromEntries(FUNCTIONS.map((fn) => [serverlessKey(fn), definitionOf(fn)]));
+}
+
+/** `${file(infra/functions.js):verifierLogGroupArns}`: the log groups VerifierRole may write. */
+function verifierLogGroupArns() {
+  return FUNCTIONS.filter((fn) => roleOf(fn) === VERIFIER_ROLE).map((fn) => ({
+    'Fn::GetAtt': [`${normalizedKey(serverlessKey(fn))}LogGroup`, 'Arn'],
+  }));
+}
+
+module.exports = {
+  FUNCTIONS,
+  HTTP_AUTHORIZER,
+  VERIFIER_ROLE,
+  serverlessKey,
+  handlerFile,
+  routeKey,
+  serverlessFunctions,
+  verifierLogGroupArns,
+};
