@@ -1,6 +1,7 @@
 // Builds one minified, tree-shaken CommonJS bundle per function of infra/functions.js into
-// dist/<name>/index.js, with a source map next to it. `node esbuild.config.mjs --watch` rebuilds on change (npm start uses it
-// with serverless-offline's --reloadHandler). A metafile per bundle lets tests check what went in.
+// dist/<name>/index.js, with a source map next to it. `node esbuild.config.mjs --watch` rebuilds
+// on change (npm start uses it with scripts/offline-hot-reload.cjs, which reloads a handler when
+// its bundle changes). A metafile per bundle lets tests check what went in.
 import { build, context } from 'esbuild';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
