@@ -1,16 +1,50 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three projects, one per kind of test. `unit` starts nothing (no Java, no gateway); the other
+ * projects' global setups start the services they need, once per run, shared between projects
+ * (tests/setup/services.ts). `npm test` runs them all; `npm run test:<project>` runs one.
+ */
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
-    // Starts DynamoDB Local and serverless-offline once for the whole run, and stops them after.
-    globalSetup: ['tests/helpers/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
-    // Quiet info logs; tests about logging raise the level themselves.
-    env: { LOG_LEVEL: 'warn' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+          globalSetup: ['tests/setup/unit.ts'],
+          testTimeout: 30_000,
+          // Quiet info logs; tests about logging raise the level themselves.
+          env: { LOG_LEVEL: 'warn' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          globalSetup: ['tests/setup/integration.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+          env: { LOG_LEVEL: 'warn' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          globalSetup: ['tests/setup/e2e.ts'],
+          // Sized for a loaded 2-core machine: a race of 20 requests may wait on 20 cold workers.
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+          env: { LOG_LEVEL: 'warn' },
+        },
+      },
+    ],
   },
 });

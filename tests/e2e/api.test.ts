@@ -4,7 +4,7 @@
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { bearer, call, get, post } from '../helpers/http';
+import { bearer, call, get, post, warm } from '../helpers/http';
 import { uniqueEmail } from '../helpers/deps';
 
 const PASSWORD = 'correct horse battery';
@@ -79,6 +79,7 @@ describe('POST /auth/register', () => {
   });
 
   it('creates exactly one user when 20 registrations of one email race in mixed case', async () => {
+    await warm([{ method: 'POST', path: '/auth/register', json: {} }, { method: 'POST', path: '/auth/login', json: {} }], 20);
     const email = uniqueEmail('race');
     const variants = Array.from({ length: 20 }, (_, i) => (i % 2 ? email.toUpperCase() : email));
     const answers = await Promise.all(variants.map((e) => post('/auth/register', { email: e, password: PASSWORD })));
@@ -191,6 +192,7 @@ describe('POST /auth/refresh', () => {
   });
 
   it('yields one successor and no 5xx when 20 refreshes of one token race', async () => {
+    await warm([{ method: 'POST', path: '/auth/refresh', json: {} }], 20);
     const first = await registered();
     const answers = await Promise.all(Array.from({ length: 20 }, () => post('/auth/refresh', { refreshToken: first.refreshToken })));
     expect(answers.map((a) => `${a.status} ${a.body?.error?.code ?? ''}`.trim())).toEqual(Array(20).fill('200'));
@@ -198,6 +200,7 @@ describe('POST /auth/refresh', () => {
   });
 
   it('leaves no usable refresh token when logout races refresh', async () => {
+    await warm([{ method: 'POST', path: '/auth/refresh', json: {} }, { method: 'POST', path: '/auth/logout', json: { scope: 'nope' } }]);
     const first = await registered();
     const [refreshed] = await Promise.all([
       post('/auth/refresh', { refreshToken: first.refreshToken }),

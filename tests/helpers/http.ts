@@ -1,3 +1,7 @@
+/**
+ * HTTP helpers for the e2e tests: every request to a gateway goes through `call`, which turns an
+ * answer that did not come from our code into a thrown error.
+ */
 import { inject } from 'vitest';
 
 export interface Answer {
@@ -7,12 +11,36 @@ export interface Answer {
   text: string;
 }
 
-/** A small fetch wrapper for the offline gateway started by the global setup. */
-export async function call(
-  method: string,
-  path: string,
-  options: { json?: unknown; body?: string; headers?: Record<string, string>; base?: string } = {},
-): Promise<Answer> {
+/**
+ * The gateway answered for a function that never answered itself: serverless-offline reports a
+ * Lambda timeout as HTTP 200 `{"errorMessage":"[504] - Lambda timeout."}` and a crashed handler
+ * with `errorMessage`/`errorType`. Our functions never send those fields, so such an answer is a
+ * failure whatever its status, never a 200 to assert on.
+ */
+export class GatewayFailure extends Error {
+  constructor(
+    readonly request: string,
+    readonly answer: Answer,
+  ) {
+    super(`${request}: the function did not answer (HTTP ${answer.status} ${answer.text.slice(0, 300)})`);
+    this.name = 'GatewayFailure';
+  }
+}
+
+function isLambdaFailure(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && ('errorMessage' in body || 'errorType' in body);
+}
+
+export interface CallOptions {
+  json?: unknown;
+  body?: string;
+  headers?: Record<string, string>;
+  /** Gateway base URL; the run's shared gateway (`inject('apiUrl')`) by default. */
+  base?: string;
+}
+
+/** One request to a gateway; throws GatewayFailure for a Lambda timeout or crash. */
+export async function call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
   let body = options.body;
   if (options.json !== undefined) {
@@ -27,9 +55,29 @@ export async function call(
   } catch {
     parsed = undefined;
   }
-  return { status: response.status, headers: response.headers, body: parsed, text };
+  const answer = { status: response.status, headers: response.headers, body: parsed, text };
+  if (isLambdaFailure(parsed)) throw new GatewayFailure(`${method} ${path}`, answer);
+  return answer;
 }
 
 export const post = (path: string, json?: unknown, headers?: Record<string, string>) => call('POST', path, { json, headers });
 export const get = (path: string, headers?: Record<string, string>) => call('GET', path, { headers });
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export interface WarmRequest extends CallOptions {
+  method: string;
+  path: string;
+}
+
+/**
+ * Before a race: has every function behind `requests` answer `concurrency` parallel copies of a
+ * request, so the race finds that many warm workers (offline starts one worker per concurrent
+ * request and keeps idle ones for 60 s) instead of timing their start-up. Pick requests that
+ * change nothing (a 400 for an empty body is enough to load a function). Any status counts; a
+ * Lambda timeout or crash throws.
+ */
+export async function warm(requests: WarmRequest[], concurrency = 1): Promise<void> {
+  for (const { method, path, ...options } of requests) {
+    await Promise.all(Array.from({ length: concurrency }, () => call(method, path, options)));
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * The local services that integration and e2e tests run against, each started at most once per
+ * test run and shared by every project that asks for it. A project's global setup file
+ * (tests/setup/<project>.ts) names the services it needs; their values reach the tests through
+ * `inject()` (the keys of ProvidedContext below). Everything started is stopped when the last
+ * project using it finishes, and on a failed start.
+ *
+ * To add a service: add a `start` function to SERVICES returning `{ provide, stop }`, declare its
+ * provided keys in ProvidedContext, and list its name in the setup file of each project that needs
+ * it. A service that depends on another calls `need('<name>')` and gets that service's values.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { buildAll } from '../../esbuild.config.mjs';
+import { ensureDevKeys, ensureTables, freePort, startDynamoLocal, startOffline } from '../../scripts/stack';
+
+/**
+ * Cheapest cost bcryptjs accepts: the e2e races run 20 hashes at once on a small machine, and
+ * the cost itself has tests of its own (tests/integration/usecases.test.ts).
+ */
+export const TEST_BCRYPT_COST = 4;
+
+/**
+ * Function timeout of the test gateway. Offline starts one worker per concurrent request, and 20
+ * of them loading their bundle at once on two busy cores took over 10 s (the production timeout);
+ * a Lambda timeout is still a failure, it just cannot be caused by a slow test machine.
+ */
+export const TEST_FUNCTION_TIMEOUT_SECONDS = 60;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Scratch directory of this run, removed at the end. */
+    workDir: string;
+    /** Throwaway signing key set (RS256) used by the gateway and by testDeps(). */
+    keysFile: string;
+    /** In-memory DynamoDB Local with the `local` stage's tables. */
+    dynamoEndpoint: string;
+    /** serverless-offline running the freshly built bundles against the services above. */
+    apiUrl: string;
+    /** Endpoint of the gateway's functions for direct invocation (AWS Lambda Invoke API). */
+    lambdaEndpoint: string;
+    bcryptCost: number;
+    functionTimeoutSeconds: number;
+  }
+}
+
+type Provided = import('vitest').ProvidedContext;
+type Values = Partial<Provided>;
+interface Started<V extends Values> {
+  provide: V;
+  stop?: () => Promise<void>;
+}
+type Need = <N extends ServiceName>(name: N) => Promise<ServiceValues<N>>;
+
+export const SERVICES = {
+  async workDir() {
+    const dir = await mkdtemp(path.join(tmpdir(), 'jwt-auth-test-'));
+    return { provide: { workDir: dir }, stop: () => rm(dir, { recursive: true, force: true }) };
+  },
+
+  async keys(need: Need) {
+    const keysFile = path.join((await need('workDir')).workDir, 'signing-keys.json');
+    await ensureDevKeys(keysFile, 'RS256');
+    return { provide: { keysFile } };
+  },
+
+  async dynamo() {
+    const dynamo = await startDynamoLocal({ port: await freePort() });
+    try {
+      await ensureTables(dynamo.endpoint, 'local');
+    } catch (err) {
+      await dynamo.stop();
+      throw err;
+    }
+    return { provide: { dynamoEndpoint: dynamo.endpoint }, stop: dynamo.stop };
+  },
+
+  /** The function bundles in dist/, built from the current sources. */
+  async bundles() {
+    await buildAll();
+    return { provide: {} };
+  },
+
+  async offline(need: Need) {
+    const [{ dynamoEndpoint }, { keysFile }] = await Promise.all([need('dynamo'), need('keys'), need('bundles')]);
+    const lambdaPort = await freePort();
+    const offline = await startOffline({
+      port: await freePort(),
+      lambdaPort,
+      env: {
+        DYNAMODB_ENDPOINT: dynamoEndpoint,
+        SIGNING_KEYS_FILE: keysFile,
+        BCRYPT_COST: String(TEST_BCRYPT_COST),
+        FUNCTION_TIMEOUT_SECONDS: String(TEST_FUNCTION_TIMEOUT_SECONDS),
+        // Every e2e request comes from 127.0.0.1; the per-IP limits have tests of their own.
+        LOGIN_IP_LIMIT_PER_MINUTE: '100000',
+        REGISTER_IP_LIMIT_PER_MINUTE: '100000',
+        LOG_LEVEL: 'warn',
+      },
+    });
+    return {
+      provide: {
+        apiUrl: offline.url,
+        lambdaEndpoint: `http://127.0.0.1:${lambdaPort}`,
+        bcryptCost: TEST_BCRYPT_COST,
+        functionTimeoutSeconds: TEST_FUNCTION_TIMEOUT_SECONDS,
+      },
+      stop: offline.stop,
+    };
+  },
+} satisfies Record<string, (need: Need) => Promise<Started<Values>>>;
+
+export type ServiceName = keyof typeof SERVICES;
+type ServiceValues<N extends ServiceName> = Awaited<ReturnType<(typeof SERVICES)[N]>>['provide'];
+
+/**
+ * Shared across projects: every project's global setup runs in the same process, but each loads
+ * this module through its own module runner, so module-level state would not be shared.
+ */
+interface Entry {
+  started: Promise<Started<Values>>;
+  /** Services this one asked for with need(). */
+  needs: Set<ServiceName>;
+}
+interface Registry {
+  running: Map<ServiceName, Entry>;
+  /** Stop functions, in start order. */
+  stops: Array<() => Promise<void>>;
+  users: number;
+}
+const registry: Registry = ((globalThis as Record<symbol, unknown>)[Symbol.for('lambda-jwt-auth.test-services')] ??= {
+  running: new Map(),
+  stops: [],
+  users: 0,
+}) as Registry;
+
+function start<N extends ServiceName>(name: N): Promise<ServiceValues<N>> {
+  let entry = registry.running.get(name);
+  if (!entry) {
+    const needs = new Set<ServiceName>();
+    const need: Need = (dependency) => {
+      needs.add(dependency);
+      return start(dependency);
+    };
+    const started = (SERVICES[name] as (need: Need) => Promise<Started<Values>>)(need).then((s) => {
+      if (s.stop) registry.stops.push(s.stop);
+      return s;
+    });
+    entry = { started, needs };
+    registry.running.set(name, entry);
+  }
+  return entry.started.then((s) => s.provide as ServiceValues<N>);
+}
+
+/** `names` and everything they needed, transitively (call once they have started). */
+function withDependencies(names: ServiceName[]): Set<ServiceName> {
+  const all = new Set<ServiceName>();
+  const visit = (name: ServiceName) => {
+    if (all.has(name)) return;
+    all.add(name);
+    for (const dependency of registry.running.get(name)?.needs ?? []) visit(dependency);
+  };
+  names.forEach(visit);
+  return all;
+}
+
+async function stopAll(): Promise<void> {
+  const stops = registry.stops.splice(0).reverse();
+  registry.running.clear();
+  for (const stop of stops) await stop().catch((err) => console.error('stopping a test service failed:', err));
+}
+
+/**
+ * Global setup body: starts `names` (and what they need) unless another project already did,
+ * provides their values to `project`, and returns the teardown.
+ */
+export async function useServices(project: TestProject, names: ServiceName[]): Promise<() => Promise<void>> {
+  registry.users += 1;
+  const release = async () => {
+    registry.users -= 1;
+    if (registry.users === 0) await stopAll();
+  };
+  try {
+    await Promise.all(names.map((name) => start(name)));
+    for (const name of withDependencies(names)) {
+      const { provide } = await registry.running.get(name)!.started;
+      for (const [key, value] of Object.entries(provide)) project.provide(key as keyof Provided, value as never);
+    }
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  return release;
+}
