@@ -1,12 +1,14 @@
 import { authorize, type AuthorizerEvent } from '../lib/authorizer';
 import { containerConfig } from '../lib/container/config';
 import { publicKeyStore } from '../lib/container/public-keys';
+import { sessionCheck } from '../lib/container/session-check';
 
 const config = containerConfig();
 const deps = {
   keys: publicKeyStore(),
   settings: { issuer: config.issuer, audience: config.audience, alg: config.signingAlg, ttlSeconds: config.accessTokenTtlSeconds },
   now: Date.now,
+  sessions: sessionCheck(),
 };
 
 /** Lambda authorizer for HTTP APIs (simple responses) and REST APIs (TOKEN / REQUEST). */

@@ -28,7 +28,8 @@ const FUNCTIONS = [
   { name: 'me', http: { method: 'GET', path: '/auth/me' }, authorizer: true },
   { name: 'jwks', http: { method: 'GET', path: '/.well-known/jwks.json' }, role: 'verifier' },
   { name: 'example-hello', http: { method: 'GET', path: '/example/hello' }, authorizer: true, role: 'verifier' },
-  { name: 'authorizer', role: 'verifier', memorySize: 256 },
+  // Its own role: the verifier's key secret plus GetItem on SESSION# items (serverless.yml).
+  { name: 'authorizer', role: 'AuthorizerRole', memorySize: 256 },
 ];
 
 /** Name of the HTTP API authorizer in serverless.yml (provider.httpApi.authorizers). */

@@ -3,8 +3,11 @@
  * - HTTP API, payload 2.0 with simple responses → `{ isAuthorized, context }`;
  * - REST API TOKEN and REQUEST → an IAM policy for `sub`, or a thrown `Unauthorized` (401).
  *
- * It fails closed: a missing or bad token, an unknown event shape, or key material that cannot be
- * loaded all deny. It never throws anything but `Unauthorized`, so the gateway never answers 500,
+ * After the signature and claims, it asks the session check (when configured) whether the
+ * token's session is still live, so a revoked session's tokens are refused within seconds.
+ *
+ * It fails closed: a missing or bad token, an unknown event shape, key material that cannot be
+ * loaded, or session state that cannot be read (beyond the stale window) all deny. It never throws anything but `Unauthorized`, so the gateway never answers 500,
  * and it never logs the token.
  */
 import type {
@@ -16,6 +19,7 @@ import type {
 import { bearerToken, headerValue } from './http/bearer';
 import type { KeyStore } from './keys/key-store';
 import { describeError, log } from './log';
+import { SessionCheckUnavailable, type SessionCheck } from './revocation/session-check';
 import { InvalidAccessToken, verifyAccessToken, type AccessClaims, type AccessTokenSettings } from './tokens/access-token';
 
 export type AuthorizerEvent = APIGatewayRequestAuthorizerEventV2 | APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent;
@@ -29,6 +33,8 @@ export interface AuthorizerDeps {
   keys: KeyStore;
   settings: AccessTokenSettings;
   now: () => number;
+  /** Absent in the stateless setting: then a token is valid until its `exp`. */
+  sessions?: SessionCheck | undefined;
 }
 
 type Shape = 'http-api' | 'rest-token' | 'rest-request' | 'unknown';
@@ -67,10 +73,21 @@ async function check(deps: AuthorizerDeps, event: AuthorizerEvent, shape: Shape)
   const token = bearerToken(presentedHeader(event, shape));
   if (!token) return undefined;
   try {
-    return await verifyAccessToken(deps.keys, deps.settings, token, deps.now());
+    const claims = await verifyAccessToken(deps.keys, deps.settings, token, deps.now());
+    if (!deps.sessions) return claims;
+    const verdict = await deps.sessions.verdict(claims.sid, claims.sub, claims.exp);
+    if (verdict === 'live') return claims;
+    if (verdict === 'live-stale') {
+      log.warn('session state unreadable; honouring a recent live state', { event: 'authorizer_stale_allow', sessionId: claims.sid });
+      return claims;
+    }
+    log.info('access denied', { event: 'authorizer_deny', reason: `session ${verdict}`, userId: claims.sub, sessionId: claims.sid });
+    return undefined;
   } catch (err) {
     if (err instanceof InvalidAccessToken) {
       log.info('access denied', { event: 'authorizer_deny', reason: err.message });
+    } else if (err instanceof SessionCheckUnavailable) {
+      log.error('authorizer cannot read session state; denying', { event: 'authorizer_unavailable', error: describeError(err) });
     } else {
       // Key material unavailable: deny rather than guess.
       log.error('authorizer cannot verify tokens; denying', { event: 'authorizer_unavailable', error: describeError(err) });

@@ -32,6 +32,12 @@ export interface Config {
   /** Per source IP and minute; 0 disables. */
   loginIpLimitPerMinute: number;
   registerIpLimitPerMinute: number;
+  /** `dynamodb`: the authorizer refuses tokens of revoked sessions; `off`: stateless (bound = token lifetime). */
+  authorizerSessionCheck: 'dynamodb' | 'off';
+  /** How long the authorizer trusts a "live" session state it read, per container. */
+  authorizerLiveCacheSeconds: number;
+  /** While DynamoDB cannot be read, a "live" seen at most this long ago is still honoured. */
+  authorizerStaleSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -78,6 +84,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function sessionCheckMode(env: Env): 'dynamodb' | 'off' {
+  const value = text(env, 'AUTHORIZER_SESSION_CHECK') ?? 'dynamodb';
+  if (value !== 'dynamodb' && value !== 'off') {
+    throw new ConfigurationError(`AUTHORIZER_SESSION_CHECK must be "dynamodb" or "off", got "${value}"`);
+  }
+  return value;
+}
+
 /**
  * Reads and validates the configuration. Throws {@link ConfigurationError} naming every problem,
  * so a misconfigured function fails at cold start instead of serving with a fallback.
@@ -119,6 +133,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16_384, 1024, 1_048_576),
     loginIpLimitPerMinute: integer(env, 'LOGIN_IP_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
     registerIpLimitPerMinute: integer(env, 'REGISTER_IP_LIMIT_PER_MINUTE', 20, 0, 1_000_000),
+    authorizerSessionCheck: sessionCheckMode(env),
+    authorizerLiveCacheSeconds: integer(env, 'AUTHORIZER_LIVE_CACHE_SECONDS', 3, 0, 300),
+    authorizerStaleSeconds: integer(env, 'AUTHORIZER_STALE_SECONDS', 5, 0, 300),
   };
   if (mode === 'local' && !config.signingKeysFile && !config.signingKeysSecretId) {
     throw new ConfigurationError('set SIGNING_KEYS_FILE (local dev key set) or SIGNING_KEYS_SECRET_ID');

@@ -174,6 +174,32 @@ describe('serverless package for a production stage', () => {
     }
   });
 
+  it('lets the authorizer read session items only: GetItem on SESSION#* keys, never refresh-token records', () => {
+    const fn = template.Resources.AuthorizerLambdaFunction;
+    expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': ['AuthorizerRole', 'Arn'] });
+    const statements = asList(template.Resources.AuthorizerRole.Properties.Policies).flatMap((p: Json) => asList(p.PolicyDocument.Statement)) as Json[];
+    const dynamo = statements.filter((s) => asList(s.Action).some((a) => String(a).startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect(dynamo[0].Effect).toBe('Allow');
+    expect(asList(dynamo[0].Action)).toEqual(['dynamodb:GetItem']);
+    expect(asList(dynamo[0].Resource)).toEqual([{ 'Fn::GetAtt': ['SessionsTable', 'Arn'] }]);
+    expect(dynamo[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*'] } });
+    // No other role the authorizer could use, and no other function shares this one.
+    const users = resourcesOfType(template, 'AWS::Lambda::Function').filter(([, f]) => JSON.stringify(f.Properties.Role).includes('AuthorizerRole'));
+    expect(users.map(([id]) => id)).toEqual(['AuthorizerLambdaFunction']);
+  });
+
+  it('checks sessions at the authorizer by default, with a gateway result cache that fits the 10 s bound', () => {
+    const env = template.Resources.AuthorizerLambdaFunction.Properties.Environment.Variables;
+    expect(env.AUTHORIZER_SESSION_CHECK).toBe('dynamodb');
+    const live = Number(env.AUTHORIZER_LIVE_CACHE_SECONDS);
+    const [, authorizer] = resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer')[0]!;
+    const gateway = Number(authorizer.Properties.AuthorizerResultTtlInSeconds);
+    // One second left for DynamoDB's replica lag on an eventually consistent read.
+    expect(live + gateway).toBeLessThanOrEqual(9);
+    expect(Number(env.AUTHORIZER_STALE_SECONDS) + gateway).toBeLessThanOrEqual(10);
+  });
+
   it('runs every function on nodejs22.x and arm64', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     expect(functions).toHaveLength(FUNCTIONS.length);

@@ -1,0 +1,16 @@
+import { SessionCheck } from '../revocation/session-check';
+import { SignedFetchSessionReader } from '../revocation/session-reader';
+import { containerConfig } from './config';
+
+let check: SessionCheck | undefined;
+
+/** The authorizer's per-container session check, or undefined in the stateless setting. */
+export function sessionCheck(): SessionCheck | undefined {
+  const config = containerConfig();
+  if (config.authorizerSessionCheck === 'off') return undefined;
+  check ??= new SessionCheck(new SignedFetchSessionReader({ table: config.sessionsTable, endpoint: config.dynamodbEndpoint }), {
+    liveCacheMs: config.authorizerLiveCacheSeconds * 1000,
+    staleMs: config.authorizerStaleSeconds * 1000,
+  });
+  return check;
+}

@@ -1,0 +1,135 @@
+/**
+ * Whether the session behind an access token is still live, as the authorizer asks it after the
+ * signature check. This is what makes a logout (or any other revocation) reach access tokens
+ * within seconds instead of at their `exp`.
+ *
+ * Per container, the answer is cached:
+ * - "live" for `liveCacheMs` (3 s by default): a revocation is seen at most that long after it is
+ *   readable, plus the gateway's own result cache in front of the authorizer;
+ * - "revoked" (or unknown, expired, owned by someone else) until the presented token's `exp`:
+ *   a revocation is final, and that token can never be valid again anyway.
+ *
+ * When DynamoDB cannot be read, a "live" seen at most `staleMs` ago is still honoured (so a blip
+ * does not log everyone out), and anything else is refused: the check fails closed.
+ *
+ * A session missing from an eventually consistent read is re-read once with a strongly
+ * consistent read, so a session created a moment ago is not refused by a lagging replica.
+ */
+import type { SessionReader } from './session-reader';
+
+export type SessionVerdict = 'live' | 'live-stale' | 'revoked' | 'unknown' | 'expired' | 'foreign';
+
+export interface SessionCheckSettings {
+  liveCacheMs: number;
+  staleMs: number;
+  /** Cache entries per container; the oldest are dropped past it. */
+  maxEntries?: number;
+}
+
+/** DynamoDB could not be read and no recent "live" covers the session: the caller must deny. */
+export class SessionCheckUnavailable extends Error {
+  constructor(options: { cause?: unknown } = {}) {
+    super('session state unavailable', options);
+    this.name = 'SessionCheckUnavailable';
+  }
+}
+
+type Entry = { live: true; checkedAt: number } | { live: false; until: number; verdict: SessionVerdict };
+
+export interface SessionCheckStats {
+  reads: number;
+  consistentReads: number;
+  cacheHits: number;
+}
+
+export class SessionCheck {
+  private readonly entries = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<Entry>>();
+  private readonly maxEntries: number;
+  readonly stats: SessionCheckStats = { reads: 0, consistentReads: 0, cacheHits: 0 };
+
+  constructor(
+    private readonly reader: SessionReader,
+    private readonly settings: SessionCheckSettings,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.maxEntries = settings.maxEntries ?? 20_000;
+  }
+
+  /**
+   * The verdict for session `sid` of user `sub`, presented in a token expiring at `tokenExp`
+   * (epoch seconds). Throws {@link SessionCheckUnavailable} when it cannot decide.
+   */
+  async verdict(sid: string, sub: string, tokenExp: number): Promise<SessionVerdict> {
+    const now = this.now();
+    const cached = this.entries.get(sid);
+    if (cached) {
+      if (cached.live && now - cached.checkedAt < this.settings.liveCacheMs) {
+        this.stats.cacheHits += 1;
+        return 'live';
+      }
+      if (!cached.live && now < cached.until) {
+        this.stats.cacheHits += 1;
+        return cached.verdict;
+      }
+    }
+    let fresh: Entry;
+    try {
+      fresh = await this.lookup(sid, sub, tokenExp);
+    } catch (err) {
+      if (cached?.live && now - cached.checkedAt < this.settings.staleMs) return 'live-stale';
+      throw new SessionCheckUnavailable({ cause: err });
+    }
+    return fresh.live ? 'live' : fresh.verdict;
+  }
+
+  /** Drops every cached state (tests). */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private lookup(sid: string, sub: string, tokenExp: number): Promise<Entry> {
+    let pending = this.inflight.get(sid);
+    if (!pending) {
+      pending = this.read(sid, sub, tokenExp).finally(() => this.inflight.delete(sid));
+      this.inflight.set(sid, pending);
+    }
+    return pending;
+  }
+
+  private async read(sid: string, sub: string, tokenExp: number): Promise<Entry> {
+    this.stats.reads += 1;
+    let state = await this.reader.read(sid, false);
+    if (!state.found) {
+      this.stats.consistentReads += 1;
+      state = await this.reader.read(sid, true);
+    }
+    const nowMs = this.now();
+    let entry: Entry;
+    if (!state.found) entry = this.final('unknown', tokenExp);
+    else if (state.userId !== sub) entry = this.final('foreign', tokenExp);
+    else if (state.revoked) entry = this.final('revoked', tokenExp);
+    else if (state.expiresAt === undefined || state.expiresAt * 1000 <= nowMs) entry = this.final('expired', tokenExp);
+    else entry = { live: true, checkedAt: nowMs };
+    this.remember(sid, entry);
+    return entry;
+  }
+
+  private final(verdict: SessionVerdict, tokenExp: number): Entry {
+    // Kept a minute past exp so a token still inside the verifier's clock tolerance stays refused.
+    return { live: false, until: tokenExp * 1000 + 60_000, verdict };
+  }
+
+  private remember(sid: string, entry: Entry): void {
+    this.entries.delete(sid); // re-insert at the end: Map order is our age order
+    this.entries.set(sid, entry);
+    if (this.entries.size > this.maxEntries) {
+      const drop = Math.ceil(this.maxEntries / 10);
+      let i = 0;
+      for (const key of this.entries.keys()) {
+        if (i++ >= drop) break;
+        this.entries.delete(key);
+      }
+    }
+  }
+}
