@@ -142,6 +142,7 @@ describe('serverless package for a production stage', () => {
       expect(functions[id].Properties.Handler, id).toBe(`dist/${fn.name}/index.handler`);
       expect(functions[id].Properties.MemorySize, id).toBe(fn.memorySize ?? 512);
       if (fn.role === 'verifier') expect(JSON.stringify(functions[id].Properties.Role), id).toContain('VerifierRole');
+      else if (fn.role !== undefined) expect(functions[id].Properties.Role, id).toEqual({ 'Fn::GetAtt': [fn.role, 'Arn'] });
       else expect(JSON.stringify(functions[id].Properties.Role), id).toContain('IamRoleLambdaExecution');
     }
     // The verifier role writes the logs of exactly the functions that run under it.
