@@ -1,13 +1,18 @@
 import { serviceDeps } from '../lib/container/service';
+import { cookieModeSettings, tokenAnswer } from '../lib/http/cookie-mode';
 import { httpHandler } from '../lib/http/middleware';
 import { requestMeta } from '../lib/http/request';
-import { json } from '../lib/http/responses';
 import { login } from '../lib/usecases/login';
 import { parseLogin } from '../lib/validation';
 
 const deps = serviceDeps();
+const cookies = cookieModeSettings(deps.config);
 
-/** POST /auth/login → 200 { user, accessToken, refreshToken, tokenType, expiresIn } */
-export const handler = httpHandler({ body: 'json', maxBodyBytes: deps.config.maxBodyBytes }, async (event) =>
-  json(200, await login(deps, parseLogin(event.body), requestMeta(event))),
+/**
+ * POST /auth/login → 200 { user, accessToken, refreshToken, tokenType, expiresIn }; in cookie mode
+ * (`X-Auth-Transport: cookie`) the refresh token goes into the refresh cookie instead of the body.
+ */
+export const handler = httpHandler(
+  { body: 'json', maxBodyBytes: deps.config.maxBodyBytes, cookieMode: { settings: cookies, readsCookie: false } },
+  async (event) => tokenAnswer(200, await login(deps, parseLogin(event.body), requestMeta(event)), event.authTransport ?? 'body', cookies),
 );

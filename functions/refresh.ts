@@ -1,12 +1,21 @@
 import { serviceDeps } from '../lib/container/service';
+import { cookieModeSettings, refreshTokenFromCookie, tokenAnswer } from '../lib/http/cookie-mode';
 import { httpHandler } from '../lib/http/middleware';
-import { json } from '../lib/http/responses';
 import { refresh } from '../lib/usecases/refresh';
 import { parseRefresh } from '../lib/validation';
 
 const deps = serviceDeps();
+const cookies = cookieModeSettings(deps.config);
 
-/** POST /auth/refresh → 200 { accessToken, refreshToken, tokenType, expiresIn } */
-export const handler = httpHandler({ body: 'json', maxBodyBytes: deps.config.maxBodyBytes }, async (event) =>
-  json(200, await refresh(deps, parseRefresh(event.body).refreshToken)),
+/**
+ * POST /auth/refresh → 200 { accessToken, refreshToken, tokenType, expiresIn }. In cookie mode the
+ * token is read from, and its successor written to, the refresh cookie.
+ */
+export const handler = httpHandler(
+  { body: 'json', maxBodyBytes: deps.config.maxBodyBytes, cookieMode: { settings: cookies, readsCookie: true } },
+  async (event) => {
+    const transport = event.authTransport ?? 'body';
+    const presented = transport === 'cookie' ? (refreshTokenFromCookie(event) ?? '') : parseRefresh(event.body).refreshToken;
+    return tokenAnswer(200, await refresh(deps, presented), transport, cookies);
+  },
 );

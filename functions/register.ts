@@ -1,13 +1,18 @@
 import { serviceDeps } from '../lib/container/service';
+import { cookieModeSettings, tokenAnswer } from '../lib/http/cookie-mode';
 import { httpHandler } from '../lib/http/middleware';
 import { requestMeta } from '../lib/http/request';
-import { json } from '../lib/http/responses';
 import { register } from '../lib/usecases/register';
 import { parseRegister } from '../lib/validation';
 
 const deps = serviceDeps();
+const cookies = cookieModeSettings(deps.config);
 
-/** POST /auth/register → 201 { user, accessToken, refreshToken, tokenType, expiresIn } */
-export const handler = httpHandler({ body: 'json', maxBodyBytes: deps.config.maxBodyBytes }, async (event) =>
-  json(201, await register(deps, parseRegister(event.body), requestMeta(event))),
+/**
+ * POST /auth/register → 201 { user, accessToken, refreshToken, tokenType, expiresIn }; in cookie mode
+ * (`X-Auth-Transport: cookie`) the refresh token goes into the refresh cookie instead of the body.
+ */
+export const handler = httpHandler(
+  { body: 'json', maxBodyBytes: deps.config.maxBodyBytes, cookieMode: { settings: cookies, readsCookie: false } },
+  async (event) => tokenAnswer(201, await register(deps, parseRegister(event.body), requestMeta(event)), event.authTransport ?? 'body', cookies),
 );

@@ -38,7 +38,14 @@ export interface Config {
   authorizerLiveCacheSeconds: number;
   /** While DynamoDB cannot be read, a "live" seen at most this long ago is still honoured. */
   authorizerStaleSeconds: number;
+  /** Browser origins allowed to use cookie mode; the same list as the HTTP API's CORS origins. */
+  allowedOrigins: string[];
+  /** SameSite attribute of the refresh cookie. */
+  refreshCookieSameSite: RefreshCookieSameSite;
 }
+
+export type RefreshCookieSameSite = 'Strict' | 'Lax' | 'None';
+const SAME_SITE_VALUES: readonly RefreshCookieSameSite[] = ['Strict', 'Lax', 'None'];
 
 type Env = Record<string, string | undefined>;
 
@@ -49,6 +56,8 @@ export const LOCAL_DEFAULTS = {
   // The names serverless.yml gives the tables on the `local` stage.
   USERS_TABLE: tableNames('local').users,
   SESSIONS_TABLE: tableNames('local').sessions,
+  // The API itself and the demo app served by `npm start` (the default APP_URL).
+  CORS_ALLOWED_ORIGINS: 'http://localhost:3000,http://localhost:5173',
 } as const;
 
 const REQUIRED_IN_PRODUCTION = [
@@ -104,12 +113,21 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigurationError(`missing required settings in production: ${missing.join(', ')}`);
     }
   }
-  const pick = (name: keyof typeof LOCAL_DEFAULTS) => text(env, name) ?? LOCAL_DEFAULTS[name];
+  const pick = (name: keyof typeof LOCAL_DEFAULTS): string => text(env, name) ?? LOCAL_DEFAULTS[name];
 
   const alg = text(env, 'SIGNING_ALG') ?? 'RS256';
   if (!SIGNING_ALGS.includes(alg as SigningAlg)) {
     throw new ConfigurationError(`SIGNING_ALG must be one of ${SIGNING_ALGS.join(', ')}, got "${alg}"`);
   }
+
+  const sameSite = text(env, 'REFRESH_COOKIE_SAME_SITE') ?? 'Strict';
+  if (!SAME_SITE_VALUES.includes(sameSite as RefreshCookieSameSite)) {
+    throw new ConfigurationError(`REFRESH_COOKIE_SAME_SITE must be one of ${SAME_SITE_VALUES.join(', ')}, got "${sameSite}"`);
+  }
+  // In production no origin is allowed unless listed: cookie mode then refuses every request.
+  const originsRaw = mode === 'local' ? pick('CORS_ALLOWED_ORIGINS') : (text(env, 'CORS_ALLOWED_ORIGINS') ?? '');
+  const allowedOrigins = originsRaw.split(',').map((o) => o.trim()).filter(Boolean);
+  if (allowedOrigins.includes('*')) throw new ConfigurationError('CORS_ALLOWED_ORIGINS must list origins; "*" is refused for an auth API');
 
   const config: Config = {
     mode,
@@ -136,6 +154,8 @@ export function loadConfig(env: Env = process.env): Config {
     authorizerSessionCheck: sessionCheckMode(env),
     authorizerLiveCacheSeconds: integer(env, 'AUTHORIZER_LIVE_CACHE_SECONDS', 3, 0, 300),
     authorizerStaleSeconds: integer(env, 'AUTHORIZER_STALE_SECONDS', 5, 0, 300),
+    allowedOrigins,
+    refreshCookieSameSite: sameSite as RefreshCookieSameSite,
   };
   if (mode === 'local' && !config.signingKeysFile && !config.signingKeysSecretId) {
     throw new ConfigurationError('set SIGNING_KEYS_FILE (local dev key set) or SIGNING_KEYS_SECRET_ID');

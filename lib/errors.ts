@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'refresh_token_reused'
   | 'unauthorized'
   | 'email_taken'
+  | 'csrf_rejected'
   | 'too_many_attempts'
   | 'service_unavailable'
   | 'internal_error';
@@ -28,6 +29,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   refresh_token_reused: 401,
   unauthorized: 401,
   email_taken: 409,
+  csrf_rejected: 403,
   too_many_attempts: 429,
   service_unavailable: 503,
   internal_error: 500,
@@ -79,6 +81,17 @@ export const unauthorized = (cause?: unknown) =>
 
 export const emailTaken = () =>
   new AppError('email_taken', 'An account with this email already exists.');
+
+/**
+ * A cookie-mode request (one that reads or sets the refresh cookie) without the
+ * `X-Auth-Transport: cookie` header, or from an origin outside the allow-list: what a cross-site
+ * form or script would send.
+ */
+export const csrfRejected = () =>
+  new AppError(
+    'csrf_rejected',
+    'Cookie-mode requests need the X-Auth-Transport: cookie header and an allowed Origin.',
+  );
 
 export const tooManyAttempts = (retryAfterSeconds: number) =>
   new AppError('too_many_attempts', 'Too many attempts. Try again later.', {

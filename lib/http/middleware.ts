@@ -14,9 +14,14 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { AppError } from '../errors';
 import { describeError, log } from '../log';
+import { transportOf, type CookieModeSettings, type Transport } from './cookie-mode';
 import { json, type HttpResult } from './responses';
 
-export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & {
+  body?: unknown;
+  /** How this request carries the refresh token; set on routes with a `cookieMode` option. */
+  authTransport?: Transport;
+};
 type Request = middy.Request<HttpEvent, HttpResult, Error, Context>;
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
@@ -84,6 +89,12 @@ export interface HttpHandlerOptions {
   /** `json` for endpoints that read a JSON body. */
   body?: 'json' | 'none';
   maxBodyBytes?: number;
+  /**
+   * Routes that can carry the refresh token in a cookie (register, login, refresh, logout).
+   * `readsCookie` for the ones that read it (refresh, logout). The CSRF checks run before the
+   * body is looked at, so a forged form post is refused as such, whatever its content type.
+   */
+  cookieMode?: { settings: CookieModeSettings; readsCookie: boolean };
 }
 
 export function httpHandler(
@@ -93,6 +104,14 @@ export function httpHandler(
   const chain = middy<HttpEvent, HttpResult, Error, Context>()
     .use(errorResponder())
     .use(httpHeaderNormalizer());
+  const { cookieMode } = options;
+  if (cookieMode) {
+    chain.use({
+      before: (request: Request) => {
+        request.event.authTransport = transportOf(request.event, cookieMode.settings, cookieMode.readsCookie);
+      },
+    });
+  }
   if (options.body === 'json') {
     // Our gate has already accepted the media type (case-insensitively, as RFC 9110 says); middy's
     // own check is stricter, so it is switched off rather than left to skip parsing silently.

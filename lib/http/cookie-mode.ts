@@ -1,0 +1,115 @@
+/**
+ * Cookie mode: browsers keep the refresh token in a cookie JavaScript cannot read.
+ *
+ * A request with `X-Auth-Transport: cookie` gets the refresh token in
+ * `__Secure-refresh_token` (HttpOnly, Secure, SameSite, Path=/auth, host-only) instead of the
+ * body; /auth/refresh and /auth/logout then read it from there.
+ *
+ * A cookie is sent by the browser whoever made the page, so cookie use is guarded against
+ * cross-site request forgery twice:
+ * - the custom header: a cross-origin page can only add it after a CORS preflight, which the
+ *   gateway grants to the allowed origins only; plain forms and `no-cors` requests cannot send
+ *   it at all. A refresh or logout that carries the cookie without the header is refused.
+ * - the `Origin` allow-list (the CORS origins), checked here as well, so the defence does not
+ *   rest on the gateway's CORS handling alone. Browsers send `Origin` on every cross-origin and
+ *   every POST request; a cookie-mode request without one is refused.
+ */
+import { csrfRejected, invalidRequest } from '../errors';
+import type { RefreshCookieSameSite } from '../config';
+import type { HttpEvent } from './middleware';
+import { json, type HttpResult } from './responses';
+
+export const REFRESH_COOKIE_NAME = '__Secure-refresh_token';
+/** The cookie is sent only to the auth routes, never to the rest of the API's paths. */
+export const REFRESH_COOKIE_PATH = '/auth';
+export const TRANSPORT_HEADER = 'x-auth-transport';
+
+export type Transport = 'body' | 'cookie';
+
+export interface CookieModeSettings {
+  allowedOrigins: readonly string[];
+  sameSite: RefreshCookieSameSite;
+  /** Max-Age of the cookie: the refresh token's own lifetime. */
+  maxAgeSeconds: number;
+}
+
+export function cookieModeSettings(config: {
+  allowedOrigins: readonly string[];
+  refreshCookieSameSite: RefreshCookieSameSite;
+  refreshTokenTtlSeconds: number;
+}): CookieModeSettings {
+  return { allowedOrigins: config.allowedOrigins, sameSite: config.refreshCookieSameSite, maxAgeSeconds: config.refreshTokenTtlSeconds };
+}
+
+/** Every value of the refresh cookie the request carries (payload 2.0 `cookies`, or a Cookie header). */
+function refreshCookieValues(event: HttpEvent): string[] {
+  const pairs = event.cookies ?? (event.headers?.cookie ?? '').split(';');
+  const values: string[] = [];
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at > 0 && pair.slice(0, at).trim() === REFRESH_COOKIE_NAME) values.push(pair.slice(at + 1).trim());
+  }
+  return values;
+}
+
+/**
+ * The refresh token from the cookie. Two cookies of that name mean someone planted one (a
+ * sibling subdomain can set a cookie for a more specific path): neither is trusted.
+ */
+export function refreshTokenFromCookie(event: HttpEvent): string | undefined {
+  const values = refreshCookieValues(event);
+  return values.length === 1 && values[0] ? values[0] : undefined;
+}
+
+/**
+ * Decides how the request carries the refresh token, and refuses what a forged cross-site
+ * request would look like. `readsCookie`: the route uses the cookie (refresh, logout).
+ */
+export function transportOf(event: HttpEvent, settings: CookieModeSettings, readsCookie: boolean): Transport {
+  const requested = event.headers?.[TRANSPORT_HEADER];
+  if (requested === undefined) {
+    if (readsCookie && refreshCookieValues(event).length > 0) throw csrfRejected();
+    return 'body';
+  }
+  if (requested.trim().toLowerCase() !== 'cookie') {
+    throw invalidRequest([{ field: 'X-Auth-Transport', message: 'must be "cookie" when present' }]);
+  }
+  const origin = event.headers?.origin;
+  if (origin === undefined || !settings.allowedOrigins.includes(origin)) throw csrfRejected();
+  return 'cookie';
+}
+
+function cookie(value: string, maxAgeSeconds: number, sameSite: RefreshCookieSameSite): string {
+  const expires = maxAgeSeconds === 0 ? '; Expires=Thu, 01 Jan 1970 00:00:00 GMT' : '';
+  return `${REFRESH_COOKIE_NAME}=${value}; Path=${REFRESH_COOKIE_PATH}; Max-Age=${maxAgeSeconds}${expires}; HttpOnly; Secure; SameSite=${sameSite}`;
+}
+
+/** Set-Cookie value holding a refresh token. */
+export function refreshCookie(token: string, settings: CookieModeSettings): string {
+  return cookie(token, settings.maxAgeSeconds, settings.sameSite);
+}
+
+/** Set-Cookie value removing the refresh cookie: same name, path and attributes, expired. */
+export function clearedRefreshCookie(settings: CookieModeSettings): string {
+  return cookie('', 0, settings.sameSite);
+}
+
+/**
+ * A token response in the request's transport: unchanged in body mode; in cookie mode the
+ * refresh token moves from the body to the cookie (payload 2.0 `cookies`).
+ */
+export function tokenAnswer<T extends { refreshToken: string }>(
+  statusCode: number,
+  body: T,
+  transport: Transport,
+  settings: CookieModeSettings,
+): HttpResult {
+  if (transport === 'body') return json(statusCode, body);
+  const { refreshToken, ...rest } = body;
+  return { ...json(statusCode, rest), cookies: [refreshCookie(refreshToken, settings)] };
+}
+
+/** Adds the clearing Set-Cookie to an answer in cookie mode. */
+export function clearingCookie(result: HttpResult, transport: Transport, settings: CookieModeSettings): HttpResult {
+  return transport === 'cookie' ? { ...result, cookies: [clearedRefreshCookie(settings)] } : result;
+}

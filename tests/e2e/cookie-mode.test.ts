@@ -1,0 +1,148 @@
+/**
+ * Cookie mode over HTTP through serverless-offline: the refresh token travels only in the
+ * HttpOnly cookie, and every forged use of that cookie is refused without changing anything.
+ * The gateway's default CORS origins include the demo app's http://localhost:5173.
+ */
+import { describe, expect, it } from 'vitest';
+import { uniqueEmail } from '../helpers/deps';
+import { call, post } from '../helpers/http';
+
+const APP = 'http://localhost:5173';
+const EVIL = 'https://evil.example';
+const PASSWORD = 'correct horse battery';
+const COOKIE = '__Secure-refresh_token';
+const cookieMode = (origin = APP) => ({ 'x-auth-transport': 'cookie', origin });
+
+/** The refresh cookie a response sets, with its attributes. */
+function setCookie(headers: Headers): { value: string; attributes: string } | undefined {
+  const line = headers.getSetCookie().find((c) => c.startsWith(`${COOKIE}=`));
+  if (!line) return undefined;
+  const semi = line.indexOf(';');
+  return { value: line.slice(COOKIE.length + 1, semi), attributes: line.slice(semi + 1) };
+}
+
+const sendCookie = (value: string) => ({ cookie: `${COOKIE}=${value}` });
+
+async function cookieLogin() {
+  const email = uniqueEmail('cookie');
+  const registered = await post('/auth/register', { email, password: PASSWORD }, cookieMode());
+  expect(registered.status).toBe(201);
+  const login = await post('/auth/login', { email, password: PASSWORD }, cookieMode());
+  expect(login.status).toBe(200);
+  const cookie = setCookie(login.headers);
+  expect(cookie).toBeDefined();
+  return { email, login, token: cookie!.value };
+}
+
+/** True when the refresh token still rotates (it was not consumed or revoked by the attack). */
+async function stillRefreshes(token: string): Promise<boolean> {
+  const answer = await post('/auth/refresh', undefined, { ...cookieMode(), ...sendCookie(token) });
+  return answer.status === 200;
+}
+
+describe('cookie mode', () => {
+  it('login sets the refresh token in an HttpOnly, Secure, SameSite cookie scoped to /auth, and not in the body', async () => {
+    const { login, token } = await cookieLogin();
+    expect(Object.keys(login.body).sort()).toEqual(['accessToken', 'expiresIn', 'tokenType', 'user']);
+    expect(login.text).not.toContain(token);
+    const cookie = setCookie(login.headers)!;
+    expect(token).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
+    const attributes = cookie.attributes.toLowerCase();
+    for (const attribute of ['httponly', 'secure', 'samesite=strict', 'path=/auth', 'max-age=604800']) expect(attributes).toContain(attribute);
+    expect(attributes).not.toContain('domain=');
+  });
+
+  it('register in cookie mode answers 201 with the user and the cookie, no refreshToken field', async () => {
+    const answer = await post('/auth/register', { email: uniqueEmail('cookie-reg'), password: PASSWORD }, cookieMode());
+    expect(answer.status).toBe(201);
+    expect(answer.body.refreshToken).toBeUndefined();
+    expect(answer.body.user.emailVerified).toBe(false);
+    expect(setCookie(answer.headers)?.value).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
+  });
+
+  it('refresh reads the cookie, rotates it into a new cookie and answers without a refreshToken field', async () => {
+    const { token } = await cookieLogin();
+    const answer = await post('/auth/refresh', undefined, { ...cookieMode(), ...sendCookie(token) });
+    expect(answer.status).toBe(200);
+    expect(Object.keys(answer.body).sort()).toEqual(['accessToken', 'expiresIn', 'tokenType']);
+    const successor = setCookie(answer.headers)!.value;
+    expect(successor).not.toBe(token);
+    expect(await stillRefreshes(successor)).toBe(true);
+  });
+
+  it('refresh in cookie mode without a cookie answers 401 invalid_refresh_token', async () => {
+    const answer = await post('/auth/refresh', undefined, cookieMode());
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.code).toBe('invalid_refresh_token');
+  });
+
+  it('logout reads the cookie, revokes its session and clears the cookie with matching attributes', async () => {
+    const { token } = await cookieLogin();
+    const answer = await post('/auth/logout', undefined, { ...cookieMode(), ...sendCookie(token) });
+    expect(answer.status).toBe(204);
+    const cleared = setCookie(answer.headers)!;
+    expect(cleared.value).toBe('');
+    const attributes = cleared.attributes.toLowerCase();
+    for (const attribute of ['httponly', 'secure', 'samesite=strict', 'path=/auth', 'max-age=0']) expect(attributes).toContain(attribute);
+    expect(await stillRefreshes(token)).toBe(false);
+  });
+
+  it('logout in cookie mode without a cookie still answers 204 and clears the cookie', async () => {
+    const answer = await post('/auth/logout', undefined, cookieMode());
+    expect(answer.status).toBe(204);
+    expect(setCookie(answer.headers)?.value).toBe('');
+  });
+
+  it('grants CORS with credentials to an allowed origin and to no other', async () => {
+    const preflight = (origin: string) =>
+      call('OPTIONS', '/auth/refresh', {
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-auth-transport' },
+      });
+    const allowed = await preflight(APP);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-auth-transport');
+    const refused = await preflight(EVIL);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('cookie mode: CSRF attacks', () => {
+  const expectRejected = (answer: { status: number; body: any }) => {
+    expect(answer.status).toBe(403);
+    expect(answer.body?.error?.code).toBe('csrf_rejected');
+  };
+
+  it('attack: a cross-site refresh relying on the cookie without the header is refused and rotates nothing', async () => {
+    const { token } = await cookieLogin();
+    expectRejected(await post('/auth/refresh', undefined, { origin: EVIL, ...sendCookie(token) }));
+    expect(await stillRefreshes(token)).toBe(true);
+  });
+
+  it('attack: a cookie-mode refresh from a foreign origin is refused and rotates nothing', async () => {
+    const { token } = await cookieLogin();
+    expectRejected(await post('/auth/refresh', undefined, { ...cookieMode(EVIL), ...sendCookie(token) }));
+    expect(await stillRefreshes(token)).toBe(true);
+  });
+
+  it('attack: a forged form post logging the victim out (text/plain, cookie attached) is refused and the session survives', async () => {
+    const { token } = await cookieLogin();
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
+      expectRejected(await call('POST', '/auth/logout', { body: 'scope=local', headers: { 'content-type': contentType, origin: EVIL, ...sendCookie(token) } }));
+    }
+    expect(await stillRefreshes(token)).toBe(true);
+  });
+
+  it('attack: a cookie-mode login from a foreign origin is refused and sets no cookie (login CSRF)', async () => {
+    const { email } = await cookieLogin();
+    const answer = await post('/auth/login', { email, password: PASSWORD }, cookieMode(EVIL));
+    expectRejected(answer);
+    expect(setCookie(answer.headers)).toBeUndefined();
+  });
+
+  it('attack: a cookie-mode request with no Origin header at all is refused', async () => {
+    const { token } = await cookieLogin();
+    expectRejected(await post('/auth/refresh', undefined, { 'x-auth-transport': 'cookie', ...sendCookie(token) }));
+    expect(await stillRefreshes(token)).toBe(true);
+  });
+});
