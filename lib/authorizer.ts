@@ -7,8 +7,10 @@
  * token's session is still live, so a revoked session's tokens are refused within seconds.
  *
  * It fails closed: a missing or bad token, an unknown event shape, key material that cannot be
- * loaded, or session state that cannot be read (beyond the stale window) all deny. It never throws anything but `Unauthorized`, so the gateway never answers 500,
- * and it never logs the token.
+ * loaded, or session state that cannot be read (beyond the stale window) all deny. A bad token is
+ * an info-level `authorizer_deny`; an outage (key store, session state) is an error-level
+ * `authorizer_unavailable`, because it denies every caller. It never throws anything but
+ * `Unauthorized`, so the gateway never answers 500, and it never logs the token.
  */
 import type {
   APIGatewayAuthorizerResult,
@@ -85,7 +87,7 @@ async function check(deps: AuthorizerDeps, event: AuthorizerEvent, shape: Shape)
     return undefined;
   } catch (err) {
     if (err instanceof InvalidAccessToken) {
-      log.info('access denied', { event: 'authorizer_deny', reason: err.message });
+      log.info('access denied', { event: 'authorizer_deny', reason: err.reason });
     } else if (err instanceof SessionCheckUnavailable) {
       log.error('authorizer cannot read session state; denying', { event: 'authorizer_unavailable', error: describeError(err) });
     } else {

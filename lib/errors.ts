@@ -1,10 +1,18 @@
 /**
- * The error catalogue of the public contract. Every error the service answers with is an
- * {@link AppError}: a stable snake_case `code`, the HTTP status it maps to, a message safe to show
- * to a client, and optionally validation `details`. Anything internal (a DynamoDB message, a table
- * name, a stack) rides in `cause`, which is logged and never sent.
+ * The service's one error model. Code in `lib/` raises an {@link AppError}: a stable snake_case
+ * `code`, a message safe to show to a client, and optionally validation `details` or the seconds
+ * a client must wait. Anything internal (a DynamoDB message, a table name, a stack) rides in
+ * `cause`, which is logged and never sent. Errors know nothing of HTTP: the HTTP middleware
+ * (lib/http/middleware.ts) alone maps a code to a status and headers.
+ *
+ * Foreign errors are translated where they enter: repositories turn DynamoDB failures into
+ * `service_unavailable` and condition failures into the domain codes below; the key sources turn
+ * Secrets Manager failures into `service_unavailable`; the token module turns jose's errors into
+ * `InvalidAccessToken`.
  */
-export type ErrorCode =
+
+/** Codes of the public contract (API.md), each answered with one HTTP status. */
+export type PublicErrorCode =
   | 'invalid_request'
   | 'invalid_json'
   | 'unsupported_media_type'
@@ -14,51 +22,54 @@ export type ErrorCode =
   | 'refresh_token_reused'
   | 'unauthorized'
   | 'email_taken'
+  | 'invalid_token'
+  | 'not_found'
   | 'csrf_rejected'
   | 'too_many_attempts'
   | 'service_unavailable'
   | 'internal_error';
 
-export const STATUS_BY_CODE: Record<ErrorCode, number> = {
-  invalid_request: 400,
-  invalid_json: 400,
-  unsupported_media_type: 415,
-  payload_too_large: 413,
-  invalid_credentials: 401,
-  invalid_refresh_token: 401,
-  refresh_token_reused: 401,
-  unauthorized: 401,
-  email_taken: 409,
-  csrf_rejected: 403,
-  too_many_attempts: 429,
-  service_unavailable: 503,
-  internal_error: 500,
-};
+/**
+ * Codes a repository hands to its use case, which decides what they mean for the client. They
+ * never reach a client as such: one that escaped to the middleware is answered `internal_error`.
+ */
+export type InternalErrorCode =
+  /** A refresh token was consumed by a concurrent rotation between our read and our write. */
+  | 'token_already_consumed'
+  /** The session is revoked or past its absolute lifetime. */
+  | 'session_not_active';
+
+export type ErrorCode = PublicErrorCode | InternalErrorCode;
 
 export interface FieldProblem {
   field: string;
   message: string;
 }
 
+export interface AppErrorOptions {
+  cause?: unknown;
+  details?: FieldProblem[];
+  /** How long the client should wait before trying again (throttling). */
+  retryAfterSeconds?: number;
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
-  readonly status: number;
   readonly details: FieldProblem[] | undefined;
-  /** Extra response headers, e.g. Retry-After for throttling. */
-  readonly headers: Record<string, string> | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { cause?: unknown; details?: FieldProblem[]; headers?: Record<string, string> } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
-    this.status = STATUS_BY_CODE[code];
     this.details = options.details;
-    this.headers = options.headers;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
+}
+
+/** True when `err` is an {@link AppError} with `code`. */
+export function hasCode(err: unknown, code: ErrorCode): err is AppError {
+  return err instanceof AppError && err.code === code;
 }
 
 export const invalidRequest = (details: FieldProblem[]) =>
@@ -93,9 +104,12 @@ export const csrfRejected = () =>
     'Cookie-mode requests need the X-Auth-Transport: cookie header and an allowed Origin.',
   );
 
+export const notFound = (cause?: unknown) =>
+  new AppError('not_found', 'Nothing was found here.', { cause });
+
 export const tooManyAttempts = (retryAfterSeconds: number) =>
   new AppError('too_many_attempts', 'Too many attempts. Try again later.', {
-    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)),
   });
 
 /**
@@ -106,6 +120,12 @@ export const serviceUnavailable = (cause?: unknown) =>
   new AppError('service_unavailable', 'The service is temporarily unavailable. Try again shortly.', {
     cause,
   });
+
+export const tokenAlreadyConsumed = () =>
+  new AppError('token_already_consumed', 'The refresh token was consumed by a concurrent request.');
+
+export const sessionNotActive = () =>
+  new AppError('session_not_active', 'The session is revoked or expired.');
 
 /** Configuration or key material is unusable: the function must not serve. */
 export class ConfigurationError extends Error {

@@ -162,7 +162,7 @@ export async function startOffline(options: {
   log?: boolean;
   /** Route polled until it answers (any status below 500, or exactly 200 for the default). */
   readyPath?: string;
-}): Promise<Child & { url: string }> {
+}): Promise<Child & { url: string; output: () => string }> {
   const args = [path.join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', 'local'];
   if (options.hotReload) {
     args.unshift('--require', path.join(ROOT, 'scripts', 'offline-hot-reload.cjs'));
@@ -184,9 +184,10 @@ export async function startOffline(options: {
       ...options.env,
     },
   });
+  // The latest output (the functions' log lines included), for start-up errors and for tests.
   let output = '';
-  child.stdout?.on('data', (d) => (output = (output + d).slice(-20_000)));
-  child.stderr?.on('data', (d) => (output = (output + d).slice(-20_000)));
+  child.stdout?.on('data', (d) => (output = (output + d).slice(-200_000)));
+  child.stderr?.on('data', (d) => (output = (output + d).slice(-200_000)));
   const url = `http://127.0.0.1:${options.port}`;
   try {
     const readyPath = options.readyPath ?? '/.well-known/jwks.json';
@@ -201,7 +202,7 @@ export async function startOffline(options: {
     );
   } catch (err) {
     await stopper('serverless-offline', child)();
-    throw new Error(`${(err as Error).message}\n--- offline output ---\n${output}`);
+    throw new Error(`${(err as Error).message}\n--- offline output ---\n${output.slice(-20_000)}`);
   }
-  return { name: 'serverless-offline', process: child, url, stop: stopper('serverless-offline', child) };
+  return { name: 'serverless-offline', process: child, url, stop: stopper('serverless-offline', child), output: () => output };
 }

@@ -12,7 +12,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { AppError } from '../errors';
+import { AppError, type ErrorCode, type PublicErrorCode } from '../errors';
 import { describeError, log } from '../log';
 import { transportOf, type CookieModeSettings, type Transport } from './cookie-mode';
 import { json, type HttpResult } from './responses';
@@ -55,14 +55,45 @@ function jsonBodyGate(maxBodyBytes: number): middy.MiddlewareObj<HttpEvent, Http
   };
 }
 
+/** The HTTP status of each public error code: the one place codes meet statuses. */
+export const STATUS_BY_CODE: Record<PublicErrorCode, number> = {
+  invalid_request: 400,
+  invalid_json: 400,
+  invalid_token: 400,
+  invalid_credentials: 401,
+  invalid_refresh_token: 401,
+  refresh_token_reused: 401,
+  unauthorized: 401,
+  csrf_rejected: 403,
+  not_found: 404,
+  email_taken: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_attempts: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+};
+
+/** The status a code is answered with; undefined for internal codes, which are never answered. */
+export function statusOf(code: ErrorCode): number | undefined {
+  return Object.hasOwn(STATUS_BY_CODE, code) ? STATUS_BY_CODE[code as PublicErrorCode] : undefined;
+}
+
+const internalError = (cause: unknown) => new AppError('internal_error', 'Something went wrong on our side.', { cause });
+
 /** Maps middy's parser failure (it answers 415 for bad JSON too) onto our catalogue. */
 function toAppError(error: unknown): AppError {
-  if (error instanceof AppError) return error;
+  // An internal code that escaped its use case is a bug: answered generically, logged in full.
+  if (error instanceof AppError) return statusOf(error.code) === undefined ? internalError(error) : error;
   const e = error as { cause?: { package?: unknown } } | undefined;
   if (e && e.cause && e.cause.package === '@middy/http-json-body-parser') {
     return new AppError('invalid_json', 'The request body is not valid JSON.', { cause: error });
   }
-  return new AppError('internal_error', 'Something went wrong on our side.', { cause: error });
+  return internalError(error);
+}
+
+function headersOf(error: AppError): Record<string, string> | undefined {
+  return error.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(error.retryAfterSeconds) };
 }
 
 /** The one place that turns an error into an HTTP answer. */
@@ -70,17 +101,18 @@ function errorResponder(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
   return {
     onError: (request: Request) => {
       const error = toAppError(request.error);
+      const status = statusOf(error.code) ?? 500;
       const fields = {
         code: error.code,
-        status: error.status,
+        status,
         requestId: request.context?.awsRequestId,
         route: request.event?.routeKey,
       };
-      if (error.status >= 500) log.error('request failed', { ...fields, error: describeError(error.cause ?? error) });
+      if (status >= 500) log.error('request failed', { ...fields, error: describeError(error.cause ?? error) });
       else log.info('request rejected', fields);
       const body: { code: string; message: string; details?: unknown } = { code: error.code, message: error.message };
       if (error.details) body.details = error.details;
-      request.response = json(error.status, { error: body }, error.headers);
+      request.response = json(status, { error: body }, headersOf(error));
     },
   };
 }

@@ -11,7 +11,7 @@
  */
 import { importJWK, type CryptoKey } from 'jose';
 import type { SigningAlg } from '../config';
-import { serviceUnavailable } from '../errors';
+import { AppError, serviceUnavailable } from '../errors';
 import { describeError, log } from '../log';
 import { parseKeySet, parseVerificationKeys, publicJwkOf } from './key-set';
 import type { KeySource } from './sources';
@@ -120,7 +120,7 @@ export class KeyStore {
         source: this.source.description,
         error: describeError(err),
       });
-      throw err instanceof Error && 'code' in err ? err : serviceUnavailable(err);
+      throw err instanceof AppError ? err : serviceUnavailable(err);
     }
   }
 

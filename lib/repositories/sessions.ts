@@ -6,7 +6,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_BY_OWNER_INDEX } from '../../infra/tables.js';
-import { serviceUnavailable } from '../errors';
+import { serviceUnavailable, sessionNotActive, tokenAlreadyConsumed } from '../errors';
 import { cancellationCodes, dynamo, errorName } from './dynamo';
 import type { TransactWriteItem } from './types';
 
@@ -40,22 +40,6 @@ export interface RefreshTokenRecord {
   /** Snapshot of the user's claims, so a refresh needs no user read. */
   email: string;
   roles: string[];
-}
-
-/** The token was consumed by a concurrent refresh between our read and our write. */
-export class TokenAlreadyConsumed extends Error {
-  constructor() {
-    super('refresh token already consumed');
-    this.name = 'TokenAlreadyConsumed';
-  }
-}
-
-/** The session is revoked or past its absolute lifetime. */
-export class SessionNotActive extends Error {
-  constructor() {
-    super('session revoked or expired');
-    this.name = 'SessionNotActive';
-  }
 }
 
 const sessionKey = (sid: string) => `SESSION#${sid}`;
@@ -111,7 +95,8 @@ export class SessionsRepository {
    * Consumes `current` and stores `successor` in one transaction. The conditions make it the only
    * writer: the parent must still be unconsumed (so concurrent refreshes of one token produce one
    * successor), the successor must not exist, and the session must be live and unrevoked (so a
-   * logout racing this refresh wins, and no usable token outlives it).
+   * logout racing this refresh wins, and no usable token outlives it). A failed condition is
+   * `session_not_active` or `token_already_consumed`; anything else `service_unavailable`.
    */
   async rotate(current: RefreshTokenRecord, successor: RefreshTokenRecord, now: Date): Promise<void> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
@@ -149,10 +134,10 @@ export class SessionsRepository {
       );
     } catch (err) {
       const codes = cancellationCodes(err);
-      if (codes[2] === 'ConditionalCheckFailed') throw new SessionNotActive();
-      if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed') throw new TokenAlreadyConsumed();
+      if (codes[2] === 'ConditionalCheckFailed') throw sessionNotActive();
+      if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed') throw tokenAlreadyConsumed();
       // A conflict with a concurrent transaction on the same items: the caller re-reads and decides.
-      if (codes.includes('TransactionConflict')) throw new TokenAlreadyConsumed();
+      if (codes.includes('TransactionConflict')) throw tokenAlreadyConsumed();
       throw serviceUnavailable(err);
     }
   }

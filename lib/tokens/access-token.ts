@@ -4,12 +4,16 @@
  * Verification is deliberately strict, because jose is permissive where an option is left unset:
  * the algorithm is pinned to the configured one, `typ` must be `at+jwt`, `iss` and `aud` are always
  * compared against configured (never undefined) values, `exp`/`iat`/`sub`/`sid`/`jti` are required,
- * and oversized tokens are refused before any decoding. Every failure, including the odd TypeError
- * from a hostile header, becomes one `InvalidAccessToken`, so callers cannot leak a 500.
+ * and oversized tokens are refused before any decoding. Every failure about the token, including
+ * the odd TypeError from a hostile header, becomes one `InvalidAccessToken` (code `unauthorized`),
+ * so callers cannot leak a 500. A failure of the key store is not about the token: it passes
+ * through unchanged (`service_unavailable`), so logout answers 503 and the authorizer logs an
+ * outage instead of blaming the token.
  */
 import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import type { SigningAlg } from '../config';
+import { AppError } from '../errors';
 import type { KeyStore } from '../keys/key-store';
 import { hasDuplicateMembers } from './duplicate-members';
 
@@ -35,10 +39,14 @@ export interface AccessTokenSettings {
   ttlSeconds: number;
 }
 
-export class InvalidAccessToken extends Error {
+/** The token is not one we accept. `reason` is for logs; the message is the client-safe one. */
+export class InvalidAccessToken extends AppError {
+  readonly reason: string;
+
   constructor(reason: string, options: { cause?: unknown } = {}) {
-    super(reason, options);
+    super('unauthorized', 'A valid access token is required.', options);
     this.name = 'InvalidAccessToken';
+    this.reason = reason;
   }
 }
 
@@ -80,6 +88,8 @@ export async function verifyAccessToken(
     throw new InvalidAccessToken('duplicate header or claim names');
   }
   let payload;
+  // Set when the key store itself failed, so that failure is not mistaken for a bad token.
+  let keyStoreFailure: { error: unknown } | undefined;
   try {
     ({ payload } = await jwtVerify(
       token,
@@ -89,7 +99,10 @@ export async function verifyAccessToken(
         // fetch one from) is forged or confused, so it is refused before any key lookup.
         if (FORBIDDEN_HEADERS.some((name) => name in header)) throw new InvalidAccessToken('key-bearing header');
         if (typeof header.kid !== 'string' || header.kid.length > 64) throw new InvalidAccessToken('missing or bad kid');
-        const found = await keys.verificationKey(header.kid);
+        const found = await keys.verificationKey(header.kid).catch((error: unknown) => {
+          keyStoreFailure = { error };
+          throw error;
+        });
         if (!found) throw new InvalidAccessToken('unknown kid');
         return found.key;
       },
@@ -105,6 +118,7 @@ export async function verifyAccessToken(
       },
     ));
   } catch (err) {
+    if (keyStoreFailure) throw keyStoreFailure.error;
     if (err instanceof InvalidAccessToken) throw err;
     const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : 'ERR_UNEXPECTED';
     throw new InvalidAccessToken(`verification failed: ${code}`, { cause: err });

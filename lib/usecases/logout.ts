@@ -35,13 +35,9 @@ export async function logout(deps: Deps, input: LogoutInput, bearer: string | un
   await revokeAll(deps, targets, now, `logout_${input.scope}`, claims.sub);
 }
 
-async function bearerClaims(deps: Deps, bearer: string): Promise<AccessClaims> {
-  try {
-    return await verifyAccessToken(deps.keys, accessSettings(deps.config), bearer, deps.clock().getTime());
-  } catch (err) {
-    if (err && typeof err === 'object' && 'code' in err) throw err; // key store unavailable → 503
-    throw unauthorized(err);
-  }
+/** A bad token is `unauthorized` (InvalidAccessToken); a key store outage stays `service_unavailable`. */
+function bearerClaims(deps: Deps, bearer: string): Promise<AccessClaims> {
+  return verifyAccessToken(deps.keys, accessSettings(deps.config), bearer, deps.clock().getTime());
 }
 
 async function logoutRefreshToken(deps: Deps, value: string, now: Date): Promise<void> {

@@ -1,6 +1,6 @@
-import { invalidRefreshToken, refreshTokenReused, serviceUnavailable } from '../errors';
+import { hasCode, invalidRefreshToken, refreshTokenReused, serviceUnavailable } from '../errors';
 import { log } from '../log';
-import { isActive, SessionNotActive, TokenAlreadyConsumed, type RefreshTokenRecord } from '../repositories/sessions';
+import { isActive, type RefreshTokenRecord } from '../repositories/sessions';
 import { deriveSuccessor, parseRefreshToken, secretMatches, type RefreshToken } from '../tokens/refresh-token';
 import type { Deps, TokenResponse } from './deps';
 import { tokenRecord, tokenResponse } from './sessions';
@@ -40,8 +40,8 @@ export async function refresh(deps: Deps, presentedValue: string): Promise<Token
       await deps.sessions.rotate(record, successorRecord, now);
       return response;
     } catch (err) {
-      if (err instanceof SessionNotActive) throw invalidRefreshToken(err);
-      if (err instanceof TokenAlreadyConsumed) continue;
+      if (hasCode(err, 'session_not_active')) throw invalidRefreshToken(err);
+      if (hasCode(err, 'token_already_consumed')) continue;
       throw err;
     }
   }

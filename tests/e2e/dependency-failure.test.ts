@@ -1,17 +1,29 @@
 /**
  * A second offline gateway whose dependencies are down: DynamoDB points at a closed port and the
  * key set file does not exist. Every endpoint must answer 503 service_unavailable (never 500, never
- * a leaked detail), and the authorizer must fail closed.
+ * a leaked detail), and the authorizer must fail closed. A key store outage is told apart from a
+ * bad token: a genuinely valid access token (signed with a key set the gateway cannot reach) gets
+ * 503 at logout and an error-level `authorizer_unavailable` at the authorizer.
  */
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeySet } from '../../lib/keys/generate';
+import { KeyStore } from '../../lib/keys/key-store';
+import { signAccessToken } from '../../lib/tokens/access-token';
 import { freePort, startOffline, type Child } from '../../scripts/stack';
 import { bearer, call } from '../helpers/http';
 
-let offline: (Child & { url: string }) | undefined;
+const ISSUER = 'https://auth.outage.example';
+const AUDIENCE = 'outage-api';
+let offline: (Child & { url: string; output: () => string }) | undefined;
+let validToken: string;
 
 beforeAll(async () => {
+  const keySet = JSON.stringify(await generateKeySet('RS256'));
+  const signer = new KeyStore({ description: 'memory', load: async () => keySet }, { alg: 'RS256' });
+  const settings = { issuer: ISSUER, audience: AUDIENCE, alg: 'RS256' as const, ttlSeconds: 900 };
+  validToken = await signAccessToken(signer, settings, { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user'] }, Date.now());
   const deadPort = await freePort();
   offline = await startOffline({
     port: await freePort(),
@@ -19,7 +31,10 @@ beforeAll(async () => {
     env: {
       DYNAMODB_ENDPOINT: `http://127.0.0.1:${deadPort}`,
       SIGNING_KEYS_FILE: path.join(tmpdir(), `missing-${deadPort}.json`),
-      LOG_LEVEL: 'silent',
+      ISSUER,
+      AUDIENCE,
+      // Info and above: the outage tests read which events the functions logged (a deny is info).
+      LOG_LEVEL: 'info',
     },
     // The JWKS endpoint answers 503 here, so wait on a route that answers at all.
     readyPath: '/auth/me',
@@ -63,5 +78,50 @@ describe('when DynamoDB and the key set are unavailable', () => {
   it('the authorizer fails closed instead of erroring', async () => {
     const answer = await send('GET', '/example/hello', undefined, bearer('eyJhbGciOiJSUzI1NiJ9.e30.c2ln'));
     expect([401, 403]).toContain(answer.status);
+  });
+});
+
+/** JSON log lines the gateway's functions wrote since `mark` (a length of the output). */
+function loggedSince(mark: number): Record<string, unknown>[] {
+  return offline!
+    .output()
+    .slice(mark)
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    });
+}
+
+/** Waits (bounded) for the gateway to flush a log line matching `test`. */
+async function waitForLog(mark: number, test: (entry: Record<string, unknown>) => boolean): Promise<Record<string, unknown>[]> {
+  for (let i = 0; i < 50 && !loggedSince(mark).some(test); i += 1) await new Promise((r) => setTimeout(r, 100));
+  return loggedSince(mark);
+}
+
+describe('when the key store is down and the access token is valid', () => {
+  it.each(['global', 'others'])('POST /auth/logout {"scope":"%s"} answers 503 service_unavailable, not 401', async (scope) => {
+    const mark = offline!.output().length;
+    const answer = await send('POST', '/auth/logout', { scope }, bearer(validToken));
+    expectUnavailable(answer);
+    const logged = await waitForLog(mark, (e) => e.message === 'request failed');
+    const failure = logged.find((e) => e.message === 'request failed');
+    expect(failure).toMatchObject({ level: 'error', code: 'service_unavailable', status: 503, route: 'POST /auth/logout' });
+    // The cause is the key set, not DynamoDB (also down here): the token is checked first.
+    expect(JSON.stringify(failure)).toContain('cannot read dev key set');
+  });
+
+  it('the authorizer denies (403) and logs an error-level authorizer_unavailable, never an authorizer_deny', async () => {
+    const mark = offline!.output().length;
+    const answer = await send('GET', '/example/hello', undefined, bearer(validToken));
+    expect(answer.status).toBe(403);
+    const logged = await waitForLog(mark, (e) => e.event === 'authorizer_unavailable');
+    const event = logged.find((e) => e.event === 'authorizer_unavailable');
+    expect(event).toMatchObject({ level: 'error', event: 'authorizer_unavailable', error: { code: 'service_unavailable' } });
+    expect(logged.filter((e) => e.event === 'authorizer_deny')).toEqual([]);
   });
 });

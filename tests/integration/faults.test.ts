@@ -13,7 +13,7 @@ import { injectFault, throttling, timeout, transactionCanceled } from '../helper
 
 const meta = { ip: '203.0.113.50', userAgent: 'faults' };
 const PASSWORD = 'correct horse battery';
-const unavailable = { code: 'service_unavailable', status: 503 };
+const unavailable = { code: 'service_unavailable' };
 
 async function account() {
   const ctx = testDeps();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SessionNotActive, TokenAlreadyConsumed, type RefreshTokenRecord, type SessionRecord } from '../../lib/repositories/sessions';
+import { AppError } from '../../lib/errors';
+import type { RefreshTokenRecord, SessionRecord } from '../../lib/repositories/sessions';
 import { hashSecret, newRefreshToken } from '../../lib/tokens/refresh-token';
 import { testDeps } from '../helpers/deps';
 
@@ -54,7 +55,7 @@ describe('SessionsRepository on DynamoDB Local', () => {
     const parent = token(s);
     await repo.commit(repo.newSessionItems(s, parent));
     await repo.rotate(parent, token(s), new Date());
-    await expect(repo.rotate(parent, token(s), new Date())).rejects.toBeInstanceOf(TokenAlreadyConsumed);
+    await expect(repo.rotate(parent, token(s), new Date())).rejects.toSatisfy((e) => e instanceof AppError && e.code === 'token_already_consumed');
     const stored = await repo.getToken(parent.tokenId);
     expect(stored?.consumedAt).toBeTypeOf('number');
   });
@@ -77,7 +78,7 @@ describe('SessionsRepository on DynamoDB Local', () => {
     await repo.commit(repo.newSessionItems(s, parent));
     expect(await repo.revoke(s.sid, new Date(), 'test')).toBe(true);
     const succ = token(s);
-    await expect(repo.rotate(parent, succ, new Date())).rejects.toBeInstanceOf(SessionNotActive);
+    await expect(repo.rotate(parent, succ, new Date())).rejects.toSatisfy((e) => e instanceof AppError && e.code === 'session_not_active');
     expect((await repo.getToken(parent.tokenId))?.consumedAt).toBeUndefined();
     expect(await repo.getToken(succ.tokenId)).toBeUndefined();
   });
@@ -86,7 +87,7 @@ describe('SessionsRepository on DynamoDB Local', () => {
     const s = session(randomUUID(), { expiresAt: nowSeconds() - 5 });
     const parent = token(s);
     await repo.commit(repo.newSessionItems(s, parent));
-    await expect(repo.rotate(parent, token(s), new Date())).rejects.toBeInstanceOf(SessionNotActive);
+    await expect(repo.rotate(parent, token(s), new Date())).rejects.toSatisfy((e) => e instanceof AppError && e.code === 'session_not_active');
   });
 
   it('revokes idempotently and lists only live sessions of a user', async () => {

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AppError, serviceUnavailable, tooManyAttempts } from '../../lib/errors';
-import { httpHandler, type HttpEvent } from '../../lib/http/middleware';
+import { AppError, serviceUnavailable, sessionNotActive, tokenAlreadyConsumed, tooManyAttempts } from '../../lib/errors';
+import { httpHandler, STATUS_BY_CODE, statusOf, type HttpEvent } from '../../lib/http/middleware';
 import { json, type HttpResult } from '../../lib/http/responses';
 
 const MAX_BODY = 16_384;
@@ -220,7 +220,7 @@ describe('httpHandler errors', () => {
     });
   });
 
-  it('adds the AppError headers, such as Retry-After on too_many_attempts, to the base headers', async () => {
+  it('answers too_many_attempts with its Retry-After header added to the base headers', async () => {
     const result = await throwing(tooManyAttempts(30));
     expectErrorShape(result, 429, 'too_many_attempts');
     expect(result.headers?.['Retry-After']).toBe('30');
@@ -258,6 +258,43 @@ describe('httpHandler errors', () => {
     const result = await throwing('arn:aws:secretsmanager:us-east-1:123456789012:secret:keys');
     expectErrorShape(result, 500, 'internal_error');
     expect(result.body).not.toContain('arn:');
+  });
+
+  it.each([
+    ['invalid_request', 400],
+    ['invalid_json', 400],
+    ['invalid_token', 400],
+    ['invalid_credentials', 401],
+    ['invalid_refresh_token', 401],
+    ['refresh_token_reused', 401],
+    ['unauthorized', 401],
+    ['csrf_rejected', 403],
+    ['not_found', 404],
+    ['email_taken', 409],
+    ['payload_too_large', 413],
+    ['unsupported_media_type', 415],
+    ['too_many_attempts', 429],
+    ['internal_error', 500],
+    ['service_unavailable', 503],
+  ] as const)('answers the code %s with the status API.md gives it (%i)', async (code, status) => {
+    expect(statusOf(code)).toBe(status);
+    expectErrorShape(await throwing(new AppError(code, 'A message for the client.')), status, code);
+  });
+
+  it('maps exactly the codes of the public catalogue', () => {
+    expect(Object.keys(STATUS_BY_CODE)).toHaveLength(15);
+  });
+
+  it.each([
+    ['token_already_consumed', tokenAlreadyConsumed],
+    ['session_not_active', sessionNotActive],
+  ] as const)('answers the internal code %s, escaped from its use case, as a generic 500 and logs it', async (code, make) => {
+    consoleError.mockClear();
+    const result = await throwing(make());
+    const error = expectErrorShape(result, 500, 'internal_error');
+    expect(error.message).toBe('Something went wrong on our side.');
+    expect(result.body).not.toContain(code);
+    expect(consoleError.mock.calls.map((args: unknown[]) => String(args[0])).join('\n')).toContain(code);
   });
 
   it('answers serviceUnavailable(cause) with 503 and a generic message, not the cause', async () => {

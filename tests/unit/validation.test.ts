@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, type FieldProblem } from '../../lib/errors';
+import { statusOf } from '../../lib/http/middleware';
 import { parseLogin, parseLogout, parseRefresh, parseRegister } from '../../lib/validation';
 
 const PASSWORD = 'correct horse battery';
@@ -15,7 +16,7 @@ function rejection(fn: () => unknown): FieldProblem[] {
   expect(thrown).toBeInstanceOf(AppError);
   const error = thrown as AppError;
   expect(error.code).toBe('invalid_request');
-  expect(error.status).toBe(400);
+  expect(statusOf(error.code)).toBe(400);
   return error.details ?? [];
 }
 
