@@ -1,14 +1,14 @@
 /**
  * Token attacks over HTTP through the offline gateway and the real authorizer bundle: a
- * representative set of forged tokens, each refused (401 or 403 from the gateway), never a 500
- * and never a 200.
+ * representative set of forged tokens, each refused by the authorizer (403 from the gateway),
+ * never a 500, never a 200, and never an authorizer crash (which offline answers 401).
  */
 import { createHmac, createPrivateKey, generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { publicJwkOf, type KeySetDocument } from '../../lib/keys/key-set';
 import { uniqueEmail } from '../helpers/deps';
-import { bearer, get, post } from '../helpers/http';
+import { bearer, expectDenied, get, post } from '../helpers/http';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
@@ -36,12 +36,9 @@ function signWithOurKey(header: Record<string, unknown>, claims: Record<string, 
   return `${input}.${cryptoSign('RSA-SHA256', Buffer.from(input), key).toString('base64url')}`;
 }
 
+/** Refused by the authorizer itself (403), not by a crash or timeout (which `get` throws on). */
 async function expectRefused(token: string) {
-  for (const path of ['/auth/me', '/example/hello']) {
-    const answer = await get(path, bearer(token));
-    expect(answer.status, `${path} must refuse the token`).toBeGreaterThanOrEqual(401);
-    expect(answer.status).toBeLessThan(500);
-  }
+  for (const path of ['/auth/me', '/example/hello']) expectDenied(await get(path, bearer(token)), `the token on ${path}`);
 }
 
 describe('forged access tokens over HTTP', () => {
@@ -113,9 +110,7 @@ describe('forged access tokens over HTTP', () => {
   it('refuses Basic, empty, double-space and two-token authorization headers', async () => {
     const { accessToken } = await victim();
     for (const authorization of [`Basic ${accessToken}`, 'Bearer ', `Bearer  ${accessToken}`, `Bearer ${accessToken} ${accessToken}`]) {
-      const answer = await get('/auth/me', { authorization });
-      expect(answer.status).toBeGreaterThanOrEqual(401);
-      expect(answer.status).toBeLessThan(500);
+      expectDenied(await get('/auth/me', { authorization }), JSON.stringify(authorization.slice(0, 10)));
     }
   });
 

@@ -2,7 +2,7 @@
  * HTTP helpers for the e2e tests: every request to a gateway goes through `call`, which turns an
  * answer that did not come from our code into a thrown error.
  */
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 
 export interface Answer {
   status: number;
@@ -31,6 +31,17 @@ function isLambdaFailure(body: unknown): boolean {
   return typeof body === 'object' && body !== null && ('errorMessage' in body || 'errorType' in body);
 }
 
+/**
+ * Our routes use an HTTP API authorizer with simple responses: it denies with `isAuthorized:
+ * false`, which the gateway answers 403, and a missing Authorization header never reaches it (401
+ * "User is not authorized to access this resource"). serverless-offline answers this bare 401 only
+ * when the authorizer threw or timed out, so it is a failure, not a refusal.
+ */
+function isAuthorizerFailure(status: number, body: unknown): boolean {
+  const b = body as { statusCode?: unknown; error?: unknown; message?: unknown } | undefined;
+  return status === 401 && b?.statusCode === 401 && b.error === 'Unauthorized' && b.message === 'Unauthorized';
+}
+
 export interface CallOptions {
   json?: unknown;
   body?: string;
@@ -39,7 +50,7 @@ export interface CallOptions {
   base?: string;
 }
 
-/** One request to a gateway; throws GatewayFailure for a Lambda timeout or crash. */
+/** One request to a gateway; throws GatewayFailure for a Lambda timeout or crash, the authorizer's included. */
 export async function call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
   let body = options.body;
@@ -56,13 +67,25 @@ export async function call(method: string, path: string, options: CallOptions = 
     parsed = undefined;
   }
   const answer = { status: response.status, headers: response.headers, body: parsed, text };
-  if (isLambdaFailure(parsed)) throw new GatewayFailure(`${method} ${path}`, answer);
+  if (isLambdaFailure(parsed) || isAuthorizerFailure(answer.status, parsed)) throw new GatewayFailure(`${method} ${path}`, answer);
   return answer;
 }
 
 export const post = (path: string, json?: unknown, headers?: Record<string, string>) => call('POST', path, { json, headers });
 export const get = (path: string, headers?: Record<string, string>) => call('GET', path, { headers });
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** The gateway's answer when our authorizer looked at the token and refused it. */
+export function expectDenied(answer: Answer, what = 'the token'): void {
+  expect(answer.status, `the authorizer must refuse ${what}`).toBe(403);
+  expect(answer.body).toMatchObject({ message: 'User is not authorized to access this resource' });
+}
+
+/** The gateway's answer when no Authorization header was sent (the authorizer is not called). */
+export function expectNoCredentials(answer: Answer): void {
+  expect(answer.status).toBe(401);
+  expect(answer.body).toMatchObject({ message: 'User is not authorized to access this resource' });
+}
 
 export interface WarmRequest extends CallOptions {
   method: string;

@@ -45,7 +45,13 @@ describe('UsersRepository on DynamoDB Local', () => {
     const results = await Promise.allSettled(candidates.map((c) => deps.users.create(c)));
     const created = results.filter((r) => r.status === 'fulfilled');
     expect(created).toHaveLength(1);
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(AppError);
+    // Every loser lost to the winner: a throttled or failed write (service_unavailable) is a failure here.
+    const losers = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    expect(losers).toHaveLength(19);
+    for (const reason of losers) {
+      expect(reason).toBeInstanceOf(AppError);
+      expect(reason).toMatchObject({ code: 'email_taken' });
+    }
     const stored = await Promise.all(candidates.map((c) => deps.users.findById(c.id)));
     expect(stored.filter(Boolean)).toHaveLength(1);
   });
