@@ -25,6 +25,31 @@ const restToken = (authorizationToken: string) => ({ type: 'TOKEN', authorizatio
 const restRequest = (headers: Record<string, string>) => ({ type: 'REQUEST', methodArn: METHOD_ARN, headers });
 const context = { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: 'user,admin' };
 
+interface LogLine {
+  level: string;
+  message: string;
+  event?: string;
+  [field: string]: unknown;
+}
+
+/** Runs `fn` with every log level on and returns the structured lines it wrote. */
+async function logsOf(fn: () => Promise<unknown>): Promise<LogLine[]> {
+  const lines: LogLine[] = [];
+  vi.stubEnv('LOG_LEVEL', 'debug');
+  const capture = (line: string) => void lines.push(JSON.parse(line) as LogLine);
+  vi.spyOn(console, 'log').mockImplementation(capture);
+  vi.spyOn(console, 'error').mockImplementation(capture);
+  try {
+    await fn();
+  } finally {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  }
+  return lines;
+}
+
+const eventsOf = (lines: LogLine[]) => lines.filter((l) => l.event !== undefined).map((l) => `${l.level} ${l.event}`);
+
 describe('HTTP API (payload 2.0, simple responses)', () => {
   it('allows a valid token with a flat string context', async () => {
     const result = await authorize(deps, httpApi(`Bearer ${token}`) as never);
@@ -66,13 +91,30 @@ describe('REST API', () => {
   });
 });
 
+describe('what the authorizer logs', () => {
+  it('logs no refusal for a valid token', async () => {
+    const lines = await logsOf(() => authorize(deps, httpApi(`Bearer ${token}`) as never));
+    expect(eventsOf(lines)).toEqual([]);
+  });
+
+  it('logs a bad token as an info-level authorizer_deny with its reason', async () => {
+    const lines = await logsOf(async () => {
+      await expect(authorize(deps, httpApi(`Bearer ${token.slice(0, -3)}abc`) as never)).resolves.toEqual({ isAuthorized: false });
+    });
+    expect(eventsOf(lines)).toEqual(['info authorizer_deny']);
+    expect(lines.find((l) => l.event === 'authorizer_deny')?.reason).toEqual(expect.any(String));
+  });
+});
+
 describe('failing closed', () => {
-  it('denies when the key set cannot be loaded, and throws nothing but Unauthorized', async () => {
-    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  it('denies when the key set cannot be loaded, logging an error-level authorizer_unavailable, and throws nothing but Unauthorized', async () => {
     const broken: AuthorizerDeps = { ...deps, keys: new KeyStore({ description: 'down', load: async () => { throw new Error('down'); } }, { alg: 'RS256', publicOnly: true }) };
-    await expect(authorize(broken, httpApi(`Bearer ${token}`) as never)).resolves.toEqual({ isAuthorized: false });
-    await expect(authorize(broken, restToken(`Bearer ${token}`) as never)).rejects.toThrow(/^Unauthorized$/);
-    vi.restoreAllMocks();
+    const lines = await logsOf(async () => {
+      await expect(authorize(broken, httpApi(`Bearer ${token}`) as never)).resolves.toEqual({ isAuthorized: false });
+      await expect(authorize(broken, restToken(`Bearer ${token}`) as never)).rejects.toThrow(/^Unauthorized$/);
+    });
+    // An outage denies every caller: it must page someone, not pass as one more bad token.
+    expect(eventsOf(lines).filter((e) => e.includes('authorizer_'))).toEqual(['error authorizer_unavailable', 'error authorizer_unavailable']);
   });
 
   it('denies an event of an unknown shape', async () => {
