@@ -4,7 +4,7 @@
  * test controls.
  */
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { loadConfig, type Config } from '../../lib/config';
 import { KeyStore } from '../../lib/keys/key-store';
 import { FileKeySource, type KeySource } from '../../lib/keys/sources';
@@ -64,3 +64,16 @@ export function testDeps(options: { env?: Record<string, string>; clock?: TestCl
 }
 
 export const uniqueEmail = (tag = 'user') => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
+
+/**
+ * What a successful register, login or refresh resolves to (API.md's token response); with
+ * `email`, also the user it was issued to. Stricter than "resolves": a wrong result fails too.
+ */
+export function issued(email?: string) {
+  return expect.objectContaining({
+    tokenType: 'Bearer',
+    accessToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+    refreshToken: expect.stringMatching(/^[\w-]{22}\.[\w-]{43}$/),
+    ...(email === undefined ? {} : { user: expect.objectContaining({ email }) }),
+  });
+}

@@ -8,7 +8,7 @@ import { logout } from '../../lib/usecases/logout';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
 import { parseRefreshToken } from '../../lib/tokens/refresh-token';
-import { testDeps, uniqueEmail } from '../helpers/deps';
+import { issued, testDeps, uniqueEmail } from '../helpers/deps';
 import { injectFault, throttling, timeout, transactionCanceled } from '../helpers/faults';
 
 const meta = { ip: '203.0.113.50', userAgent: 'faults' };
@@ -35,7 +35,7 @@ describe('register under DynamoDB faults', () => {
       await expect(register(deps, { email, password: PASSWORD, name: undefined }, meta)).rejects.toMatchObject(unavailable);
       expect(await deps.users.findByEmail(email)).toBeUndefined();
       // The same email can still register afterwards: no orphaned claim blocks it.
-      await expect(register(deps, { email, password: PASSWORD, name: undefined }, meta)).resolves.toBeTruthy();
+      await expect(register(deps, { email, password: PASSWORD, name: undefined }, meta)).resolves.toEqual(issued(email));
     });
   }
 });
@@ -78,7 +78,7 @@ describe('refresh under DynamoDB faults', () => {
     expect(parent?.consumedAt).toBeUndefined();
     expect(parent?.successorId).toBeUndefined();
     fault.remove();
-    await expect(refresh(deps, first.refreshToken)).resolves.toBeTruthy();
+    await expect(refresh(deps, first.refreshToken)).resolves.toEqual(issued());
   });
 
   it('answers 503 when the token read times out', async () => {

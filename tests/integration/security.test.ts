@@ -12,7 +12,7 @@ import { login } from '../../lib/usecases/login';
 import { logout } from '../../lib/usecases/logout';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
-import { testClock, testDeps, uniqueEmail } from '../helpers/deps';
+import { issued, testClock, testDeps, uniqueEmail } from '../helpers/deps';
 
 const meta = { ip: '192.0.2.10', userAgent: 'security', requestId: 'req-1' };
 const PASSWORD = 'correct horse battery';
@@ -46,7 +46,7 @@ describe('brute force', () => {
     const { deps } = testDeps();
     const email = uniqueEmail('nul');
     await register(deps, { email, password: 'abc\u0000defghij', name: undefined }, meta);
-    await expect(login(deps, { email, password: 'abc' + '\u0000'.repeat(1) + 'defghij' }, meta)).resolves.toBeTruthy();
+    await expect(login(deps, { email, password: 'abc' + '\u0000'.repeat(1) + 'defghij' }, meta)).resolves.toEqual(issued(email));
     await expect(login(deps, { email, password: 'abc\u0000zzzzzzz' }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
   });
 });
@@ -88,7 +88,7 @@ describe('key set failures', () => {
       // Once the secret is fixed, the next request works: the failure was not cached.
       sm.reset();
       sm.on(GetSecretValueCommand).resolves({ SecretString: secret() });
-      await expect(register(deps, { email, password: PASSWORD, name: undefined }, meta)).resolves.toBeTruthy();
+      await expect(register(deps, { email, password: PASSWORD, name: undefined }, meta)).resolves.toEqual(issued(email));
       sm.restore();
     });
   }

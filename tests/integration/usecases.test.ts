@@ -13,7 +13,7 @@ import { logout } from '../../lib/usecases/logout';
 import { me } from '../../lib/usecases/me';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
-import { testClock, testDeps, uniqueEmail } from '../helpers/deps';
+import { issued, testClock, testDeps, uniqueEmail } from '../helpers/deps';
 
 const meta = { ip: '203.0.113.7', userAgent: 'vitest/1.0' };
 const PASSWORD = 'correct horse battery';
@@ -117,7 +117,7 @@ describe('refresh', () => {
     const old = await deps.sessions.getToken(parseRefreshToken(first.refreshToken)!.id);
     expect(old?.consumedAt).toBeTypeOf('number');
     expect(old?.successorId).toBe(parseRefreshToken(second.refreshToken)!.id);
-    await expect(refresh(deps, second.refreshToken)).resolves.toBeTruthy();
+    await expect(refresh(deps, second.refreshToken)).resolves.toEqual(issued());
   });
 
   it('answers a retry within the grace window with the same successor', async () => {
@@ -219,7 +219,7 @@ describe('logout', () => {
     const a = await signUp(deps);
     await expect(logout(deps, { refreshToken: a.refreshToken, scope: 'global' }, undefined)).rejects.toMatchObject({ code: 'unauthorized' });
     await expect(logout(deps, { refreshToken: undefined, scope: 'others' }, 'not-a-jwt')).rejects.toMatchObject({ code: 'unauthorized' });
-    await expect(refresh(deps, a.refreshToken)).resolves.toBeTruthy();
+    await expect(refresh(deps, a.refreshToken)).resolves.toEqual(issued());
   });
 });
 
@@ -256,11 +256,11 @@ describe('per-IP limits', () => {
     const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
     const { user } = await signUp(deps);
     for (let i = 0; i < 3; i += 1) {
-      await expect(login(deps, { email: user.email, password: PASSWORD }, { ip, userAgent: 'x' })).resolves.toBeTruthy();
+      await expect(login(deps, { email: user.email, password: PASSWORD }, { ip, userAgent: 'x' })).resolves.toEqual(issued(user.email));
     }
     const limited = await login(deps, { email: uniqueEmail('other'), password: PASSWORD }, { ip, userAgent: 'x' }).catch((e) => e);
     expect(limited).toMatchObject({ code: 'too_many_attempts' });
-    await expect(login(deps, { email: user.email, password: PASSWORD }, { ip: '192.0.2.1', userAgent: 'x' })).resolves.toBeTruthy();
+    await expect(login(deps, { email: user.email, password: PASSWORD }, { ip: '192.0.2.1', userAgent: 'x' })).resolves.toEqual(issued(user.email));
   });
 
   it('limits registrations per source IP', async () => {
@@ -282,6 +282,6 @@ describe('password hash upgrade', () => {
     await login(raised, { email: user.email, password: PASSWORD }, meta);
     const stored = await raised.users.findById(user.id);
     expect(stored?.passwordHash).toMatch(/^\$2[aby]\$05\$/);
-    await expect(login(raised, { email: user.email, password: PASSWORD }, meta)).resolves.toBeTruthy();
+    await expect(login(raised, { email: user.email, password: PASSWORD }, meta)).resolves.toEqual(issued(user.email));
   });
 });
