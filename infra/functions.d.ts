@@ -1,7 +1,7 @@
 export interface FunctionEntry {
   name: string;
   handler?: string;
-  http?: { method: string; path: string };
+  http?: { method: string; path: string } | { method: string; path: string }[];
   authorizer?: boolean;
   role?: string;
   memorySize?: number;
@@ -15,5 +15,6 @@ export const VERIFIER_ROLE: string;
 export function serverlessKey(fn: FunctionEntry): string;
 export function handlerFile(fn: FunctionEntry): string;
 export function routeKey(fn: FunctionEntry): string | undefined;
+export function routeKeys(fn: FunctionEntry): string[];
 export function serverlessFunctions(): Record<string, Record<string, unknown>>;
 export function verifierLogGroupArns(): { 'Fn::GetAtt': [string, 'Arn'] }[];

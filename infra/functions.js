@@ -9,7 +9,8 @@
  *   name        bundle directory dist/<name>/; the serverless.yml key is its camelCase
  *               (`example-hello` → `exampleHello`, CloudFormation `ExampleHelloLambdaFunction`)
  *   handler     source file (default `functions/<name>.ts`), exporting `handler`
- *   http        { method, path }: its route on the HTTP API; omitted for functions without one
+ *   http        { method, path }: its route on the HTTP API, or a list of routes served by the
+ *               same handler; omitted for functions without one
  *   authorizer  true: the route sits behind the Lambda authorizer (the `authorizer` function)
  *   role        omitted: the service role (both tables, the signing key secret);
  *               'verifier': VerifierRole (the public key set and its own logs, nothing else);
@@ -27,6 +28,16 @@ const FUNCTIONS = [
   { name: 'logout', http: { method: 'POST', path: '/auth/logout' } },
   { name: 'me', http: { method: 'GET', path: '/auth/me' }, authorizer: true },
   { name: 'jwks', http: { method: 'GET', path: '/.well-known/jwks.json' }, role: 'verifier' },
+  {
+    name: 'issuer-metadata',
+    // OpenID Connect Discovery and RFC 8414 name different paths for the same document.
+    http: [
+      { method: 'GET', path: '/.well-known/openid-configuration' },
+      { method: 'GET', path: '/.well-known/oauth-authorization-server' },
+    ],
+    role: 'verifier',
+    memorySize: 256,
+  },
   { name: 'example-hello', http: { method: 'GET', path: '/example/hello' }, authorizer: true, role: 'verifier' },
   // Its own role: the verifier's key secret plus GetItem on SESSION# items (serverless.yml).
   { name: 'authorizer', role: 'AuthorizerRole', memorySize: 256 },
@@ -44,8 +55,14 @@ const serverlessKey = (fn) => camelCase(fn.name);
 /** Source file of the handler, relative to the repository root. */
 const handlerFile = (fn) => fn.handler ?? `functions/${fn.name}.ts`;
 
-/** "METHOD /path" of the routes, as API Gateway names them. */
-const routeKey = (fn) => (fn.http ? `${fn.http.method} ${fn.http.path}` : undefined);
+/** The function's routes as a list (`http` may be one route or several). */
+const routesOf = (fn) => (fn.http === undefined ? [] : Array.isArray(fn.http) ? fn.http : [fn.http]);
+
+/** "METHOD /path" of every route, as API Gateway names them. */
+const routeKeys = (fn) => routesOf(fn).map((r) => `${r.method} ${r.path}`);
+
+/** "METHOD /path" of the function's (first) route. */
+const routeKey = (fn) => routeKeys(fn)[0];
 
 /** Serverless's logical id prefix of a function (it spells '-' and '_' out). */
 function normalizedKey(key) {
@@ -61,8 +78,8 @@ function roleOf(fn) {
 function definitionOf(fn) {
   const dist = `dist/${fn.name}/index`;
   const events = [];
-  if (fn.http) {
-    const httpApi = { method: fn.http.method, path: fn.http.path };
+  for (const route of routesOf(fn)) {
+    const httpApi = { method: route.method, path: route.path };
     if (fn.authorizer) httpApi.authorizer = { name: HTTP_AUTHORIZER };
     events.push({ httpApi });
   }
@@ -98,6 +115,7 @@ module.exports = {
   serverlessKey,
   handlerFile,
   routeKey,
+  routeKeys,
   serverlessFunctions,
   verifierLogGroupArns,
 };

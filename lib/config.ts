@@ -10,6 +10,8 @@ export interface Config {
   mode: 'local' | 'production';
   issuer: string;
   audience: string;
+  /** `client_id` claim of access tokens (RFC 9068). */
+  clientId: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   sessionMaxAgeSeconds: number;
@@ -48,6 +50,9 @@ export type RefreshCookieSameSite = 'Strict' | 'Lax' | 'None';
 const SAME_SITE_VALUES: readonly RefreshCookieSameSite[] = ['Strict', 'Lax', 'None'];
 
 type Env = Record<string, string | undefined>;
+
+/** `client_id` of the tokens this service issues to its own clients, unless CLIENT_ID names another. */
+export const DEFAULT_CLIENT_ID = 'lambda-jwt-auth';
 
 /** Defaults for local work. Production must set the ones listed in REQUIRED_IN_PRODUCTION. */
 export const LOCAL_DEFAULTS = {
@@ -102,6 +107,26 @@ function sessionCheckMode(env: Env): 'dynamodb' | 'off' {
 }
 
 /**
+ * The issuer is also where verifiers fetch the metadata and keys (`<issuer>/.well-known/...`), so
+ * it must be an absolute URL without query or fragment; https in production, as API Gateway's JWT
+ * authorizer and OAuth clients require.
+ */
+function checkIssuer(issuer: string, mode: 'local' | 'production'): void {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigurationError(`ISSUER must be an absolute URL (where this API is served), got "${issuer}"`);
+  }
+  const schemes = mode === 'production' ? ['https:'] : ['https:', 'http:'];
+  if (!schemes.includes(url.protocol) || url.search || url.hash || issuer.includes('#') || issuer.includes('?')) {
+    throw new ConfigurationError(
+      `ISSUER must be an ${mode === 'production' ? 'https' : 'http(s)'} URL without query or fragment, got "${issuer}"`,
+    );
+  }
+}
+
+/**
  * Reads and validates the configuration. Throws {@link ConfigurationError} naming every problem,
  * so a misconfigured function fails at cold start instead of serving with a fallback.
  */
@@ -133,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     mode,
     issuer: pick('ISSUER'),
     audience: pick('AUDIENCE'),
+    clientId: text(env, 'CLIENT_ID') ?? DEFAULT_CLIENT_ID,
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),
     refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 604_800, 60, 31_536_000),
     sessionMaxAgeSeconds: integer(env, 'SESSION_MAX_AGE_SECONDS', 2_592_000, 60, 31_536_000),
@@ -157,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedOrigins,
     refreshCookieSameSite: sameSite as RefreshCookieSameSite,
   };
+  checkIssuer(config.issuer, mode);
   if (mode === 'local' && !config.signingKeysFile && !config.signingKeysSecretId) {
     throw new ConfigurationError('set SIGNING_KEYS_FILE (local dev key set) or SIGNING_KEYS_SECRET_ID');
   }

@@ -51,12 +51,15 @@ export interface AppErrorOptions {
   details?: FieldProblem[];
   /** How long the client should wait before trying again (throttling). */
   retryAfterSeconds?: number;
+  /** An access token was presented and refused (RFC 6750 `invalid_token`), as opposed to none sent. */
+  tokenRejected?: boolean;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: FieldProblem[] | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly tokenRejected: boolean;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -64,6 +67,7 @@ export class AppError extends Error {
     this.code = code;
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.tokenRejected = options.tokenRejected ?? false;
   }
 }
 
@@ -87,8 +91,13 @@ export const refreshTokenReused = () =>
     'This refresh token was already used; the session has been revoked. Sign in again.',
   );
 
+/** No access token was presented where one is needed. */
 export const unauthorized = (cause?: unknown) =>
   new AppError('unauthorized', 'A valid access token is required.', { cause });
+
+/** An access token was presented but is invalid, expired, or its user is gone. */
+export const invalidAccessToken = (cause?: unknown) =>
+  new AppError('unauthorized', 'A valid access token is required.', { cause, tokenRejected: true });
 
 export const emailTaken = () =>
   new AppError('email_taken', 'An account with this email already exists.');

@@ -96,6 +96,16 @@ function headersOf(error: AppError): Record<string, string> | undefined {
   return error.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(error.retryAfterSeconds) };
 }
 
+/**
+ * Every 401 names the scheme it expects (RFC 9110 §15.5.2, RFC 6750 §3): a bare `Bearer` when no
+ * usable token came, `error="invalid_token"` when one came and was refused, so clients know to
+ * refresh or sign in again. No `error_description`: the reason a token failed stays in the logs.
+ */
+function challengeOf(error: AppError, status: number): Record<string, string> {
+  if (status !== 401) return {};
+  return { 'www-authenticate': error.tokenRejected ? 'Bearer error="invalid_token"' : 'Bearer' };
+}
+
 /** The one place that turns an error into an HTTP answer. */
 function errorResponder(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context> {
   return {
@@ -112,7 +122,7 @@ function errorResponder(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
       else log.info('request rejected', fields);
       const body: { code: string; message: string; details?: unknown } = { code: error.code, message: error.message };
       if (error.details) body.details = error.details;
-      request.response = json(status, { error: body }, headersOf(error));
+      request.response = json(status, { error: body }, { ...challengeOf(error, status), ...headersOf(error) });
     },
   };
 }

@@ -12,10 +12,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
-import type { SigningAlg } from '../config';
+import { DEFAULT_CLIENT_ID, type SigningAlg } from '../config';
 import { AppError } from '../errors';
 import type { KeyStore } from '../keys/key-store';
 import { hasDuplicateMembers } from './duplicate-members';
+import { scopeOf } from './scope';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 /** Far above any token we issue (~1 KB), far below what would cost real parsing time. */
@@ -30,6 +31,9 @@ export interface AccessClaims {
   roles: string[];
   iat: number;
   exp: number;
+  /** RFC 9068 `client_id` and `scope`; absent from tokens issued before they were added. */
+  clientId: string | undefined;
+  scope: string | undefined;
 }
 
 export interface AccessTokenSettings {
@@ -37,6 +41,8 @@ export interface AccessTokenSettings {
   audience: string;
   alg: SigningAlg;
   ttlSeconds: number;
+  /** The `client_id` claim (RFC 9068): the first-party client the service issues tokens to. */
+  clientId?: string;
 }
 
 /** The token is not one we accept. `reason` is for logs; the message is the client-safe one. */
@@ -44,7 +50,7 @@ export class InvalidAccessToken extends AppError {
   readonly reason: string;
 
   constructor(reason: string, options: { cause?: unknown } = {}) {
-    super('unauthorized', 'A valid access token is required.', options);
+    super('unauthorized', 'A valid access token is required.', { ...options, tokenRejected: true });
     this.name = 'InvalidAccessToken';
     this.reason = reason;
   }
@@ -53,12 +59,18 @@ export class InvalidAccessToken extends AppError {
 export async function signAccessToken(
   keys: KeyStore,
   settings: AccessTokenSettings,
-  subject: { userId: string; sessionId: string; email: string; roles: string[] },
+  subject: { userId: string; sessionId: string; email: string; roles: string[]; emailVerified?: boolean },
   nowMs: number,
 ): Promise<string> {
   const signing = await keys.signingKey();
   const iat = Math.floor(nowMs / 1000);
-  return new SignJWT({ sid: subject.sessionId, email: subject.email, roles: subject.roles })
+  return new SignJWT({
+    sid: subject.sessionId,
+    email: subject.email,
+    roles: subject.roles,
+    client_id: settings.clientId ?? DEFAULT_CLIENT_ID,
+    scope: scopeOf(subject),
+  })
     .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ: ACCESS_TOKEN_TYPE })
     .setIssuer(settings.issuer)
     .setAudience(settings.audience)
@@ -123,17 +135,19 @@ export async function verifyAccessToken(
     const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : 'ERR_UNEXPECTED';
     throw new InvalidAccessToken(`verification failed: ${code}`, { cause: err });
   }
-  const { sub, sid, jti, email, roles, iat, exp } = payload as Record<string, unknown>;
+  const { sub, sid, jti, email, roles, iat, exp, client_id: clientId, scope } = payload as Record<string, unknown>;
   if (
     typeof sub !== 'string' || !sub ||
     typeof sid !== 'string' || !sid ||
     typeof jti !== 'string' ||
     typeof email !== 'string' ||
     !Array.isArray(roles) || !roles.every((r) => typeof r === 'string') ||
-    typeof iat !== 'number' || typeof exp !== 'number'
+    typeof iat !== 'number' || typeof exp !== 'number' ||
+    (clientId !== undefined && typeof clientId !== 'string') ||
+    (scope !== undefined && typeof scope !== 'string')
   ) {
     throw new InvalidAccessToken('claims have the wrong shape');
   }
   if (iat > nowMs / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('issued in the future');
-  return { sub, sid, jti, email, roles: roles as string[], iat, exp };
+  return { sub, sid, jti, email, roles: roles as string[], iat, exp, clientId, scope };
 }

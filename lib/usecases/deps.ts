@@ -38,5 +38,6 @@ export function accessSettings(config: Config): AccessTokenSettings {
     audience: config.audience,
     alg: config.signingAlg,
     ttlSeconds: config.accessTokenTtlSeconds,
+    clientId: config.clientId,
   };
 }

@@ -35,8 +35,12 @@ export async function logout(deps: Deps, input: LogoutInput, bearer: string | un
   await revokeAll(deps, targets, now, `logout_${input.scope}`, claims.sub);
 }
 
-/** A bad token is `unauthorized` (InvalidAccessToken); a key store outage stays `service_unavailable`. */
+/**
+ * A bad token is `unauthorized` (InvalidAccessToken); a key store outage stays `service_unavailable`.
+ * An Authorization header without a Bearer token (another scheme, or malformed) counts as no token.
+ */
 function bearerClaims(deps: Deps, bearer: string): Promise<AccessClaims> {
+  if (bearer === '') throw unauthorized();
   return verifyAccessToken(deps.keys, accessSettings(deps.config), bearer, deps.clock().getTime());
 }
 

@@ -57,7 +57,7 @@ export function tokenRecord(token: RefreshToken, owner: TokenOwner, now: Date, t
 
 export async function tokenResponse(
   deps: Deps,
-  subject: { userId: string; sessionId: string; email: string; roles: string[] },
+  subject: { userId: string; sessionId: string; email: string; roles: string[]; emailVerified?: boolean },
   refreshToken: string,
   now: Date,
 ): Promise<TokenResponse> {
@@ -98,7 +98,7 @@ export async function prepareSession(deps: Deps, user: UserRecord, meta: Request
   );
   const tokens = await tokenResponse(
     deps,
-    { userId: user.id, sessionId: session.sid, email: user.email, roles: user.roles },
+    { userId: user.id, sessionId: session.sid, email: user.email, roles: user.roles, emailVerified: user.emailVerified },
     refresh.value,
     now,
   );

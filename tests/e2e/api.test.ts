@@ -3,7 +3,7 @@
  * Local: every endpoint and every error code of API.md that a client can provoke.
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { bearer, call, expectDenied, expectNoCredentials, get, post, warm } from '../helpers/http';
 import { uniqueEmail } from '../helpers/deps';
 
@@ -134,11 +134,12 @@ describe('access tokens and GET /.well-known/jwks.json', () => {
     const header = decodeProtectedHeader(accessToken);
     expect(header).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
     const { payload } = await jwtVerify(accessToken, createLocalJWKSet(jwks.body), {
-      issuer: 'http://localhost:3000',
+      // Locally the issuer is the gateway's own URL: it follows PORT.
+      issuer: `http://localhost:${new URL(inject('apiUrl')).port}`,
       audience: 'lambda-jwt-auth-local',
       typ: 'at+jwt',
     });
-    expect(payload).toMatchObject({ sub: user.id, email: user.email, roles: ['user'] });
+    expect(payload).toMatchObject({ sub: user.id, email: user.email, roles: ['user'], client_id: 'lambda-jwt-auth', scope: 'role:user' });
     for (const claim of ['sid', 'jti', 'iat', 'exp']) expect(payload).toHaveProperty(claim);
     expect(payload.exp! - payload.iat!).toBe(900);
   });
@@ -261,8 +262,12 @@ describe('POST /auth/logout', () => {
 
   it('global and others answer 401 unauthorized without a valid bearer', async () => {
     const a = await registered();
-    expectError(await post('/auth/logout', { scope: 'global', refreshToken: a.refreshToken }), 401, 'unauthorized');
-    expectError(await post('/auth/logout', { scope: 'others' }, bearer('x.y.z')), 401, 'unauthorized');
+    const missing = await post('/auth/logout', { scope: 'global', refreshToken: a.refreshToken });
+    expectError(missing, 401, 'unauthorized');
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+    const refused = await post('/auth/logout', { scope: 'others' }, bearer('x.y.z'));
+    expectError(refused, 401, 'unauthorized');
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     expect((await post('/auth/refresh', { refreshToken: a.refreshToken })).status).toBe(200);
   });
 

@@ -1,6 +1,16 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AppError, serviceUnavailable, sessionNotActive, tokenAlreadyConsumed, tooManyAttempts } from '../../lib/errors';
+import {
+  AppError,
+  invalidAccessToken,
+  invalidCredentials,
+  invalidRefreshToken,
+  serviceUnavailable,
+  sessionNotActive,
+  tokenAlreadyConsumed,
+  tooManyAttempts,
+  unauthorized,
+} from '../../lib/errors';
 import { httpHandler, STATUS_BY_CODE, statusOf, type HttpEvent } from '../../lib/http/middleware';
 import { json, type HttpResult } from '../../lib/http/responses';
 
@@ -327,5 +337,35 @@ describe('httpHandler responses', () => {
     ['503', () => throwing(serviceUnavailable(new Error('down')))],
   ])('puts content-type, cache-control no-store and nosniff on the %s answer', async (_label, run) => {
     expectBaseHeaders(await run());
+  });
+});
+
+describe('WWW-Authenticate on 401 answers', () => {
+  it('asks for a Bearer token when none was presented', async () => {
+    const result = await throwing(unauthorized());
+    expect(result.statusCode).toBe(401);
+    expect(result.headers?.['www-authenticate']).toBe('Bearer');
+  });
+
+  it('says invalid_token when a presented access token was refused', async () => {
+    const result = await throwing(invalidAccessToken(new Error('expired')));
+    expect(result.statusCode).toBe(401);
+    expect(result.headers?.['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(bodyOf(result)).toEqual({ error: { code: 'unauthorized', message: 'A valid access token is required.' } });
+  });
+
+  it.each([
+    ['invalid_credentials', invalidCredentials()],
+    ['invalid_refresh_token', invalidRefreshToken()],
+  ])('names the Bearer scheme on the %s 401 as well', async (_code, error) => {
+    expect((await throwing(error)).headers?.['www-authenticate']).toBe('Bearer');
+  });
+
+  it.each([
+    ['400', new AppError('invalid_request', 'bad')],
+    ['429', tooManyAttempts(3)],
+    ['503', serviceUnavailable()],
+  ])('leaves it off the %s answer', async (_label, error) => {
+    expect((await throwing(error)).headers).not.toHaveProperty('www-authenticate');
   });
 });

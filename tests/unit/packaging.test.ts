@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../esbuild.config.mjs';
-import { FUNCTIONS as MANIFEST, handlerFile, routeKey, serverlessKey } from '../../infra/functions.js';
+import { FUNCTIONS as MANIFEST, handlerFile, routeKeys, serverlessKey } from '../../infra/functions.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -73,8 +73,8 @@ function resourcesOfType(template: Json, type: string): [string, Json][] {
   return Object.entries(template.Resources as Record<string, Json>).filter(([, r]) => r.Type === type);
 }
 
-const protectedRoutes = MANIFEST.filter((fn) => fn.http && fn.authorizer).map((fn) => routeKey(fn)!);
-const publicRoutes = MANIFEST.filter((fn) => fn.http && !fn.authorizer).map((fn) => routeKey(fn)!);
+const protectedRoutes = MANIFEST.filter((fn) => fn.authorizer).flatMap((fn) => routeKeys(fn));
+const publicRoutes = MANIFEST.filter((fn) => !fn.authorizer).flatMap((fn) => routeKeys(fn));
 
 const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
@@ -124,7 +124,15 @@ describe('serverless package for a production stage', () => {
   it('leaves the public routes without an authorizer, and has no route the manifest does not list', () => {
     const routes = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey, r.Properties]));
     expect(publicRoutes).toEqual(
-      expect.arrayContaining(['POST /auth/register', 'POST /auth/login', 'POST /auth/refresh', 'POST /auth/logout', 'GET /.well-known/jwks.json']),
+      expect.arrayContaining([
+        'POST /auth/register',
+        'POST /auth/login',
+        'POST /auth/refresh',
+        'POST /auth/logout',
+        'GET /.well-known/jwks.json',
+        'GET /.well-known/openid-configuration',
+        'GET /.well-known/oauth-authorization-server',
+      ]),
     );
     for (const key of publicRoutes) {
       expect(routes[key], key).toBeDefined();
