@@ -11,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeySet } from '../../lib/keys/generate';
 import { KeyStore } from '../../lib/keys/key-store';
 import { signAccessToken } from '../../lib/tokens/access-token';
-import { freePort, startOffline, type Child } from '../../scripts/stack';
+import { freePort } from '../../scripts/stack';
+import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { bearer, call, expectDenied } from '../helpers/http';
 
 const ISSUER = 'https://auth.outage.example';
 const AUDIENCE = 'outage-api';
-let offline: (Child & { url: string; output: () => string }) | undefined;
+let offline: TestGateway | undefined;
 let validToken: string;
 
 beforeAll(async () => {
@@ -25,10 +26,8 @@ beforeAll(async () => {
   const settings = { issuer: ISSUER, audience: AUDIENCE, alg: 'RS256' as const, ttlSeconds: 900 };
   validToken = await signAccessToken(signer, settings, { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user'] }, Date.now());
   const deadPort = await freePort();
-  offline = await startOffline({
-    port: await freePort(),
-    lambdaPort: await freePort(),
-    env: {
+  offline = await startTestGateway(
+    {
       DYNAMODB_ENDPOINT: `http://127.0.0.1:${deadPort}`,
       SIGNING_KEYS_FILE: path.join(tmpdir(), `missing-${deadPort}.json`),
       ISSUER,
@@ -37,9 +36,9 @@ beforeAll(async () => {
       LOG_LEVEL: 'info',
     },
     // The JWKS endpoint answers 503 here, so wait on a route that answers at all.
-    readyPath: '/auth/me',
-  });
-}, 120_000);
+    { readyPath: '/auth/me' },
+  );
+});
 
 afterAll(async () => {
   await offline?.stop();

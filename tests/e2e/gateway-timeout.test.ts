@@ -5,27 +5,22 @@
  * at a 2xx status would count it as a success.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, startOffline, type Child } from '../../scripts/stack';
 import { uniqueEmail } from '../helpers/deps';
+import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { call, GatewayFailure } from '../helpers/http';
 
-let offline: (Child & { url: string }) | undefined;
+let offline: TestGateway | undefined;
 
 beforeAll(async () => {
-  offline = await startOffline({
-    port: await freePort(),
-    lambdaPort: await freePort(),
-    env: {
-      DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-      SIGNING_KEYS_FILE: inject('keysFile'),
-      FUNCTION_TIMEOUT_SECONDS: '1',
-      // About 3 s of hashing per registration on a fast core.
-      BCRYPT_COST: '15',
-      REGISTER_IP_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'silent',
-    },
+  offline = await startTestGateway({
+    DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+    SIGNING_KEYS_FILE: inject('keysFile'),
+    FUNCTION_TIMEOUT_SECONDS: '1',
+    // About 3 s of hashing per registration on a fast core.
+    BCRYPT_COST: '15',
+    LOG_LEVEL: 'silent',
   });
-}, 180_000);
+});
 
 afterAll(async () => {
   await offline?.stop();

@@ -3,28 +3,23 @@
  * can step past it quickly without shortening the window for the concurrency tests elsewhere.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, startOffline, type Child } from '../../scripts/stack';
 import { uniqueEmail } from '../helpers/deps';
+import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { call } from '../helpers/http';
 
 const GRACE_SECONDS = 2;
-let offline: (Child & { url: string }) | undefined;
+let offline: TestGateway | undefined;
 
 beforeAll(async () => {
-  offline = await startOffline({
-    port: await freePort(),
-    lambdaPort: await freePort(),
-    env: {
-      DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-      SIGNING_KEYS_FILE: inject('keysFile'),
-      REFRESH_REUSE_GRACE_SECONDS: String(GRACE_SECONDS),
-      BCRYPT_COST: String(inject('bcryptCost')),
-      REGISTER_IP_LIMIT_PER_MINUTE: '0',
-      LOGIN_IP_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'silent',
-    },
+  offline = await startTestGateway({
+    DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+    SIGNING_KEYS_FILE: inject('keysFile'),
+    REFRESH_REUSE_GRACE_SECONDS: String(GRACE_SECONDS),
+    REGISTER_IP_LIMIT_PER_MINUTE: '0',
+    LOGIN_IP_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'silent',
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   await offline?.stop();

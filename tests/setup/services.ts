@@ -14,20 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildAll } from '../../esbuild.config.mjs';
-import { ensureDevKeys, ensureTables, freePort, startDynamoLocal, startOffline } from '../../scripts/stack';
-
-/**
- * Cheapest cost bcryptjs accepts: the e2e races run 20 hashes at once on a small machine, and
- * the cost itself has tests of its own (tests/integration/usecases.test.ts).
- */
-export const TEST_BCRYPT_COST = 4;
-
-/**
- * Function timeout of the test gateway. Offline starts one worker per concurrent request, and 20
- * of them loading their bundle at once on two busy cores took over 10 s (the production timeout);
- * a Lambda timeout is still a failure, it just cannot be caused by a slow test machine.
- */
-export const TEST_FUNCTION_TIMEOUT_SECONDS = 60;
+import { ensureDevKeys, ensureTables, freePort, startDynamoLocal } from '../../scripts/stack';
+import { startTestGateway } from '../helpers/gateway';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,12 +25,10 @@ declare module 'vitest' {
     keysFile: string;
     /** In-memory DynamoDB Local with the `local` stage's tables. */
     dynamoEndpoint: string;
-    /** serverless-offline running the freshly built bundles against the services above. */
+    /** The shared serverless-offline gateway (built bundles, test settings of helpers/gateway.ts). */
     apiUrl: string;
     /** Endpoint of the gateway's functions for direct invocation (AWS Lambda Invoke API). */
     lambdaEndpoint: string;
-    bcryptCost: number;
-    functionTimeoutSeconds: number;
   }
 }
 
@@ -85,27 +71,11 @@ export const SERVICES = {
 
   async offline(need: Need) {
     const [{ dynamoEndpoint }, { keysFile }] = await Promise.all([need('dynamo'), need('keys'), need('bundles')]);
-    const lambdaPort = await freePort();
-    const offline = await startOffline({
-      port: await freePort(),
-      lambdaPort,
-      env: {
-        DYNAMODB_ENDPOINT: dynamoEndpoint,
-        SIGNING_KEYS_FILE: keysFile,
-        BCRYPT_COST: String(TEST_BCRYPT_COST),
-        FUNCTION_TIMEOUT_SECONDS: String(TEST_FUNCTION_TIMEOUT_SECONDS),
-        // Every e2e request comes from 127.0.0.1; the per-IP limits have tests of their own.
-        LOGIN_IP_LIMIT_PER_MINUTE: '100000',
-        REGISTER_IP_LIMIT_PER_MINUTE: '100000',
-        LOG_LEVEL: 'warn',
-      },
-    });
+    const offline = await startTestGateway({ DYNAMODB_ENDPOINT: dynamoEndpoint, SIGNING_KEYS_FILE: keysFile });
     return {
       provide: {
         apiUrl: offline.url,
-        lambdaEndpoint: `http://127.0.0.1:${lambdaPort}`,
-        bcryptCost: TEST_BCRYPT_COST,
-        functionTimeoutSeconds: TEST_FUNCTION_TIMEOUT_SECONDS,
+        lambdaEndpoint: offline.lambdaEndpoint,
       },
       stop: offline.stop,
     };

@@ -1,0 +1,41 @@
+/**
+ * serverless-offline gateways for tests: the run's shared one (tests/setup/services.ts) and the
+ * ones a test file starts for itself (a short grace window, dependencies down, a tiny function
+ * timeout). Both get the same test settings unless a file overrides them, so a gateway of a
+ * file's own holds on a loaded machine as well as the shared one.
+ */
+import { freePort, startOffline } from '../../scripts/stack';
+
+/**
+ * Cheapest cost bcryptjs accepts: races send 20 registrations at once to a small machine, and the
+ * cost itself has tests of its own (tests/integration/usecases.test.ts).
+ */
+export const TEST_BCRYPT_COST = 4;
+
+/**
+ * Offline starts one worker thread per concurrent request; 20 of them loading their bundle at
+ * once on two busy cores took over 10 s (the production timeout). A Lambda timeout stays a
+ * failure (tests/helpers/http.ts); it just cannot be caused by a slow test machine.
+ */
+export const TEST_FUNCTION_TIMEOUT_SECONDS = 60;
+
+export const TEST_GATEWAY_ENV: Record<string, string> = {
+  BCRYPT_COST: String(TEST_BCRYPT_COST),
+  FUNCTION_TIMEOUT_SECONDS: String(TEST_FUNCTION_TIMEOUT_SECONDS),
+  // Every request comes from 127.0.0.1; the per-IP limits have tests of their own.
+  LOGIN_IP_LIMIT_PER_MINUTE: '100000',
+  REGISTER_IP_LIMIT_PER_MINUTE: '100000',
+  LOG_LEVEL: 'warn',
+};
+
+export type TestGateway = Awaited<ReturnType<typeof startOffline>> & { lambdaEndpoint: string };
+
+/**
+ * Starts a gateway on free ports with TEST_GATEWAY_ENV overridden by `env`. Pass the services it
+ * should use (DYNAMODB_ENDPOINT, SIGNING_KEYS_FILE, ...) in `env`; stop it with `stop()`.
+ */
+export async function startTestGateway(env: Record<string, string>, options: { readyPath?: string } = {}): Promise<TestGateway> {
+  const lambdaPort = await freePort();
+  const gateway = await startOffline({ port: await freePort(), lambdaPort, env: { ...TEST_GATEWAY_ENV, ...env }, ...options });
+  return Object.assign(gateway, { lambdaEndpoint: `http://127.0.0.1:${lambdaPort}` });
+}
