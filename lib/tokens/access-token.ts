@@ -1,17 +1,16 @@
 /**
  * Access tokens: short-lived JWTs signed with the current asymmetric key.
  *
- * Verification is deliberately strict, because jose is permissive where an option is left unset:
- * the algorithm is pinned to the configured one, `typ` must be `at+jwt`, `iss` and `aud` are always
- * compared against configured (never undefined) values, `exp`/`iat`/`sub`/`sid`/`jti` are required,
- * and oversized tokens are refused before any decoding. Every failure about the token, including
- * the odd TypeError from a hostile header, becomes one `InvalidAccessToken` (code `unauthorized`),
- * so callers cannot leak a 500. A failure of the key store is not about the token: it passes
- * through unchanged (`service_unavailable`), so logout answers 503 and the authorizer logs an
- * outage instead of blaming the token.
+ * Verification is deliberately strict: the algorithm is pinned to the configured one, `typ` must
+ * be `at+jwt`, `iss` and `aud` are always compared against configured (never undefined) values,
+ * `exp`/`iat`/`sub`/`sid`/`jti` are required, and oversized tokens are refused before any decoding.
+ * Every failure about the token, including the odd TypeError from a hostile header, becomes one
+ * `InvalidAccessToken` (code `unauthorized`), so callers cannot leak a 500. A failure of the key
+ * store is not about the token: it passes through unchanged (`service_unavailable`), so logout
+ * answers 503 and the authorizer logs an outage instead of blaming the token.
  */
-import { randomUUID } from 'node:crypto';
-import { jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
+import { randomUUID, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { DEFAULT_CLIENT_ID, type SigningAlg } from '../config';
 import { AppError } from '../errors';
 import type { KeyStore } from '../keys/key-store';
@@ -84,6 +83,50 @@ export async function signAccessToken(
 const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
+/** Decodes one base64url JSON segment; anything but a JSON object is refused. */
+function jsonObject(segment: string, what: string): { raw: string; value: Record<string, unknown> } {
+  const raw = Buffer.from(segment, 'base64url').toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new InvalidAccessToken(`${what} is not JSON`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidAccessToken(`${what} is not a JSON object`);
+  return { raw, value: value as Record<string, unknown> };
+}
+
+/** `typ` compared the way RFC 8725 suggests: case-insensitive, with or without `application/`. */
+function normalizedTyp(typ: unknown): string | undefined {
+  if (typeof typ !== 'string') return undefined;
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
+}
+
+/** The JWS signature check on node:crypto, for the one algorithm the key is pinned to. */
+function signatureValid(alg: SigningAlg, key: KeyObject, input: string, signature: Buffer): boolean {
+  const data = Buffer.from(input, 'ascii');
+  switch (alg) {
+    case 'RS256':
+      return cryptoVerify('sha256', data, key, signature);
+    case 'ES256':
+      // JWS carries ECDSA signatures as r || s (64 bytes), not DER.
+      return signature.length === 64 && cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    case 'EdDSA':
+      return cryptoVerify(null, data, key, signature);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Verifies an access token: size and form, header (pinned `alg`, `typ`, `kid`, no key-bearing or
+ * `crit` members, no duplicate names), the signature with node:crypto against our key for that
+ * `kid`, then the claims. This runs in the authorizer in front of every request, hence no JOSE
+ * library here: jose 6 verifies through WebCrypto, which measured at about 3x node:crypto's cost
+ * for the same RSA check (bench/README.md); the checks below are the ones jose's strict options
+ * made, spelled out, and each has an attack test in tests/unit/token-header-attacks.test.ts.
+ */
 export async function verifyAccessToken(
   keys: KeyStore,
   settings: AccessTokenSettings,
@@ -92,62 +135,57 @@ export async function verifyAccessToken(
 ): Promise<AccessClaims> {
   if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new InvalidAccessToken('token too large');
   if (!COMPACT_JWS.test(token)) throw new InvalidAccessToken('not a compact JWS');
-  const [headerPart, payloadPart] = token.split('.', 2) as [string, string];
-  if (
-    hasDuplicateMembers(Buffer.from(headerPart, 'base64url').toString('utf8')) ||
-    hasDuplicateMembers(Buffer.from(payloadPart, 'base64url').toString('utf8'))
-  ) {
+  const firstDot = token.indexOf('.');
+  const secondDot = token.indexOf('.', firstDot + 1);
+  const headerPart = token.slice(0, firstDot);
+  const payloadPart = token.slice(firstDot + 1, secondDot);
+  const header = jsonObject(headerPart, 'header');
+  const payloadJson = jsonObject(payloadPart, 'payload');
+  if (hasDuplicateMembers(header.raw) || hasDuplicateMembers(payloadJson.raw)) {
     throw new InvalidAccessToken('duplicate header or claim names');
   }
-  let payload;
-  // Set when the key store itself failed, so that failure is not mistaken for a bad token.
-  let keyStoreFailure: { error: unknown } | undefined;
+  const h = header.value;
+  if (h.alg !== settings.alg) throw new InvalidAccessToken('unexpected alg');
+  // We never issue key-carrying headers; a token that brings its own key (or a URL to fetch one
+  // from) is forged or confused, so it is refused before any key lookup.
+  if (FORBIDDEN_HEADERS.some((name) => name in h)) throw new InvalidAccessToken('key-bearing header');
+  // We understand no header extension, and an unencoded payload (b64) is not a JWT.
+  if ('crit' in h || 'b64' in h) throw new InvalidAccessToken('unsupported header extension');
+  if (normalizedTyp(h.typ) !== ACCESS_TOKEN_TYPE) throw new InvalidAccessToken('unexpected typ');
+  if (typeof h.kid !== 'string' || h.kid.length > 64) throw new InvalidAccessToken('missing or bad kid');
+  const found = await keys.verificationKey(h.kid);
+  if (!found) throw new InvalidAccessToken('unknown kid');
+  let valid: boolean;
   try {
-    ({ payload } = await jwtVerify(
-      token,
-      async (header: JWTHeaderParameters) => {
-        if (header.alg !== settings.alg) throw new InvalidAccessToken('unexpected alg');
-        // We never issue key-carrying headers; a token that brings its own key (or a URL to
-        // fetch one from) is forged or confused, so it is refused before any key lookup.
-        if (FORBIDDEN_HEADERS.some((name) => name in header)) throw new InvalidAccessToken('key-bearing header');
-        if (typeof header.kid !== 'string' || header.kid.length > 64) throw new InvalidAccessToken('missing or bad kid');
-        const found = await keys.verificationKey(header.kid).catch((error: unknown) => {
-          keyStoreFailure = { error };
-          throw error;
-        });
-        if (!found) throw new InvalidAccessToken('unknown kid');
-        return found.key;
-      },
-      {
-        algorithms: [settings.alg],
-        issuer: settings.issuer,
-        audience: settings.audience,
-        typ: ACCESS_TOKEN_TYPE,
-        requiredClaims: ['exp', 'iat', 'sub', 'sid', 'jti'],
-        clockTolerance: CLOCK_SKEW_SECONDS,
-        maxTokenAge: settings.ttlSeconds + CLOCK_SKEW_SECONDS,
-        currentDate: new Date(nowMs),
-      },
-    ));
+    valid = signatureValid(settings.alg, found.publicKey, token.slice(0, secondDot), Buffer.from(token.slice(secondDot + 1), 'base64url'));
   } catch (err) {
-    if (keyStoreFailure) throw keyStoreFailure.error;
-    if (err instanceof InvalidAccessToken) throw err;
-    const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : 'ERR_UNEXPECTED';
-    throw new InvalidAccessToken(`verification failed: ${code}`, { cause: err });
+    throw new InvalidAccessToken('signature check failed', { cause: err });
   }
-  const { sub, sid, jti, email, roles, iat, exp, client_id: clientId, scope } = payload as Record<string, unknown>;
+  if (!valid) throw new InvalidAccessToken('bad signature');
+
+  const payload = payloadJson.value;
+  const now = Math.floor(nowMs / 1000);
+  const { sub, sid, jti, email, roles, iat, exp, nbf, iss, aud, client_id: clientId, scope } = payload;
+  if (iss !== settings.issuer) throw new InvalidAccessToken('unexpected iss');
+  if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience)))) {
+    throw new InvalidAccessToken('unexpected aud');
+  }
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new InvalidAccessToken('exp missing or not a number');
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw new InvalidAccessToken('iat missing or not a number');
+  if (exp <= now - CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('expired');
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + CLOCK_SKEW_SECONDS)) throw new InvalidAccessToken('not yet valid');
+  if (iat > nowMs / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('issued in the future');
+  if (now - iat - CLOCK_SKEW_SECONDS > settings.ttlSeconds + CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('older than the maximum token age');
   if (
     typeof sub !== 'string' || !sub ||
     typeof sid !== 'string' || !sid ||
-    typeof jti !== 'string' ||
+    typeof jti !== 'string' || !jti ||
     typeof email !== 'string' ||
     !Array.isArray(roles) || !roles.every((r) => typeof r === 'string') ||
-    typeof iat !== 'number' || typeof exp !== 'number' ||
     (clientId !== undefined && typeof clientId !== 'string') ||
     (scope !== undefined && typeof scope !== 'string')
   ) {
-    throw new InvalidAccessToken('claims have the wrong shape');
+    throw new InvalidAccessToken('claims missing or of the wrong shape');
   }
-  if (iat > nowMs / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('issued in the future');
   return { sub, sid, jti, email, roles: roles as string[], iat, exp, clientId, scope };
 }

@@ -45,6 +45,18 @@ describe('access-token header and claim attacks', () => {
     await expect(verifyAccessToken(keys, settings, signed(header, claims), NOW)).resolves.toMatchObject({ sub: 'user-1' });
   });
 
+  it('refuses a token signed by a foreign key under our kid', async () => {
+    const attacker = await generateKeySet('RS256');
+    const attackerKey = createPrivateKey({ key: attacker.keys[0]!.privateJwk as never, format: 'jwk' });
+    const input = `${b64(header)}.${b64(claims)}`;
+    await refused(`${input}.${cryptoSign('RSA-SHA256', Buffer.from(input), attackerKey).toString('base64url')}`);
+  });
+
+  it('refuses a payload altered under the original signature (privilege escalation by editing roles)', async () => {
+    const [h, , sig] = genuine.split('.');
+    await refused(`${h}.${b64({ ...claims, roles: ['admin'] })}.${sig}`);
+  });
+
   it('refuses an embedded jwk header, whether it holds an attacker key or even our own', async () => {
     const attacker = await generateKeySet('RS256');
     const attackerKey = createPrivateKey({ key: attacker.keys[0]!.privateJwk as never, format: 'jwk' });
