@@ -1,6 +1,9 @@
 /**
  * Warm authorizer cost per invocation, side by side in one process:
- *  - ours: the built authorizer bundle (dist/authorizer) on a real HTTP API v2 event;
+ *  - ours: the built authorizer bundle (dist/authorizer) on a real HTTP API v2 event, loaded three
+ *    times with different settings: stateless (no session check), with the session check and its
+ *    state cached (the default, warm), and with the cache off (a DynamoDB Local read per call);
+ *  - aws-jwt-verify: AWS's verifier for Lambda authorizers, keys preloaded with `cacheJwks`;
  *  - floor: hand-written node:crypto RS256 verification of the same token (signature, alg, typ,
  *    iss, aud, exp), the least work a correct verifier can do;
  *  - passport-jwt: the common NestJS-tutorial path (passport-jwt + jsonwebtoken, HS256 string secret);
@@ -10,6 +13,7 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { JwtVerifier } from 'aws-jwt-verify';
 import { createVerifier } from 'fast-jwt';
 import jwt from 'jsonwebtoken';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
@@ -24,6 +28,29 @@ export interface AuthorizerResult {
 }
 
 type Op = () => Promise<unknown> | unknown;
+type AuthorizerModule = { handler: (e: unknown) => Promise<{ isAuthorized: boolean }> };
+
+const BUNDLE = path.resolve(__dirname, '../dist/authorizer/index.js');
+
+/** A fresh copy of the authorizer bundle, initialised under `env` (it reads its settings at load). */
+function loadAuthorizer(env: Record<string, string>): AuthorizerModule {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    delete require.cache[BUNDLE];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(BUNDLE) as AuthorizerModule;
+  } finally {
+    for (const key of Object.keys(env)) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+    delete require.cache[BUNDLE];
+  }
+}
+
+/** Ops slower than this many µs get a tenth of the iterations (the uncached DynamoDB row). */
+const SLOW_OP_US = 300;
 
 function httpApiEvent(token: string) {
   return {
@@ -65,6 +92,12 @@ function floorVerifier(key: KeyObject, issuer: string, audience: string) {
   };
 }
 
+function allowedBy(mod: AuthorizerModule, event: unknown): Op {
+  return async () => {
+    if (!(await mod.handler(event)).isAuthorized) throw new Error('our authorizer denied the bench token');
+  };
+}
+
 async function timeOps(op: Op, iterations: number): Promise<number> {
   const start = process.hrtime.bigint();
   for (let i = 0; i < iterations; i += 1) await op();
@@ -86,8 +119,11 @@ export async function benchAuthorizer(options: {
   const publicKey = createPublicKey({ key: publicJwkOf(current) as never, format: 'jwk' });
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ours = require(path.resolve(__dirname, '../dist/authorizer/index.js')) as { handler: (e: unknown) => Promise<{ isAuthorized: boolean }> };
+  const stateless = loadAuthorizer({ AUTHORIZER_SESSION_CHECK: 'off' });
+  const cached = loadAuthorizer({ AUTHORIZER_SESSION_CHECK: 'dynamodb' });
+  const uncached = loadAuthorizer({ AUTHORIZER_SESSION_CHECK: 'dynamodb', AUTHORIZER_LIVE_CACHE_SECONDS: '0' });
+  const awsVerifier = JwtVerifier.create({ issuer: options.issuer, audience: options.audience, jwksUri: `${options.issuer}/.well-known/jwks.json` });
+  awsVerifier.cacheJwks({ keys: [{ ...publicJwkOf(current), use: 'sig' }] } as never);
   const event = httpApiEvent(options.accessToken);
   const floor = floorVerifier(publicKey, options.issuer, options.audience);
   const fast = createVerifier({ key: publicPem, algorithms: ['RS256'], allowedIss: options.issuer, allowedAud: options.audience });
@@ -110,19 +146,22 @@ export async function benchAuthorizer(options: {
 
   const ops: Record<string, Op> = {
     'floor (node:crypto RS256)': () => floor(options.accessToken),
-    'ours (authorizer bundle, RS256)': async () => {
-      const result = await ours.handler(event);
-      if (!result.isAuthorized) throw new Error('our authorizer denied the bench token');
-    },
+    'ours, stateless (AUTHORIZER_SESSION_CHECK=off)': allowedBy(stateless, event),
+    'ours, session check, state cached (default, warm)': allowedBy(cached, event),
+    'ours, session check uncached (DynamoDB Local GetItem per call)': allowedBy(uncached, event),
+    'aws-jwt-verify (RS256, cacheJwks)': () => awsVerifier.verifySync(options.accessToken),
     'passport-jwt + jsonwebtoken (HS256 string secret)': passportOp,
     'fast-jwt (RS256)': () => fast(options.accessToken),
   };
   // Sanity and warm-up: every implementation must accept its token.
-  for (const op of Object.values(ops)) await timeOps(op, 300);
+  const slow = new Set<string>();
+  for (const [name, op] of Object.entries(ops)) if ((await timeOps(op, 300)) > SLOW_OP_US) slow.add(name);
 
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(ops).map((k) => [k, []]));
   for (let r = 0; r < repetitions; r += 1) {
-    for (const [name, op] of Object.entries(ops)) samples[name]!.push(await timeOps(op, iterations));
+    for (const [name, op] of Object.entries(ops)) {
+      samples[name]!.push(await timeOps(op, slow.has(name) ? Math.max(30, Math.floor(iterations / 10)) : iterations));
+    }
   }
   const floorUs = median(samples['floor (node:crypto RS256)']!);
   return Object.entries(samples).map(([name, values]) => ({
