@@ -7,14 +7,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildAll } from '../esbuild.config.mjs';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { tableNames } from '../infra/tables.js';
 import { KeyStore } from '../lib/keys/key-store';
 import { FileKeySource } from '../lib/keys/sources';
 import { signAccessToken } from '../lib/tokens/access-token';
-import { ensureDevKeys, ensureTables, freePort, startDynamoLocal, startOffline, type Child } from '../scripts/stack';
+import { ensureDevKeys, ensureTables, freePort, localDynamoClient, startDynamoLocal, startOffline, type Child } from '../scripts/stack';
 import { benchAuthorizer } from './authorizer';
 import { benchColdStart } from './cold-start';
 import { benchHttp } from './http';
+import { monthlyEstimate, operationCost, PRICES, PROFILE, type OperationCost } from './cost';
 import { benchOperations } from './operations';
+import { benchRevocationDesigns } from './revocation';
 import { printTable } from './stats';
 
 const ISSUER = 'http://localhost:3000';
@@ -53,6 +57,14 @@ async function main(): Promise<void> {
       Date.now(),
     );
 
+    // The bench token's session, live, so the authorizer's session check allows it.
+    const benchDoc = DynamoDBDocumentClient.from(localDynamoClient(dynamo.endpoint));
+    await benchDoc.send(new PutCommand({
+      TableName: tableNames('local').sessions,
+      Item: { pk: 'SESSION#bench-session', sid: 'bench-session', userId: 'bench-user', owner: 'bench-user', createdAt: new Date().toISOString(), lastUsedAt: new Date().toISOString(), expiresAt: Math.floor(Date.now() / 1000) + 86_400 },
+    }));
+    benchDoc.destroy();
+
     console.log(`bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
     const authorizer = await benchAuthorizer({ keysFile, accessToken, issuer: ISSUER, audience: AUDIENCE, ...(quick ? { repetitions: 3, iterations: 300 } : {}) });
     printTable('Authorizer, warm, per invocation (median of interleaved repetitions)', authorizer.map((r) => ({ implementation: r.name, 'µs/op': r.usPerOp, 'x floor': r.ratioToFloor })));
@@ -62,8 +74,36 @@ async function main(): Promise<void> {
 
     const operations = await benchOperations({ bcryptCost: BCRYPT_COST, ...(quick ? { samples: { slow: 5, fast: 20 } } : {}) });
     printTable(`Operations through the handlers against DynamoDB Local (bcrypt cost ${BCRYPT_COST})`, operations.map((r) => ({
-      operation: r.operation, n: r.n, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, 'bcrypt ms': r.bcryptMs ?? '', 'DynamoDB req/op': r.dynamoRequestsPerOp, 'design minimum': r.designMinimum,
+      operation: r.operation, n: r.n, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, 'bcrypt ms': r.bcryptMs ?? '', 'DynamoDB req/op': r.dynamoRequestsPerOp, 'read units': r.readUnitsPerOp, 'write units': r.writeUnitsPerOp, 'design minimum': r.designMinimum,
     })));
+
+    const revocation = await benchRevocationDesigns(dynamo.endpoint);
+    printTable('Revocation at the authorizer: 1,000 authorizations over 100 sessions in 10 s, one container, one revocation a second', revocation.results.map((r) => ({
+      design: r.design, 'DynamoDB req / 1,000 auth': r.dynamoRequestsPer1000, 'read units / 1,000 auth': r.readUnitsPer1000,
+      'extra write units / revocation': r.extraWriteUnitsPerRevocation, 'staleness by design (s)': r.designBoundMs / 1000,
+      'worst refusal delay seen (s)': r.worstRefusalDelayMs / 1000, 'allowed past the bound': r.allowedAfterRevocationBeyondBound,
+    })));
+    console.log(`  measured: session GetItem ${revocation.getItemUnits} read unit; revocation write ${revocation.revokeUnits.plain} write unit, ${revocation.revokeUnits.withFeed} with the feed's index entry (DynamoDB Local's report)`);
+
+    // Dollars per million operations (cost.ts: prices and how duration is estimated).
+    const fnOf: Record<string, string> = { register: 'register', login: 'login', refresh: 'refresh', 'logout (local)': 'logout', me: 'me', 'sessions list': 'sessions-list', 'session delete': 'session-delete' };
+    const costs: Record<string, OperationCost> = {};
+    for (const op of operations) {
+      if (fnOf[op.operation]) costs[op.operation] = operationCost(op, fnOf[op.operation]!, true);
+    }
+    const coldCheck = operations.find((o) => o.operation === 'authorizer (session check, cold state)')!;
+    const statelessUs = authorizer.find((a) => a.name.startsWith('ours, stateless'))!.usPerOp;
+    const authorizerCosts = {
+      withCheck: operationCost({ ...coldCheck, operation: 'authorizer, session check (a GetItem per invocation)' }, 'authorizer', false),
+      stateless: operationCost({ operation: 'authorizer, stateless', p50Ms: statelessUs / 1000, readUnitsPerOp: 0, writeUnitsPerOp: 0 }, 'authorizer', false),
+    };
+    const costRows = [...Object.values(costs), authorizerCosts.withCheck, authorizerCosts.stateless];
+    printTable(`Dollars per million operations (us-east-1 list prices read ${PRICES.checkedOn}; Lambda arm64, duration = p50 here scaled to the function's CPU share)`, costRows.map((c) => ({
+      operation: c.operation, 'MB': c.memoryMb, 'billed ms': c.billedMs, 'read units': c.readUnits, 'write units': c.writeUnits,
+      'DynamoDB $': c.dynamoPerMillion, 'Lambda $': c.lambdaPerMillion, 'HTTP API $': c.gatewayPerMillion, 'total $ / million': c.totalPerMillion,
+    })));
+    const monthly = monthlyEstimate(costs, authorizerCosts);
+    printTable(`Monthly estimate, ${PROFILE.mau.toLocaleString('en-US')} MAU (profile in bench/cost.ts), dollars`, monthly.map((m) => ({ item: m.item, 'default (session check)': m.default, stateless: m.stateless })));
 
     const offline = await startOffline({ port: await freePort(), lambdaPort: await freePort(), env: { ...env, LOG_LEVEL: 'silent' } });
     children.push(offline);
@@ -78,6 +118,8 @@ async function main(): Promise<void> {
       authorizer,
       coldStart,
       operations,
+      revocation,
+      costs: { prices: PRICES, perMillion: costRows, profile: PROFILE, monthly },
       http,
       durationSeconds: Math.round((Date.now() - started) / 1000),
     };
