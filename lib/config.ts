@@ -31,6 +31,8 @@ export interface Config {
   loginBackoffBaseSeconds: number;
   loginBackoffMaxSeconds: number;
   maxBodyBytes: number;
+  /** Active sessions one user may hold; opening one more revokes the oldest (see lib/sessions.ts). */
+  maxSessionsPerUser: number;
   /** Per source IP and minute; 0 disables. */
   loginIpLimitPerMinute: number;
   registerIpLimitPerMinute: number;
@@ -175,6 +177,8 @@ export function loadConfig(env: Env = process.env): Config {
     loginBackoffBaseSeconds: integer(env, 'LOGIN_BACKOFF_BASE_SECONDS', 1, 1, 3600),
     loginBackoffMaxSeconds: integer(env, 'LOGIN_BACKOFF_MAX_SECONDS', 900, 1, 86_400),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16_384, 1024, 1_048_576),
+    // At most 50, so revoking every session of a user fits one transaction with room to spare.
+    maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 50, 1, 50),
     loginIpLimitPerMinute: integer(env, 'LOGIN_IP_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
     registerIpLimitPerMinute: integer(env, 'REGISTER_IP_LIMIT_PER_MINUTE', 20, 0, 1_000_000),
     authorizerSessionCheck: sessionCheckMode(env),

@@ -3,6 +3,7 @@ import { createDocumentClient } from '../repositories/dynamo';
 import { LoginAttemptsRepository } from '../repositories/login-attempts';
 import { RateLimitRepository } from '../repositories/rate-limits';
 import { SessionsRepository } from '../repositories/sessions';
+import { TransactionWriter } from '../repositories/transactions';
 import { UsersRepository } from '../repositories/users';
 import { containerConfig } from './config';
 
@@ -18,3 +19,4 @@ export const usersRepository = () => new UsersRepository(documentClient(), conta
 export const sessionsRepository = () => new SessionsRepository(documentClient(), containerConfig().sessionsTable);
 export const rateLimitRepository = () => new RateLimitRepository(documentClient(), containerConfig().usersTable);
 export const loginAttemptsRepository = () => new LoginAttemptsRepository(documentClient(), containerConfig().usersTable);
+export const transactionWriter = () => new TransactionWriter(documentClient());

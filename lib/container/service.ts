@@ -1,6 +1,6 @@
 import type { Deps } from '../usecases/deps';
 import { containerConfig } from './config';
-import { loginAttemptsRepository, rateLimitRepository, sessionsRepository, usersRepository } from './data';
+import { loginAttemptsRepository, rateLimitRepository, sessionsRepository, transactionWriter, usersRepository } from './data';
 import { signingKeyStore } from './signing-keys';
 
 let deps: Deps | undefined;
@@ -11,6 +11,7 @@ export function serviceDeps(): Deps {
     config: containerConfig(),
     users: usersRepository(),
     sessions: sessionsRepository(),
+    transactions: transactionWriter(),
     loginAttempts: loginAttemptsRepository(),
     rateLimits: rateLimitRepository(),
     keys: signingKeyStore(),

@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -72,11 +73,6 @@ export class SessionsRepository {
     ];
   }
 
-  /** Writes prepared items (a new session, maybe with other changes) all-or-nothing. */
-  async commit(items: TransactWriteItem[]): Promise<void> {
-    await dynamo(() => this.doc.send(new TransactWriteCommand({ TransactItems: items })));
-  }
-
   async getToken(tokenId: string): Promise<RefreshTokenRecord | undefined> {
     const out = await dynamo(() =>
       this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: tokenKey(tokenId) }, ConsistentRead: true })),
@@ -143,18 +139,22 @@ export class SessionsRepository {
   }
 
   /**
-   * Marks a session revoked. Every refresh token of the session (successors included) checks the
-   * session in its rotation condition, so one write revokes the whole family. Idempotent.
+   * Marks a session revoked, on the SESSION#<sid> item itself (the authorizer reads only that
+   * item). Every refresh token of the session (successors included) checks the session in its
+   * rotation condition, so one write revokes the whole family. With `userId`, only a session of
+   * that user is touched. True when this call revoked an active session; false when there was
+   * none to revoke (unknown, someone else's, or already revoked). Idempotent.
    */
-  async revoke(sid: string, now: Date, reason: string): Promise<boolean> {
+  async revoke(sid: string, now: Date, reason: string, userId?: string): Promise<boolean> {
+    const ownerCondition = userId === undefined ? '' : ' AND userId = :userId';
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: sessionKey(sid) },
           UpdateExpression: 'SET revokedAt = :now, revokedReason = :reason',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
-          ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason },
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(revokedAt)${ownerCondition}`,
+          ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason, ...(userId === undefined ? {} : { ':userId': userId }) },
         }),
       );
       return true;
@@ -165,34 +165,49 @@ export class SessionsRepository {
   }
 
   /**
-   * Revokes several sessions all-or-nothing (one transaction per 100 sessions, DynamoDB's cap),
-   * keeping the first revocation time of sessions that were already revoked.
+   * A transaction item revoking one session, keeping the first revocation time and reason of a
+   * session already revoked. It requires the item to exist (an update would otherwise create a
+   * stub): a session deleted by TTL between listing and writing fails the transaction, and a
+   * retry no longer lists it.
    */
-  async revokeMany(sids: string[], now: Date, reason: string): Promise<void> {
-    for (let i = 0; i < sids.length; i += 100) {
-      const chunk = sids.slice(i, i + 100);
-      await dynamo(() =>
-        this.doc.send(
-          new TransactWriteCommand({
-            TransactItems: chunk.map((sid) => ({
-              Update: {
-                TableName: this.table,
-                Key: { pk: sessionKey(sid) },
-                UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now), revokedReason = if_not_exists(revokedReason, :reason)',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason },
-              },
-            })),
-          }),
-        ),
-      );
-    }
+  revokeItem(sid: string, now: Date, reason: string): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: sessionKey(sid) },
+        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now), revokedReason = if_not_exists(revokedReason, :reason)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason },
+      },
+    };
   }
 
-  /** Ids of the user's sessions that are neither revoked nor expired. */
-  async listActiveSessionIds(userId: string, now: Date): Promise<string[]> {
+  /** Sessions by id (missing ones left out), read strongly consistently. */
+  async getSessions(sids: string[]): Promise<SessionRecord[]> {
+    const found: SessionRecord[] = [];
+    for (let i = 0; i < sids.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = sids.slice(i, i + 100).map((sid) => ({ pk: sessionKey(sid) }));
+      // BatchGetItem may hand keys back unprocessed under load: ask again for those, a few times.
+      for (let attempt = 0; keys && keys.length > 0; attempt += 1) {
+        if (attempt === 4) throw serviceUnavailable(new Error('BatchGetItem kept keys unprocessed'));
+        const out = await dynamo(() =>
+          this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } })),
+        );
+        for (const item of out.Responses?.[this.table] ?? []) if (item.sid) found.push(item as SessionRecord);
+        keys = out.UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The user's sessions that are neither revoked nor expired, from the byOwner index: their ids
+   * and absolute ends. The index is eventually consistent: a session opened or revoked a moment
+   * ago may be missing or still listed.
+   */
+  async listActive(userId: string, now: Date): Promise<{ sid: string; expiresAt: EpochSeconds }[]> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
-    const ids: string[] = [];
+    const found: { sid: string; expiresAt: EpochSeconds }[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await dynamo(() =>
@@ -208,13 +223,16 @@ export class SessionsRepository {
           }),
         ),
       );
-      for (const item of page.Items ?? []) if (typeof item.sid === 'string') ids.push(item.sid);
+      for (const item of page.Items ?? []) {
+        if (typeof item.sid === 'string') found.push({ sid: item.sid, expiresAt: Number(item.expiresAt) });
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return ids;
+    return found;
   }
-}
 
-export function isActive(session: SessionRecord | undefined, now: Date): session is SessionRecord {
-  return Boolean(session && !session.revokedAt && session.expiresAt > Math.floor(now.getTime() / 1000));
+  /** Ids of the user's sessions that are neither revoked nor expired (see {@link listActive}). */
+  async listActiveSessionIds(userId: string, now: Date): Promise<string[]> {
+    return (await this.listActive(userId, now)).map((s) => s.sid);
+  }
 }

@@ -3,6 +3,7 @@ import type { KeyStore } from '../keys/key-store';
 import type { LoginAttemptsRepository } from '../repositories/login-attempts';
 import type { RateLimitRepository } from '../repositories/rate-limits';
 import type { SessionsRepository } from '../repositories/sessions';
+import type { TransactionWriter } from '../repositories/transactions';
 import type { UsersRepository } from '../repositories/users';
 import type { AccessTokenSettings } from '../tokens/access-token';
 
@@ -11,6 +12,8 @@ export interface Deps {
   config: Config;
   users: UsersRepository;
   sessions: SessionsRepository;
+  /** Commits items composed from several repositories in one transaction. */
+  transactions: TransactionWriter;
   loginAttempts: LoginAttemptsRepository;
   rateLimits: RateLimitRepository;
   keys: KeyStore;
@@ -25,12 +28,7 @@ export interface RequestMeta {
   requestId?: string | undefined;
 }
 
-export interface TokenResponse {
-  accessToken: string;
-  refreshToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-}
+export type { TokenResponse } from '../sessions';
 
 export function accessSettings(config: Config): AccessTokenSettings {
   return {

@@ -6,7 +6,8 @@ import type { LoginAttempts } from '../repositories/login-attempts';
 import type { LoginInput } from '../validation';
 import type { Deps, RequestMeta, TokenResponse } from './deps';
 import { enforceIpLimit } from './rate-limit';
-import { prepareSession, publicUser, type PublicUser } from './sessions';
+import { publicUser, type PublicUser } from '../public-user';
+import { openSession } from '../sessions';
 
 /** How long a failure counter is remembered after the latest failure. */
 export const FAILURE_MEMORY_SECONDS = 24 * 3600;
@@ -46,7 +47,7 @@ export async function login(
     log.warn('login failed', { event: 'login_failed', userId: user?.id, failures: counted.failures, requestId: meta.requestId });
     throw invalidCredentials();
   }
-  const session = await prepareSession(deps, user, meta, now);
+  const session = await openSession(deps, user, meta, now, { existingUser: true });
   const items = [...session.items];
   // A success always clears earlier failures, in the same write as the session.
   if (attempts) items.push(deps.loginAttempts.resetItem(input.email));
@@ -55,7 +56,7 @@ export async function login(
     const upgraded = await hashPassword(input.password, deps.config.bcryptCost);
     items.push(deps.users.replacePasswordHashItem(user.id, user.passwordHash, upgraded));
   }
-  await deps.sessions.commit(items);
+  await deps.transactions.write(items);
   log.info('login succeeded', { event: 'login', userId: user.id, sessionId: session.sid, requestId: meta.requestId });
   return { user: publicUser(user), ...session.tokens };
 }

@@ -1,6 +1,6 @@
 import { invalidAccessToken } from '../errors';
 import type { Deps } from './deps';
-import { publicUser, type PublicUser } from './sessions';
+import { publicUser, type PublicUser } from '../public-user';
 
 /** The signed-in user. A token of a user deleted since it was issued gets `unauthorized`. */
 export async function me(deps: Pick<Deps, 'users'>, userId: string): Promise<PublicUser> {

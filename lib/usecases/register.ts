@@ -5,7 +5,8 @@ import type { UserRecord } from '../repositories/users';
 import type { RegisterInput } from '../validation';
 import type { Deps, RequestMeta, TokenResponse } from './deps';
 import { enforceIpLimit } from './rate-limit';
-import { prepareSession, publicUser, type PublicUser } from './sessions';
+import { publicUser, type PublicUser } from '../public-user';
+import { openSession } from '../sessions';
 
 export const DEFAULT_ROLES = ['user'];
 
@@ -29,7 +30,7 @@ export async function register(
     createdAt: now.toISOString(),
     passwordHash: await hashPassword(input.password, deps.config.bcryptCost),
   };
-  const session = await prepareSession(deps, user, meta, now);
+  const session = await openSession(deps, user, meta, now, { existingUser: false });
   await deps.users.create(user, session.items);
   log.info('user registered', { event: 'register', userId: user.id, sessionId: session.sid, requestId: meta.requestId });
   return { user: publicUser(user), ...session.tokens };

@@ -12,6 +12,7 @@ import { createDocumentClient } from '../../lib/repositories/dynamo';
 import { LoginAttemptsRepository } from '../../lib/repositories/login-attempts';
 import { RateLimitRepository } from '../../lib/repositories/rate-limits';
 import { SessionsRepository } from '../../lib/repositories/sessions';
+import { TransactionWriter } from '../../lib/repositories/transactions';
 import { UsersRepository } from '../../lib/repositories/users';
 import type { Deps } from '../../lib/usecases/deps';
 
@@ -55,6 +56,7 @@ export function testDeps(options: { env?: Record<string, string>; clock?: TestCl
     config,
     users: new UsersRepository(doc, config.usersTable),
     sessions: new SessionsRepository(doc, config.sessionsTable),
+    transactions: new TransactionWriter(doc),
     loginAttempts: new LoginAttemptsRepository(doc, config.usersTable),
     rateLimits: new RateLimitRepository(doc, config.usersTable),
     keys,

@@ -41,7 +41,7 @@ async function newSession(overrides: Partial<SessionRecord> = {}): Promise<Sessi
     ...overrides,
   };
   const t = newRefreshToken();
-  await repo.commit(
+  await deps.transactions.write(
     repo.newSessionItems(s, {
       tokenId: t.id, sid: s.sid, userId: s.userId, secretHash: hashSecret(t.secret), issuedAt: s.createdAt,
       expiresAt: nowSeconds + 600, sessionExpiresAt: s.expiresAt, consumedAt: undefined, successorId: undefined, email: 'a@example.com', roles: ['user'],

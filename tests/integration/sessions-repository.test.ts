@@ -41,11 +41,12 @@ function token(s: SessionRecord): RefreshTokenRecord {
 describe('SessionsRepository on DynamoDB Local', () => {
   const { deps } = testDeps();
   const repo = deps.sessions;
+  const write = (items: Parameters<typeof deps.transactions.write>[0]) => deps.transactions.write(items);
 
   it('stores a session with its first token and reads both back', async () => {
     const s = session(randomUUID());
     const t = token(s);
-    await repo.commit(repo.newSessionItems(s, t));
+    await write(repo.newSessionItems(s, t));
     expect(await repo.getSession(s.sid)).toMatchObject({ sid: s.sid, userId: s.userId, userAgent: 'vitest', ip: '127.0.0.1' });
     expect(await repo.getToken(t.tokenId)).toMatchObject({ tokenId: t.tokenId, sid: s.sid, secretHash: t.secretHash });
   });
@@ -53,7 +54,7 @@ describe('SessionsRepository on DynamoDB Local', () => {
   it('rotates a token once: the second rotation of the same parent fails as already consumed', async () => {
     const s = session(randomUUID());
     const parent = token(s);
-    await repo.commit(repo.newSessionItems(s, parent));
+    await write(repo.newSessionItems(s, parent));
     await repo.rotate(parent, token(s), new Date());
     await expect(repo.rotate(parent, token(s), new Date())).rejects.toSatisfy((e) => e instanceof AppError && e.code === 'token_already_consumed');
     const stored = await repo.getToken(parent.tokenId);
@@ -63,7 +64,7 @@ describe('SessionsRepository on DynamoDB Local', () => {
   it('lets exactly one of 20 concurrent rotations of one token write a successor', async () => {
     const s = session(randomUUID());
     const parent = token(s);
-    await repo.commit(repo.newSessionItems(s, parent));
+    await write(repo.newSessionItems(s, parent));
     const successors = Array.from({ length: 20 }, () => token(s));
     const results = await Promise.allSettled(successors.map((succ) => repo.rotate(parent, succ, new Date())));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -75,7 +76,7 @@ describe('SessionsRepository on DynamoDB Local', () => {
   it('refuses to rotate inside a revoked session and leaves the parent unconsumed', async () => {
     const s = session(randomUUID());
     const parent = token(s);
-    await repo.commit(repo.newSessionItems(s, parent));
+    await write(repo.newSessionItems(s, parent));
     expect(await repo.revoke(s.sid, new Date(), 'test')).toBe(true);
     const succ = token(s);
     await expect(repo.rotate(parent, succ, new Date())).rejects.toSatisfy((e) => e instanceof AppError && e.code === 'session_not_active');
@@ -86,7 +87,7 @@ describe('SessionsRepository on DynamoDB Local', () => {
   it('refuses to rotate past the session absolute expiry even before TTL deletes it', async () => {
     const s = session(randomUUID(), { expiresAt: nowSeconds() - 5 });
     const parent = token(s);
-    await repo.commit(repo.newSessionItems(s, parent));
+    await write(repo.newSessionItems(s, parent));
     await expect(repo.rotate(parent, token(s), new Date())).rejects.toSatisfy((e) => e instanceof AppError && e.code === 'session_not_active');
   });
 
@@ -95,7 +96,7 @@ describe('SessionsRepository on DynamoDB Local', () => {
     const live = session(userId);
     const revoked = session(userId);
     const expired = session(userId, { expiresAt: nowSeconds() - 1 });
-    for (const s of [live, revoked, expired]) await repo.commit(repo.newSessionItems(s, token(s)));
+    for (const s of [live, revoked, expired]) await write(repo.newSessionItems(s, token(s)));
     expect(await repo.revoke(revoked.sid, new Date(), 'test')).toBe(true);
     expect(await repo.revoke(revoked.sid, new Date(), 'test')).toBe(false);
     expect(await repo.revoke(randomUUID(), new Date(), 'test')).toBe(false);

@@ -1,0 +1,363 @@
+/**
+ * Sessions: the one module that opens, rotates, lists and revokes them. Use cases call it; no
+ * other code writes session or refresh-token items.
+ *
+ * A session (SESSION#<sid>, schema in infra/tables.js) has an absolute end; its refresh tokens
+ * (TOKEN#<id>) rotate on every use, each successor derived from its parent so a retried refresh
+ * gets the same answer. Revocation is written on the SESSION#<sid> item itself (`revokedAt`,
+ * `revokedReason`): rotations check it in their condition, and the authorizer reads that item to
+ * refuse the session's access tokens.
+ *
+ * Revoking many sessions, and the 100-item cap of DynamoDB transactions:
+ * - A user holds at most `maxSessionsPerUser` (MAX_SESSIONS_PER_USER, 50 at most) active sessions:
+ *   opening one more revokes the oldest (earliest absolute end) in the same transaction that
+ *   opens it. So all of a user's sessions normally fit one transaction, with at least 50 items
+ *   left for the caller's own writes (a password change, a reset, an account deletion).
+ * - The cap is checked against the byOwner index, which is eventually consistent, so logins racing
+ *   each other can briefly push a user past it. Whatever does not fit the caller's room is then
+ *   revoked FIRST, in transactions of its own, and the rest rides in the caller's transaction. A
+ *   failure in between leaves more sessions revoked, never fewer; the caller answers 503 and a
+ *   retry finishes the job (revocation is idempotent).
+ * - The index can also lag behind a session opened a moment ago; callers that know a session id
+ *   (logout's Bearer) pass it in `include`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config';
+import { hasCode, invalidRefreshToken, refreshTokenReused, serviceUnavailable } from './errors';
+import type { KeyStore } from './keys/key-store';
+import { log } from './log';
+import type { RefreshTokenRecord, SessionRecord, SessionsRepository } from './repositories/sessions';
+import { MAX_TRANSACTION_ITEMS, type TransactionWriter } from './repositories/transactions';
+import type { TransactWriteItem } from './repositories/types';
+import { signAccessToken } from './tokens/access-token';
+import { accessSettings } from './usecases/deps';
+import { deriveSuccessor, hashSecret, newRefreshToken, parseRefreshToken, secretMatches, type RefreshToken } from './tokens/refresh-token';
+
+export const USER_AGENT_MAX = 512;
+/** Rotation attempts against concurrent writers before giving up with 503. */
+const MAX_ROTATION_ATTEMPTS = 4;
+
+/** What the sessions module needs; a use case's deps satisfy it. */
+export interface SessionDeps {
+  config: Config;
+  sessions: SessionsRepository;
+  transactions: TransactionWriter;
+  keys: KeyStore;
+  clock: () => Date;
+}
+
+/** The user a session belongs to, and the claims its access tokens carry. */
+export interface SessionSubject {
+  id: string;
+  email: string;
+  roles: string[];
+  emailVerified?: boolean;
+}
+
+/** Where a request came from, recorded on the session it opens. */
+export interface SessionOrigin {
+  ip: string | undefined;
+  userAgent: string | undefined;
+}
+
+export interface TokenResponse {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+/** A session ready to be written: the caller commits `items` in its own transaction. */
+export interface OpenedSession {
+  sid: string;
+  tokens: TokenResponse;
+  items: TransactWriteItem[];
+}
+
+/** Why a session was revoked, stored as `revokedReason` and logged. */
+export type RevocationReason =
+  | 'logout'
+  | 'logout_global'
+  | 'logout_others'
+  | 'refresh_token_reused'
+  | 'session_limit'
+  | 'session_deleted'
+  | 'password_changed'
+  | 'password_reset'
+  | 'account_deleted';
+
+const epochSeconds = (at: Date) => Math.floor(at.getTime() / 1000);
+
+export function isActive(session: SessionRecord | undefined, now: Date): session is SessionRecord {
+  return Boolean(session && !session.revokedAt && session.expiresAt > epochSeconds(now));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issuing
+
+/**
+ * Prepares a new session for `user` with its first refresh token, and signs its access token,
+ * without writing. Signing comes first so a key failure leaves nothing behind. With `existingUser`,
+ * the user's oldest sessions past `maxSessionsPerUser` are revoked by the same items.
+ */
+export async function openSession(
+  deps: SessionDeps,
+  user: SessionSubject,
+  origin: SessionOrigin,
+  now: Date,
+  options: { existingUser: boolean },
+): Promise<OpenedSession> {
+  const sessionExpiresAt = epochSeconds(now) + deps.config.sessionMaxAgeSeconds;
+  const session: SessionRecord = {
+    sid: randomUUID(),
+    userId: user.id,
+    createdAt: now.toISOString(),
+    lastUsedAt: now.toISOString(),
+    expiresAt: sessionExpiresAt,
+    userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX),
+    ip: origin.ip,
+    revokedAt: undefined,
+  };
+  const refresh = newRefreshToken();
+  const record = tokenRecord(refresh, { sid: session.sid, userId: user.id, email: user.email, roles: user.roles, sessionExpiresAt }, now, deps.config.refreshTokenTtlSeconds);
+  const tokens = await tokenResponse(
+    deps,
+    { userId: user.id, sessionId: session.sid, email: user.email, roles: user.roles, emailVerified: user.emailVerified },
+    refresh.value,
+    now,
+  );
+  const items = deps.sessions.newSessionItems(session, record);
+  if (options.existingUser) items.push(...(await sessionLimitItems(deps, user.id, now)));
+  return { sid: session.sid, tokens, items };
+}
+
+/** Revocations keeping the user within `maxSessionsPerUser` once one more session opens. */
+async function sessionLimitItems(deps: SessionDeps, userId: string, now: Date): Promise<TransactWriteItem[]> {
+  const active = await deps.sessions.listActive(userId, now);
+  const excess = active.length + 1 - deps.config.maxSessionsPerUser;
+  if (excess <= 0) return [];
+  const oldest = active.sort((a, b) => a.expiresAt - b.expiresAt).slice(0, excess).map((s) => s.sid);
+  // Leave room for the new session and the caller's few items; anything past it goes first.
+  const { items } = await revocationPlan(deps, oldest, now, 'session_limit', userId, MAX_TRANSACTION_ITEMS - 10);
+  return items;
+}
+
+interface TokenOwner {
+  sid: string;
+  userId: string;
+  email: string;
+  roles: string[];
+  sessionExpiresAt: number;
+}
+
+/** A refresh token record expiring after its own TTL but never after the session's end. */
+function tokenRecord(token: RefreshToken, owner: TokenOwner, now: Date, ttlSeconds: number): RefreshTokenRecord {
+  return {
+    tokenId: token.id,
+    sid: owner.sid,
+    userId: owner.userId,
+    secretHash: hashSecret(token.secret),
+    issuedAt: now.toISOString(),
+    expiresAt: Math.min(epochSeconds(now) + ttlSeconds, owner.sessionExpiresAt),
+    sessionExpiresAt: owner.sessionExpiresAt,
+    consumedAt: undefined,
+    successorId: undefined,
+    email: owner.email,
+    roles: owner.roles,
+  };
+}
+
+async function tokenResponse(
+  deps: SessionDeps,
+  subject: { userId: string; sessionId: string; email: string; roles: string[]; emailVerified?: boolean },
+  refreshToken: string,
+  now: Date,
+): Promise<TokenResponse> {
+  const accessToken = await signAccessToken(deps.keys, accessSettings(deps.config), subject, now.getTime());
+  return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: deps.config.accessTokenTtlSeconds };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rotating
+
+/**
+ * Rotates a refresh token.
+ *
+ * 1. Read the presented token's record; unknown, wrong secret or expired → `invalid_refresh_token`.
+ * 2. Unconsumed: consume it and store its derived successor in one conditional transaction that
+ *    also requires a live session. If a concurrent refresh got there first, re-read and go to 3.
+ * 3. Already consumed: within the grace window, answer with the same derived successor (a client
+ *    retrying after a lost response). After it, someone is replaying an old token: revoke the
+ *    whole session and answer `refresh_token_reused`.
+ */
+export async function rotateRefreshToken(deps: SessionDeps, presentedValue: string): Promise<TokenResponse> {
+  const presented = parseRefreshToken(presentedValue);
+  if (!presented) throw invalidRefreshToken();
+  const successor = deriveSuccessor(await deps.keys.refreshKey(), presented);
+
+  for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt += 1) {
+    const now = deps.clock();
+    const record = await deps.sessions.getToken(presented.id);
+    if (!record || !secretMatches(presented.secret, record.secretHash)) throw invalidRefreshToken();
+    if (record.expiresAt <= epochSeconds(now)) throw invalidRefreshToken();
+
+    if (record.consumedAt !== undefined) return replayed(deps, record, successor, now);
+
+    // The successor gets a fresh token lifetime, capped by the session's absolute end:
+    // rotation never extends a session.
+    const successorRecord = tokenRecord(successor, { ...ownerOf(record) }, now, deps.config.refreshTokenTtlSeconds);
+    // Sign before writing: if the key store fails, the presented token stays unconsumed.
+    const response = await tokenResponse(deps, subjectOf(record), successor.value, now);
+    try {
+      await deps.sessions.rotate(record, successorRecord, now);
+      return response;
+    } catch (err) {
+      if (hasCode(err, 'session_not_active')) throw invalidRefreshToken(err);
+      if (hasCode(err, 'token_already_consumed')) continue;
+      throw err;
+    }
+  }
+  throw serviceUnavailable(new Error('refresh kept conflicting with concurrent writes'));
+}
+
+async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor: RefreshToken, now: Date): Promise<TokenResponse> {
+  const graceMs = deps.config.refreshReuseGraceSeconds * 1000;
+  const withinGrace = now.getTime() - (record.consumedAt ?? 0) <= graceMs;
+  if (withinGrace && record.successorId === successor.id) {
+    const session = await deps.sessions.getSession(record.sid);
+    if (!isActive(session, now)) throw invalidRefreshToken();
+    return tokenResponse(deps, subjectOf(record), successor.value, now);
+  }
+  const revoked = await deps.sessions.revoke(record.sid, now, 'refresh_token_reused');
+  log.warn('refresh token reuse detected; session revoked', {
+    event: 'refresh_token_reused',
+    userId: record.userId,
+    sessionId: record.sid,
+    newlyRevoked: revoked,
+  });
+  throw refreshTokenReused();
+}
+
+function subjectOf(record: RefreshTokenRecord) {
+  return { userId: record.userId, sessionId: record.sid, email: record.email, roles: record.roles };
+}
+
+function ownerOf(record: RefreshTokenRecord): TokenOwner {
+  return { sid: record.sid, userId: record.userId, email: record.email, roles: record.roles, sessionExpiresAt: record.sessionExpiresAt };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listing
+
+/** The user's active sessions, newest first (from the index, then each item read consistently). */
+export async function listSessions(deps: Pick<SessionDeps, 'sessions'>, userId: string, now: Date): Promise<SessionRecord[]> {
+  const ids = await deps.sessions.listActiveSessionIds(userId, now);
+  const sessions = await deps.sessions.getSessions(ids);
+  // The index may lag a revocation; the item itself is the truth.
+  return sessions
+    .filter((s) => s.userId === userId && isActive(s, now))
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+}
+
+/** The refresh token's session, when the token is well-formed, known and its secret matches. */
+export async function sessionOfRefreshToken(deps: Pick<SessionDeps, 'sessions'>, value: string): Promise<{ sid: string; userId: string } | undefined> {
+  const presented = parseRefreshToken(value);
+  if (!presented) return undefined;
+  const record = await deps.sessions.getToken(presented.id);
+  if (!record || !secretMatches(presented.secret, record.secretHash)) return undefined;
+  return { sid: record.sid, userId: record.userId };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revoking
+
+/**
+ * Revokes one session. With `userId`, only that user's session (a request naming another user's
+ * session id changes nothing). True when this call revoked an active session.
+ */
+export async function revokeSession(
+  deps: Pick<SessionDeps, 'sessions'>,
+  sid: string,
+  now: Date,
+  reason: RevocationReason,
+  options: { userId?: string } = {},
+): Promise<boolean> {
+  const revoked = await deps.sessions.revoke(sid, now, reason, options.userId);
+  if (revoked) log.info('sessions revoked', { event: 'session_revoked', reason, userId: options.userId, sessionIds: [sid] });
+  return revoked;
+}
+
+export interface UserRevocation {
+  /** Revoke every active session of the user except this one (logout `others`, password change). */
+  except?: string;
+  /** Sessions to revoke even if the index does not list them yet (logout `global`'s own session). */
+  include?: string[];
+}
+
+/**
+ * Revokes all of the user's active sessions (or all but `except`) now. One transaction when they
+ * fit (always, within the per-user cap); past that, see the module comment. Returns the ids.
+ */
+export async function revokeUserSessions(
+  deps: SessionDeps,
+  userId: string,
+  now: Date,
+  reason: RevocationReason,
+  options: UserRevocation = {},
+): Promise<string[]> {
+  const sids = await sessionsToRevoke(deps, userId, now, options);
+  if (sids.length === 1) await deps.sessions.revoke(sids[0]!, now, reason);
+  else {
+    const { items } = await revocationPlan(deps, sids, now, reason, userId, MAX_TRANSACTION_ITEMS);
+    await deps.transactions.write(items);
+  }
+  if (sids.length > 0) log.info('sessions revoked', { event: 'session_revoked', reason, userId, sessionIds: sids });
+  return sids;
+}
+
+/**
+ * Transaction items revoking the user's active sessions (or all but `except`), for the caller to
+ * write with its own change (a password change, a reset, an account deletion) in ONE transaction.
+ * At most `room` items are returned; sessions past that (only possible past the per-user cap) are
+ * revoked before this returns, in transactions of their own. Log `sessionIds` once the caller's
+ * transaction commits.
+ */
+export async function userSessionRevocationItems(
+  deps: SessionDeps,
+  userId: string,
+  now: Date,
+  reason: RevocationReason,
+  options: UserRevocation & { room?: number } = {},
+): Promise<{ items: TransactWriteItem[]; sessionIds: string[] }> {
+  const sids = await sessionsToRevoke(deps, userId, now, options);
+  const { items } = await revocationPlan(deps, sids, now, reason, userId, options.room ?? MAX_TRANSACTION_ITEMS / 2);
+  return { items, sessionIds: sids };
+}
+
+async function sessionsToRevoke(deps: SessionDeps, userId: string, now: Date, options: UserRevocation): Promise<string[]> {
+  const listed = await deps.sessions.listActiveSessionIds(userId, now);
+  const sids = new Set([...listed, ...(options.include ?? [])]);
+  if (options.except !== undefined) sids.delete(options.except);
+  return [...sids];
+}
+
+/**
+ * Splits revocations into what fits `room` items of one transaction (returned as items) and the
+ * rest, which is revoked first, in full transactions of its own.
+ */
+async function revocationPlan(
+  deps: SessionDeps,
+  sids: string[],
+  now: Date,
+  reason: RevocationReason,
+  userId: string,
+  room: number,
+): Promise<{ items: TransactWriteItem[] }> {
+  const overflow = sids.slice(room);
+  for (let i = 0; i < overflow.length; i += MAX_TRANSACTION_ITEMS) {
+    const chunk = overflow.slice(i, i + MAX_TRANSACTION_ITEMS);
+    await deps.transactions.write(chunk.map((sid) => deps.sessions.revokeItem(sid, now, reason)));
+    log.warn('sessions revoked ahead of the main transaction', { event: 'session_revoked', reason, userId, sessionIds: chunk, overflow: true });
+  }
+  return { items: sids.slice(0, room).map((sid) => deps.sessions.revokeItem(sid, now, reason)) };
+}
