@@ -24,6 +24,7 @@ export const handler = httpHandler(
     // token makes it the same idempotent 204 as an unknown token, unless a Bearer names a session.
     if (transport === 'cookie') input.refreshToken = refreshTokenFromCookie(event) ?? (bearer === undefined ? '' : undefined);
     await logout(deps, input, bearer);
-    return clearingCookie(noContent(), transport, cookies);
+    // `others` keeps this device's session, so its cookie stays.
+    return input.scope === 'others' ? noContent() : clearingCookie(noContent(), transport, cookies);
   },
 );

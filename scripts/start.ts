@@ -5,12 +5,15 @@
  *      throwaway database);
  *   3. creates the tables with TTL;
  *   4. writes a dev key set to .local/signing-keys.json on first run;
- *   5. runs serverless-offline on :3000 (PORT overrides) and prints a quickstart.
+ *   5. runs serverless-offline on :3000 (PORT overrides);
+ *   6. serves the demo web app and the OpenAPI document on :5173 (DEMO_PORT overrides), the
+ *      local APP_URL that emails link to, and prints a quickstart.
  * Ctrl-C or SIGTERM stops every child.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig, type SigningAlg } from '../lib/config';
+import { startDemoServer } from './demo-server';
 import { ensureDevKeys, ensureTables, ROOT, startDynamoLocal, startOffline, type Child } from './stack';
 
 const STAGE = 'local';
@@ -22,16 +25,19 @@ async function main(): Promise<void> {
   const inMemory = process.argv.includes('--in-memory') || process.env.IN_MEMORY === '1';
   const port = Number(process.env.PORT ?? 3000);
   const dynamoPort = Number(process.env.DYNAMODB_PORT ?? 8000);
+  const demoPort = Number(process.env.DEMO_PORT ?? 5173);
+  const demoUrl = `http://localhost:${demoPort}`;
   const keysFile = path.resolve(ROOT, process.env.SIGNING_KEYS_FILE ?? '.local/signing-keys.json');
   const alg = (process.env.SIGNING_ALG ?? 'RS256') as SigningAlg;
   const children: Child[] = [];
+  let stopDemo: (() => Promise<void>) | undefined;
 
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log('\nstopping the local stack...');
-    await Promise.all(children.reverse().map((c) => c.stop()));
+    await Promise.all([stopDemo?.(), ...children.reverse().map((c) => c.stop())]);
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));
@@ -65,6 +71,9 @@ async function main(): Promise<void> {
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       SIGNING_KEYS_FILE: keysFile,
       SIGNING_ALG: alg,
+      // Email links open the demo's pages; the demo's origin may use cookie mode.
+      APP_URL: process.env.APP_URL ?? demoUrl,
+      CORS_ALLOWED_ORIGINS: process.env.CORS_ALLOWED_ORIGINS ?? `http://localhost:${port},${demoUrl}`,
     };
     // Fail here, with the same message the functions would log, rather than on the first request.
     loadConfig({ ...process.env, ...env, AUTH_MODE: 'local' });
@@ -72,11 +81,15 @@ async function main(): Promise<void> {
     children.push(offline);
     offline.process.stdout?.pipe(process.stdout);
     offline.process.stderr?.pipe(process.stderr);
+    const demo = await startDemoServer({ port: demoPort, apiUrl: `http://localhost:${port}` });
+    stopDemo = demo.stop;
 
     const base = `http://localhost:${port}`;
     console.log(`
 Local auth service is up.
+  Demo app       ${demo.url}   (open it in a browser)
   API            ${base}
+  OpenAPI        ${demo.url}/openapi.yaml (also /openapi.json; source docs/openapi.yaml)
   JWKS           ${base}/.well-known/jwks.json
   DynamoDB Local ${dynamo.endpoint} (${inMemory ? 'in memory' : `data in ${path.relative(ROOT, dataDir!)}`}${created.length ? `, created ${created.join(', ')}` : ''})
   Dev keys       ${path.relative(ROOT, keysFile)} (${keys}, ${alg})

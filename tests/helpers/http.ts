@@ -3,6 +3,7 @@
  * answer that did not come from our code into a thrown error.
  */
 import { expect, inject } from 'vitest';
+import { assertMatchesOpenApi } from './openapi';
 
 export interface Answer {
   status: number;
@@ -48,6 +49,12 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Gateway base URL; the run's shared gateway (`inject('apiUrl')`) by default. */
   base?: string;
+  /**
+   * Every answer is checked against docs/openapi.yaml (route, status, body, required headers)
+   * and a mismatch throws. `false` only for requests outside the API on purpose (an unknown
+   * route, a CORS preflight, another server's endpoint).
+   */
+  contract?: boolean;
 }
 
 /** One request to a gateway; throws GatewayFailure for a Lambda timeout or crash, the authorizer's included. */
@@ -68,6 +75,8 @@ export async function call(method: string, path: string, options: CallOptions = 
   }
   const answer = { status: response.status, headers: response.headers, body: parsed, text };
   if (isLambdaFailure(parsed) || isAuthorizerFailure(answer.status, parsed)) throw new GatewayFailure(`${method} ${path}`, answer);
+  // CORS preflights are answered by the gateway, not the API the document describes.
+  if (options.contract !== false && method.toUpperCase() !== 'OPTIONS') assertMatchesOpenApi(method, path, answer);
   return answer;
 }
 

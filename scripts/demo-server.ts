@@ -1,0 +1,99 @@
+/**
+ * Serves the demo web app (demo/) and the OpenAPI document (docs/openapi.yaml) for `npm start`
+ * and the browser tests. Static files only, from a fixed list: no directory listing, no path
+ * taken from the request. `/config.js` tells the page where the API is.
+ *
+ * Routes: /, /verify-email and /reset-password (the pages the emails link to), their scripts
+ * and stylesheet, /openapi.yaml and /openapi.json.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+const ROOT = path.resolve(__dirname, '..');
+const DEMO_DIR = path.join(ROOT, 'demo');
+export const OPENAPI_PATH = path.join(ROOT, 'docs', 'openapi.yaml');
+
+const PAGES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/verify-email': { file: 'verify-email.html', type: 'text/html; charset=utf-8' },
+  '/reset-password': { file: 'reset-password.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/auth-client.js': { file: 'auth-client.js', type: 'text/javascript; charset=utf-8' },
+  '/token-page.js': { file: 'token-page.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+
+export interface DemoServer {
+  url: string;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the demo server on `host:port`. `apiUrl` is the auth API the page calls (it must list
+ * the demo's origin in CORS_ALLOWED_ORIGINS for cookie mode).
+ */
+export async function startDemoServer(options: { port: number; apiUrl: string; host?: string; publicHost?: string }): Promise<DemoServer> {
+  const host = options.host ?? '127.0.0.1';
+  const apiOrigin = new URL(options.apiUrl).origin;
+  const headers = {
+    // Scripts only from this server; fetches only to the API: an injected script could neither
+    // load code from elsewhere nor send what it finds anywhere but the API.
+    'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'self'; connect-src ${apiOrigin}; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+    // The verify/reset pages carry a token in their URL: never leak it in a Referer.
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+  };
+
+  const server = createServer((request, response) => {
+    void (async () => {
+      const pathname = new URL(request.url ?? '/', 'http://demo.invalid').pathname;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.writeHead(405, { ...headers, allow: 'GET, HEAD' }).end();
+        return;
+      }
+      if (pathname === '/config.js') {
+        response.writeHead(200, { ...headers, 'content-type': 'text/javascript; charset=utf-8' });
+        response.end(`window.DEMO_CONFIG = ${JSON.stringify({ apiUrl: options.apiUrl })};\n`);
+        return;
+      }
+      if (pathname === '/openapi.yaml' || pathname === '/openapi.json') {
+        const yaml = await readFile(OPENAPI_PATH, 'utf8');
+        const json = pathname.endsWith('.json');
+        response.writeHead(200, {
+          ...headers,
+          'content-type': json ? 'application/json; charset=utf-8' : 'application/yaml; charset=utf-8',
+          'access-control-allow-origin': '*',
+        });
+        response.end(json ? JSON.stringify(parse(yaml), null, 2) : yaml);
+        return;
+      }
+      const page = PAGES[pathname];
+      if (!page) {
+        response.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+        return;
+      }
+      // Read on each request, so edits to demo/ show on reload without a restart.
+      const content = await readFile(path.join(DEMO_DIR, page.file));
+      response.writeHead(200, { ...headers, 'content-type': page.type });
+      response.end(request.method === 'HEAD' ? undefined : content);
+    })().catch((err: Error) => {
+      response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`demo server error: ${err.message}\n`);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://${options.publicHost ?? 'localhost'}:${port}`,
+    server,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,254 @@
+/// <reference lib="dom" />
+/**
+ * The demo web app in real headless Chromium (tests/helpers/chromium.ts), against a gateway of
+ * its own whose CORS origins are exactly the demo's origin, on the run's DynamoDB Local.
+ *
+ * `DEMO_URL=http://localhost:5173 npx vitest run --project e2e tests/e2e/demo-browser.test.ts`
+ * runs the same tests against an `npm start` already running (its API from the page's
+ * /config.js) instead.
+ *
+ * The demo and the API are both on `localhost` (different ports): one site, two origins, as an
+ * app and its auth API usually are. The attacker pages are served from `127.0.0.1` (another site)
+ * and from another `localhost` port (same site, so SameSite does not stop the cookie there: the
+ * header and origin checks must).
+ */
+import { createServer, type Server } from 'node:http';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDemoServer, type DemoServer } from '../../scripts/demo-server';
+import { freePort, startOffline, type Child } from '../../scripts/stack';
+import { launchChromium } from '../helpers/chromium';
+import { uniqueEmail } from '../helpers/deps';
+
+const PASSWORD = 'correct horse battery';
+const COOKIE = '__Secure-refresh_token';
+
+let browser: Browser;
+let demoUrl: string;
+let apiUrl: string;
+let offline: (Child & { url: string }) | undefined;
+let demo: DemoServer | undefined;
+const attackers: Server[] = [];
+let crossSiteUrl: string;
+let sameSiteUrl: string;
+
+/** Serves one page whose script tries to use the victim's refresh cookie. */
+async function attackerServer(host: string, publicHost: string): Promise<string> {
+  const port = await freePort();
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end('<!doctype html><html><body><p>Win a prize!</p></body></html>');
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, () => resolve()));
+  attackers.push(server);
+  return `http://${publicHost}:${port}`;
+}
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  if (process.env.DEMO_URL) {
+    demoUrl = process.env.DEMO_URL.replace(/\/$/, '');
+    const config = await (await fetch(`${demoUrl}/config.js`)).text();
+    apiUrl = JSON.parse(config.slice(config.indexOf('{'), config.lastIndexOf('}') + 1)).apiUrl;
+  } else {
+    const [demoPort, apiPort] = [await freePort(), await freePort()];
+    apiUrl = `http://localhost:${apiPort}`;
+    offline = await startOffline({
+      port: apiPort,
+      lambdaPort: await freePort(),
+      env: {
+        DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+        SIGNING_KEYS_FILE: inject('keysFile'),
+        BCRYPT_COST: String(inject('bcryptCost')),
+        CORS_ALLOWED_ORIGINS: `http://localhost:${demoPort}`,
+        REGISTER_IP_LIMIT_PER_MINUTE: '0',
+        LOGIN_IP_LIMIT_PER_MINUTE: '0',
+        LOG_LEVEL: 'silent',
+      },
+    });
+    demo = await startDemoServer({ port: demoPort, apiUrl });
+    demoUrl = demo.url;
+  }
+  crossSiteUrl = await attackerServer('127.0.0.1', '127.0.0.1');
+  sameSiteUrl = await attackerServer('127.0.0.1', 'localhost');
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(attackers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await demo?.stop();
+  await offline?.stop();
+});
+
+async function refreshCookie(context: BrowserContext) {
+  // Listed for every URL: its Path=/auth keeps it off a lookup for the API's root.
+  return (await context.cookies()).find((c) => c.name === COOKIE && c.domain === new URL(apiUrl).hostname);
+}
+
+/** A fresh browser profile on the demo page, signed out. */
+async function openDemo(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(demoUrl);
+  await page.locator('#status').filter({ hasText: /Signed out|Signed in/ }).waitFor();
+  return { context, page };
+}
+
+async function registerThroughForm(page: Page, email = uniqueEmail('browser')) {
+  const form = page.locator('#register-form');
+  await form.locator('input[name=email]').fill(email);
+  await form.locator('input[name=password]').fill(PASSWORD);
+  await form.locator('input[name=name]').fill('Ada');
+  await form.locator('button[type=submit]').click();
+  await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor();
+  return email;
+}
+
+async function loginThroughForm(page: Page, email: string) {
+  const form = page.locator('#login-form');
+  await form.locator('input[name=email]').fill(email);
+  await form.locator('input[name=password]').fill(PASSWORD);
+  await form.locator('button[type=submit]').click();
+  await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor();
+}
+
+describe('demo app in Chromium', () => {
+  it('runs the whole flow: register, me, log in again, reload, logout', async () => {
+    const { context, page } = await openDemo();
+    const email = await registerThroughForm(page);
+    expect(JSON.parse(await page.locator('#me').innerText())).toMatchObject({ email, name: 'Ada', emailVerified: false });
+    await page.locator('#logout').click();
+    await page.locator('#status').filter({ hasText: 'Signed out' }).waitFor();
+
+    await loginThroughForm(page, email);
+    expect(JSON.parse(await page.locator('#me').innerText())).toMatchObject({ email });
+    // A reload restores the session from the cookie alone.
+    await page.reload();
+    await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor();
+
+    await page.locator('#logout').click();
+    await page.locator('#status').filter({ hasText: 'Signed out' }).waitFor();
+    expect(await refreshCookie(context)).toBeUndefined();
+    await page.reload();
+    await page.locator('#status').filter({ hasText: 'Signed out' }).waitFor();
+    await context.close();
+  });
+
+  it('shows a wrong password as the API error and stays signed out', async () => {
+    const { context, page } = await openDemo();
+    const email = await registerThroughForm(page);
+    await page.locator('#logout').click();
+    await page.locator('#status').filter({ hasText: 'Signed out' }).waitFor();
+    const form = page.locator('#login-form');
+    await form.locator('input[name=email]').fill(email);
+    await form.locator('input[name=password]').fill('wrong password!');
+    await form.locator('button[type=submit]').click();
+    await page.locator('#error').filter({ hasText: 'invalid_credentials' }).waitFor();
+    expect(await refreshCookie(context)).toBeUndefined();
+    await context.close();
+  });
+
+  it('never lets JavaScript read the refresh token: not in document.cookie, storage or any response body', async () => {
+    const { context, page } = await openDemo();
+    const bodies: string[] = [];
+    page.on('response', (response) => {
+      if (response.url().startsWith(apiUrl) && response.request().method() !== 'OPTIONS') void response.text().then((t) => bodies.push(t), () => undefined);
+    });
+    await registerThroughForm(page);
+    await page.evaluate(() => (window as any).demoAuth.refresh());
+    const cookie = await refreshCookie(context);
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/auth' });
+    expect(cookie!.value).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
+    const visible = await page.evaluate(() => ({
+      cookie: document.cookie,
+      local: JSON.stringify({ ...localStorage }),
+      session: JSON.stringify({ ...sessionStorage }),
+    }));
+    for (const place of Object.values(visible)) expect(place).not.toContain(cookie!.value);
+    expect(visible.cookie).not.toContain(COOKIE);
+    // The API's own answers never carry it in a body either (cookie mode).
+    expect(bodies.length).toBeGreaterThanOrEqual(2);
+    for (const body of bodies) expect(body).not.toContain(cookie!.value.split('.')[1]);
+    await context.close();
+  });
+
+  it('keeps one refresh in flight at a time, whoever asks for one', async () => {
+    const { context, page } = await openDemo();
+    await registerThroughForm(page);
+    let refreshes = 0;
+    page.on('request', (request) => {
+      if (request.url() === `${apiUrl}/auth/refresh` && request.method() === 'POST') refreshes += 1;
+    });
+    const results = await page.evaluate(() => {
+      const auth = (window as any).demoAuth;
+      return Promise.all([auth.refresh(), auth.refresh(), auth.authed('/auth/me').then((a: any) => a.ok), auth.refresh(), auth.refresh()]);
+    });
+    expect(results).toEqual([true, true, true, true, true]);
+    expect(refreshes).toBe(1);
+    await context.close();
+  });
+
+  it('a cross-site page cannot refresh with the victim cookie (CORS refuses it, SameSite withholds the cookie)', async () => {
+    const { context, page } = await openDemo();
+    await registerThroughForm(page);
+    const before = (await refreshCookie(context))!.value;
+    const attacker = await context.newPage();
+    await attacker.goto(crossSiteUrl);
+    const outcome = await attacker.evaluate(async (api) => {
+      try {
+        const answer = await fetch(`${api}/auth/refresh`, { method: 'POST', credentials: 'include', headers: { 'X-Auth-Transport': 'cookie' } });
+        return `read ${answer.status}: ${await answer.text()}`;
+      } catch (err) {
+        return `blocked: ${(err as Error).name}`;
+      }
+    }, apiUrl);
+    expect(outcome).toBe('blocked: TypeError');
+    await attacker.evaluate((api) => fetch(`${api}/auth/refresh`, { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{}' }).catch(() => undefined), apiUrl);
+    expect((await refreshCookie(context))!.value).toBe(before);
+    expect(await page.evaluate(() => (window as any).demoAuth.refresh())).toBe(true);
+    await context.close();
+  });
+
+  it('a same-site page on another origin cannot refresh or log the victim out, though the browser sends the cookie', async () => {
+    const { context, page } = await openDemo();
+    await registerThroughForm(page);
+    const before = (await refreshCookie(context))!.value;
+    const attacker = await context.newPage();
+    await attacker.goto(sameSiteUrl);
+    const outcome = await attacker.evaluate(async (api) => {
+      try {
+        await fetch(`${api}/auth/refresh`, { method: 'POST', credentials: 'include', headers: { 'X-Auth-Transport': 'cookie' } });
+        return 'sent';
+      } catch (err) {
+        return `blocked: ${(err as Error).name}`;
+      }
+    }, apiUrl);
+    expect(outcome).toBe('blocked: TypeError');
+    // Requests that need no preflight: the cookie goes along, the missing header gets them refused.
+    await attacker.evaluate(async (api) => {
+      await fetch(`${api}/auth/refresh`, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: '{}' }).catch(() => undefined);
+      const form = Object.assign(document.createElement('form'), { method: 'POST', action: `${api}/auth/logout`, enctype: 'text/plain' });
+      document.body.append(form);
+      form.submit();
+    }, apiUrl);
+    await attacker.waitForURL(`${apiUrl}/auth/logout`);
+    expect(await attacker.locator('body').innerText()).toContain('csrf_rejected');
+    expect((await refreshCookie(context))!.value).toBe(before);
+    expect(await page.evaluate(() => (window as any).demoAuth.refresh())).toBe(true);
+    await context.close();
+  });
+
+  it('logout clears the cookie, and the old token no longer refreshes', async () => {
+    const { context, page } = await openDemo();
+    await registerThroughForm(page);
+    const token = (await refreshCookie(context))!.value;
+    await page.locator('#logout').click();
+    await page.locator('#status').filter({ hasText: 'Signed out' }).waitFor();
+    expect(await refreshCookie(context)).toBeUndefined();
+    // Put the old token back by hand: the session behind it is revoked.
+    await context.addCookies([{ name: COOKIE, value: token, domain: new URL(apiUrl).hostname, path: '/auth', httpOnly: true, secure: true, sameSite: 'Strict' }]);
+    expect((await refreshCookie(context))?.value).toBe(token);
+    expect(await page.evaluate(() => (window as any).demoAuth.refresh())).toBe(false);
+    await context.close();
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The OpenAPI document itself: valid OpenAPI 3.1, every schema compiles, every deployed route is
+ * in it, and its error codes and statuses agree with the service's error catalogue. (That each
+ * real answer matches it is checked on every e2e request, in tests/helpers/http.ts.)
+ */
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { describe, expect, it } from 'vitest';
+import { FUNCTIONS, routeKeys } from '../../infra/functions.js';
+import { STATUS_BY_CODE } from '../../lib/http/middleware';
+import { loadOpenApi, OpenApiContract, OPENAPI_FILE, resolveRef } from '../helpers/openapi';
+
+const doc = loadOpenApi();
+const contract = new OpenApiContract(doc);
+
+/** Every [status, code] pair the document allows, from the code enums/consts of its error responses. */
+function documentedCodes(): Array<{ route: string; status: number; codes: string[] }> {
+  const found: Array<{ route: string; status: number; codes: string[] }> = [];
+  const codesIn = (schema: any): string[] => {
+    if (!schema || typeof schema !== 'object') return [];
+    if (schema.$ref) return codesIn(resolveRef(doc, schema));
+    const own = schema.properties?.error?.properties?.code;
+    const codes: string[] = own?.const ? [own.const] : (own?.enum ?? []);
+    for (const key of ['allOf', 'anyOf', 'oneOf']) for (const sub of schema[key] ?? []) codes.push(...codesIn(sub));
+    return codes;
+  };
+  for (const [path, item] of Object.entries<any>(doc.paths)) {
+    for (const [method, op] of Object.entries<any>(item)) {
+      for (const [status, response] of Object.entries<any>(op.responses ?? {})) {
+        const schema = resolveRef<any>(doc, response).content?.['application/json']?.schema;
+        const codes = [...new Set(codesIn(schema))];
+        if (codes.length > 0) found.push({ route: `${method.toUpperCase()} ${path}`, status: Number(status), codes });
+      }
+    }
+  }
+  return found;
+}
+
+describe('docs/openapi.yaml', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(OPENAPI_FILE);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('compiles every response schema under strict JSON Schema 2020-12 rules', () => {
+    expect(contract.compileAll()).toBeGreaterThan(50);
+  });
+
+  it('describes every route of the function manifest', () => {
+    const routes = FUNCTIONS.flatMap((fn) => routeKeys(fn));
+    expect(routes.length).toBeGreaterThan(0);
+    for (const route of routes) {
+      const [method, path] = route.split(' ') as [string, string];
+      expect(contract.operation(method, path.replace(/\{[^}]+\}/g, 'x')), route).toBeDefined();
+    }
+  });
+
+  it('lists exactly the error codes of API.md, and every code the service can send', () => {
+    const documented: string[] = doc.components.schemas.ErrorCode.enum;
+    expect([...documented].sort()).toEqual(
+      [
+        'csrf_rejected', 'email_taken', 'internal_error', 'invalid_credentials', 'invalid_json', 'invalid_refresh_token', 'invalid_request',
+        'invalid_token', 'not_found', 'payload_too_large', 'refresh_token_reused', 'service_unavailable', 'too_many_attempts', 'unauthorized',
+        'unsupported_media_type',
+      ].sort(),
+    );
+    for (const code of Object.keys(STATUS_BY_CODE)) expect(documented, code).toContain(code);
+  });
+
+  it('puts each error code only under the status API.md gives it', () => {
+    const statusOf: Record<string, number> = { ...STATUS_BY_CODE, invalid_token: 400, not_found: 404, csrf_rejected: 403 };
+    const pairs = documentedCodes();
+    expect(pairs.length).toBeGreaterThan(50);
+    for (const { route, status, codes } of pairs) {
+      for (const code of codes) expect(status, `${route}: ${code}`).toBe(statusOf[code]);
+    }
+  });
+
+  it('documents csrf_rejected on the four cookie-mode routes and Retry-After on every 429', () => {
+    const csrf = documentedCodes().filter((p) => p.codes.includes('csrf_rejected')).map((p) => p.route).sort();
+    expect(csrf).toEqual(['POST /auth/login', 'POST /auth/logout', 'POST /auth/refresh', 'POST /auth/register']);
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        const throttled = op.responses?.['429'];
+        if (throttled) expect(resolveRef<any>(doc, throttled).headers?.['Retry-After'], `${method} ${path}`).toBeDefined();
+      }
+    }
+  });
+
+  it('refuses an answer the document does not describe (the e2e check can fail)', () => {
+    const headers = new Headers({ 'content-type': 'application/json' });
+    const answer = (status: number, body: unknown) => ({ status, headers, body, text: JSON.stringify(body) });
+    const user = { id: 'u', email: 'a@example.com', name: null, roles: ['user'], emailVerified: false, createdAt: '2026-01-01T00:00:00.000Z' };
+    expect(contract.problems('GET', '/auth/me', answer(200, user))).toEqual([]);
+    expect(contract.problems('GET', '/auth/me', answer(200, { ...user, passwordHash: 'x' }))[0]).toMatch(/must NOT have additional properties/);
+    expect(contract.problems('GET', '/auth/me', answer(418, {}))[0]).toMatch(/status not documented/);
+    expect(contract.problems('POST', '/auth/login', answer(401, { error: { code: 'unauthorized', message: 'x' } }))[0]).toMatch(/body does not match/);
+    expect(contract.problems('POST', '/auth/login', answer(200, { errorMessage: '[504] - Lambda timeout.' }))[0]).toMatch(/body does not match/);
+    expect(contract.problems('GET', '/auth/nowhere', answer(404, {}))[0]).toMatch(/not in the OpenAPI document/);
+    expect(contract.problems('POST', '/auth/register', answer(429, { error: { code: 'too_many_attempts', message: 'x' } }))[0]).toMatch(/Retry-After missing/);
+    expect(contract.problems('POST', '/auth/logout', { status: 204, headers: new Headers(), body: undefined, text: '' })).toEqual([]);
+  });
+});
