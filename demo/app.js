@@ -1,6 +1,6 @@
 'use strict';
 /** The demo page: wires the auth client to the forms and lists. */
-const auth = window.createAuthClient(window.DEMO_CONFIG.apiUrl);
+const auth = window.createAuthClient(window.DEMO_CONFIG.apiUrl, { refreshMarginSeconds: window.DEMO_CONFIG.refreshMarginSeconds });
 // Exposed for the browser tests and for poking around in the console.
 window.demoAuth = auth;
 

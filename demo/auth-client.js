@@ -10,9 +10,9 @@
  * - A refresh runs a minute before the access token expires, and once after a 401/403.
  */
 (function () {
-  const SILENT_REFRESH_MARGIN_S = 60;
-
-  function createAuthClient(apiUrl) {
+  /** `refreshMarginSeconds`: how long before the access token expires to refresh (60). */
+  function createAuthClient(apiUrl, options = {}) {
+    const margin = options.refreshMarginSeconds ?? 60;
     let accessToken = null;
     let refreshInFlight = null;
     let timer = null;
@@ -47,7 +47,7 @@
     function accept(tokens) {
       accessToken = tokens.accessToken;
       clearTimeout(timer);
-      const delay = Math.max(5, tokens.expiresIn - SILENT_REFRESH_MARGIN_S) * 1000;
+      const delay = Math.max(5, tokens.expiresIn - margin) * 1000;
       timer = setTimeout(() => void refresh(), delay);
       notify();
     }

@@ -16,9 +16,10 @@ import { createServer, type Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../../scripts/demo-server';
-import { freePort, startOffline, type Child } from '../../scripts/stack';
+import { freePort } from '../../scripts/stack';
 import { launchChromium } from '../helpers/chromium';
 import { uniqueEmail } from '../helpers/deps';
+import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
 const PASSWORD = 'correct horse battery';
 const COOKIE = '__Secure-refresh_token';
@@ -26,7 +27,7 @@ const COOKIE = '__Secure-refresh_token';
 let browser: Browser;
 let demoUrl: string;
 let apiUrl: string;
-let offline: (Child & { url: string }) | undefined;
+let offline: TestGateway | undefined;
 let demo: DemoServer | undefined;
 const attackers: Server[] = [];
 let crossSiteUrl: string;
@@ -51,21 +52,14 @@ beforeAll(async () => {
     const config = await (await fetch(`${demoUrl}/config.js`)).text();
     apiUrl = JSON.parse(config.slice(config.indexOf('{'), config.lastIndexOf('}') + 1)).apiUrl;
   } else {
-    const [demoPort, apiPort] = [await freePort(), await freePort()];
-    apiUrl = `http://localhost:${apiPort}`;
-    offline = await startOffline({
-      port: apiPort,
-      lambdaPort: await freePort(),
-      env: {
-        DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-        SIGNING_KEYS_FILE: inject('keysFile'),
-        BCRYPT_COST: String(inject('bcryptCost')),
-        CORS_ALLOWED_ORIGINS: `http://localhost:${demoPort}`,
-        REGISTER_IP_LIMIT_PER_MINUTE: '0',
-        LOGIN_IP_LIMIT_PER_MINUTE: '0',
-        LOG_LEVEL: 'silent',
-      },
+    const demoPort = await freePort();
+    offline = await startTestGateway({
+      DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+      SIGNING_KEYS_FILE: inject('keysFile'),
+      CORS_ALLOWED_ORIGINS: `http://localhost:${demoPort}`,
     });
+    // Same site as the demo (localhost), another origin (port), as an app and its API usually are.
+    apiUrl = offline.url.replace('127.0.0.1', 'localhost');
     demo = await startDemoServer({ port: demoPort, apiUrl });
     demoUrl = demo.url;
   }
@@ -185,6 +179,25 @@ describe('demo app in Chromium', () => {
     });
     expect(results).toEqual([true, true, true, true, true]);
     expect(refreshes).toBe(1);
+    await context.close();
+  });
+
+  it('refreshes silently before the access token expires, rotating the cookie', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // This page refreshes 5 s after each new access token instead of a minute before its expiry.
+    await page.route(`${demoUrl}/config.js`, (route) =>
+      route.fulfill({ contentType: 'text/javascript', body: `window.DEMO_CONFIG = ${JSON.stringify({ apiUrl, refreshMarginSeconds: 895 })};` }),
+    );
+    await page.goto(demoUrl);
+    await page.locator('#status').filter({ hasText: 'Signed out' }).waitFor();
+    await registerThroughForm(page);
+    const before = (await refreshCookie(context))!.value;
+    const silent = await page.waitForRequest((r) => r.url() === `${apiUrl}/auth/refresh` && r.method() === 'POST', { timeout: 30_000 });
+    expect(silent.headers()['x-auth-transport']).toBe('cookie');
+    expect((await silent.response())?.status()).toBe(200);
+    await expect.poll(async () => (await refreshCookie(context))?.value).not.toBe(before);
+    expect(await page.evaluate(() => (window as any).demoAuth.signedIn())).toBe(true);
     await context.close();
   });
 
