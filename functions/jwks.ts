@@ -1,4 +1,5 @@
 import { publicKeyStore } from '../lib/container/public-keys';
+import { JWKS_MAX_AGE_SECONDS } from '../lib/keys/rotation-policy';
 import { httpHandler } from '../lib/http/middleware';
 import { json } from '../lib/http/responses';
 
@@ -6,5 +7,5 @@ const keys = publicKeyStore();
 
 /** GET /.well-known/jwks.json → 200 { keys: [...] }, cacheable: public keys change only on rotation. */
 export const handler = httpHandler({ body: 'none' }, async () =>
-  json(200, { keys: await keys.publicJwks() }, { 'cache-control': 'public, max-age=300' }),
+  json(200, { keys: await keys.publicJwks() }, { 'cache-control': `public, max-age=${JWKS_MAX_AGE_SECONDS}` }),
 );

@@ -201,7 +201,7 @@ export async function rotateRefreshToken(deps: SessionDeps, presentedValue: stri
     if (!record || !secretMatches(presented.secret, record.secretHash)) throw invalidRefreshToken();
     if (record.expiresAt <= epochSeconds(now)) throw invalidRefreshToken();
 
-    if (record.consumedAt !== undefined) return replayed(deps, record, successor, now);
+    if (record.consumedAt !== undefined) return replayed(deps, record, await successorOnRecord(deps, presented, record, successor), now);
 
     // The successor gets a fresh token lifetime, capped by the session's absolute end:
     // rotation never extends a session.
@@ -218,6 +218,20 @@ export async function rotateRefreshToken(deps: SessionDeps, presentedValue: stri
     }
   }
   throw serviceUnavailable(new Error('refresh kept conflicting with concurrent writes'));
+}
+
+/**
+ * The successor the first use actually stored. It was derived with the HMAC key that container
+ * held as current; around a key rotation that may be the set's next or previous key, so each is
+ * tried before a mismatch counts as reuse.
+ */
+async function successorOnRecord(deps: SessionDeps, presented: RefreshToken, record: RefreshTokenRecord, derived: RefreshToken): Promise<RefreshToken> {
+  if (record.successorId === derived.id) return derived;
+  for (const key of await deps.keys.refreshKeys()) {
+    const candidate = deriveSuccessor(key, presented);
+    if (candidate.id === record.successorId) return candidate;
+  }
+  return derived;
 }
 
 async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor: RefreshToken, now: Date): Promise<TokenResponse> {

@@ -6,16 +6,19 @@
  *   aws secretsmanager create-secret --name lambda-jwt-auth/prod/signing-keys --secret-string file://keys.json
  *   rm keys.json
  *
- * With `--rotate FILE` it reads the current set from FILE, demotes its current key to `previous`,
- * adds a new current key and prints the result (previous keys keep verifying live tokens).
+ * A fresh set has a current key and a published next key. With `--rotate FILE` it prints the
+ * next stage of the set in FILE (lib/keys/rotation.ts): the next key signs once it has been
+ * published for NEXT_KEY_LEAD_SECONDS, the current key becomes `previous`, a new next key is
+ * added, and previous keys whose tokens have all expired are dropped. `--emergency FILE` replaces
+ * every key at once (a leaked key). Deployed stacks rotate their secret themselves (see README).
  *
  * With `--public FILE` it prints the public key set of the full set in FILE, to store as the
  * secret named by SIGNING_PUBLIC_KEYS_SECRET_ID (read by the authorizer and JWKS functions).
  */
 import { readFileSync } from 'node:fs';
 import { SIGNING_ALGS, type SigningAlg } from '../lib/config';
-import { generateKeySet, generateSigningKey } from '../lib/keys/generate';
 import { parseKeySet, toPublicKeySet } from '../lib/keys/key-set';
+import { bootstrapKeySet, emergencyRotation, scheduledRotation } from '../lib/keys/rotation';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -30,16 +33,26 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(toPublicKeySet(parseKeySet(readFileSync(publicFrom, 'utf8'), alg)), null, 2)}\n`);
     return;
   }
+  const print = (doc: unknown) => process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   const rotateFrom = flag('--rotate');
-  if (!rotateFrom) {
-    process.stdout.write(`${JSON.stringify(await generateKeySet(alg), null, 2)}\n`);
+  const emergencyFrom = flag('--emergency');
+  if (emergencyFrom) {
+    parseKeySet(readFileSync(emergencyFrom, 'utf8'), alg);
+    print(await emergencyRotation(alg, new Date()));
     return;
   }
-  const current = parseKeySet(readFileSync(rotateFrom, 'utf8'), alg);
-  const keys = current.keys.map((k) => ({ ...k, status: 'previous' as const }));
-  const rotated = { ...current, keys: [await generateSigningKey(alg), ...keys] };
-  parseKeySet(JSON.stringify(rotated), alg);
-  process.stdout.write(`${JSON.stringify(rotated, null, 2)}\n`);
+  if (!rotateFrom) {
+    print(await bootstrapKeySet(alg, new Date()));
+    return;
+  }
+  const policy = {
+    alg,
+    accessTokenTtlSeconds: Number(process.env.ACCESS_TOKEN_TTL_SECONDS ?? 900),
+    refreshReuseGraceSeconds: Number(process.env.REFRESH_REUSE_GRACE_SECONDS ?? 10),
+  };
+  const { doc } = await scheduledRotation(parseKeySet(readFileSync(rotateFrom, 'utf8'), alg), new Date(), policy);
+  parseKeySet(JSON.stringify(doc), alg);
+  print(doc);
 }
 
 main().catch((err) => {

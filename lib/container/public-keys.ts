@@ -1,4 +1,5 @@
 import { KeyStore } from '../keys/key-store';
+import { previousKeyRetentionSeconds } from '../keys/rotation-policy';
 import { SignedFetchKeySource } from '../keys/signed-fetch-source';
 import { FileKeySource } from '../keys/sources';
 import { containerConfig } from './config';
@@ -16,7 +17,11 @@ export function publicKeyStore(): KeyStore {
     const source = config.signingKeysFile
       ? new FileKeySource(config.signingKeysFile)
       : new SignedFetchKeySource(config.signingPublicKeysSecretId ?? config.signingKeysSecretId ?? '');
-    store = new KeyStore(source, { alg: config.signingAlg, publicOnly: true });
+    store = new KeyStore(source, {
+      alg: config.signingAlg,
+      publicOnly: true,
+      previousKeyRetentionMs: previousKeyRetentionSeconds(config.accessTokenTtlSeconds) * 1000,
+    });
   }
   return store;
 }

@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { KeyStore } from '../keys/key-store';
+import { previousKeyRetentionSeconds } from '../keys/rotation-policy';
 import { SecretsManagerKeySource } from '../keys/secrets-manager-source';
 import { FileKeySource } from '../keys/sources';
 import { containerConfig } from './config';
@@ -16,7 +17,10 @@ export function signingKeyStore(): KeyStore {
     const source = config.signingKeysFile
       ? new FileKeySource(config.signingKeysFile)
       : new SecretsManagerKeySource(new SecretsManagerClient({ maxAttempts: 4 }), config.signingKeysSecretId ?? '');
-    store = new KeyStore(source, { alg: config.signingAlg });
+    store = new KeyStore(source, {
+      alg: config.signingAlg,
+      previousKeyRetentionMs: previousKeyRetentionSeconds(config.accessTokenTtlSeconds) * 1000,
+    });
   }
   return store;
 }

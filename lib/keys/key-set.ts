@@ -4,11 +4,16 @@
  *
  *   {
  *     "refreshTokenKey": "<base64url, >= 32 random bytes>",   // HMAC key deriving refresh successors
- *     "keys": [ { "kid", "alg", "status": "current" | "previous", "privateJwk": { ... } } ]
+ *     "refreshTokenKeys": [ { "status": "next" | "previous", "key", "createdAt"?, "retiredAt"? } ],
+ *     "keys": [ { "kid", "alg", "status": "next" | "current" | "previous",
+ *                 "createdAt"?, "activatedAt"?, "retiredAt"?, "privateJwk": { ... } } ]
  *   }
  *
- * Exactly one key per algorithm is `current` (it signs); `previous` keys only verify, so tokens
- * signed before a rotation stay valid until they expire.
+ * Exactly one key per algorithm is `current` (it signs). A `next` key is published in the JWKS
+ * ahead of signing, so verifiers caching the JWKS know it before the first token it signs;
+ * `previous` keys only verify, so tokens signed before a rotation stay valid until they expire.
+ * Timestamps (ISO-8601) drive the rotation (lib/keys/rotation.ts). The HMAC key moves through the
+ * same states: `refreshTokenKey` is the current one, `refreshTokenKeys` the others.
  *
  * The verifying functions (authorizer, JWKS) can instead read a public key set, a separate secret
  * holding no private material (`npm run keys:generate -- --public FILE` derives it):
@@ -19,15 +24,33 @@ import { ConfigurationError } from '../errors';
 import type { SigningAlg } from '../config';
 import { SIGNING_ALGS } from '../config';
 
-export interface StoredKey {
+export type KeyStatus = 'next' | 'current' | 'previous';
+const KEY_STATUSES: readonly KeyStatus[] = ['next', 'current', 'previous'];
+
+export interface KeyTimestamps {
+  /** When the key was made, and published as `next`. */
+  createdAt?: string;
+  /** When it started signing. */
+  activatedAt?: string;
+  /** When it stopped signing (became `previous`). */
+  retiredAt?: string;
+}
+
+export interface StoredKey extends KeyTimestamps {
   kid: string;
   alg: SigningAlg;
-  status: 'current' | 'previous';
+  status: KeyStatus;
   privateJwk: Record<string, unknown>;
+}
+
+export interface RefreshKeyEntry extends KeyTimestamps {
+  status: 'next' | 'previous';
+  key: string;
 }
 
 export interface KeySetDocument {
   refreshTokenKey: string;
+  refreshTokenKeys?: RefreshKeyEntry[];
   keys: StoredKey[];
 }
 
@@ -68,9 +91,10 @@ function checkEntry(label: string, key: unknown, jwkField: 'privateJwk' | 'publi
   if (seen.has(kid)) throw new ConfigurationError(`${label}: duplicate kid ${kid}`);
   seen.add(kid);
   if (!SIGNING_ALGS.includes(alg as SigningAlg)) throw new ConfigurationError(`${label}: key ${kid} has an unsupported alg`);
-  if (status !== 'current' && status !== 'previous') {
-    throw new ConfigurationError(`${label}: key ${kid} status must be current or previous`);
+  if (!KEY_STATUSES.includes(status as KeyStatus)) {
+    throw new ConfigurationError(`${label}: key ${kid} status must be next, current or previous`);
   }
+  checkTimestamps(`${label}: key ${kid}`, key as KeyTimestamps);
   const jwk = (key as Record<string, unknown>)[jwkField] as Record<string, unknown> | undefined;
   const want = expectedKty(alg as SigningAlg);
   if (!jwk || typeof jwk !== 'object' || jwk.kty !== want.kty || (want.crv && jwk.crv !== want.crv)) {
@@ -80,6 +104,29 @@ function checkEntry(label: string, key: unknown, jwkField: 'privateJwk' | 'publi
     throw new ConfigurationError(`${label}: RSA key ${kid} is shorter than 2048 bits`);
   }
   return jwk;
+}
+
+function checkTimestamps(label: string, entry: KeyTimestamps): void {
+  for (const name of ['createdAt', 'activatedAt', 'retiredAt'] as const) {
+    const value = entry[name];
+    if (value !== undefined && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) {
+      throw new ConfigurationError(`${label}: ${name} must be an ISO-8601 date`);
+    }
+  }
+}
+
+function checkRefreshKeys(label: string, entries: unknown): void {
+  if (entries === undefined) return;
+  if (!Array.isArray(entries)) throw new ConfigurationError(`${label}: "refreshTokenKeys" must be an array`);
+  for (const entry of entries as Partial<RefreshKeyEntry>[]) {
+    if (!entry || typeof entry !== 'object' || (entry.status !== 'next' && entry.status !== 'previous')) {
+      throw new ConfigurationError(`${label}: every refreshTokenKeys entry needs status next or previous`);
+    }
+    if (typeof entry.key !== 'string' || base64urlBytes(entry.key) < 32) {
+      throw new ConfigurationError(`${label}: refreshTokenKeys keys must be base64url of at least 32 bytes`);
+    }
+    checkTimestamps(`${label}: a refreshTokenKeys entry`, entry);
+  }
 }
 
 function parseJsonObject(label: string, raw: string | undefined): Record<string, unknown> {
@@ -101,10 +148,12 @@ function parseJsonObject(label: string, raw: string | undefined): Record<string,
  */
 export function parseKeySet(raw: string | undefined, alg: SigningAlg): KeySetDocument {
   const label = 'signing key set';
-  const { refreshTokenKey, keys } = parseJsonObject(label, raw) as Partial<KeySetDocument>;
+  const doc = parseJsonObject(label, raw) as Partial<KeySetDocument>;
+  const { refreshTokenKey, keys } = doc;
   if (typeof refreshTokenKey !== 'string' || base64urlBytes(refreshTokenKey) < 32) {
     throw new ConfigurationError(`${label}: refreshTokenKey must be base64url of at least 32 bytes`);
   }
+  checkRefreshKeys(label, doc.refreshTokenKeys);
   if (!Array.isArray(keys) || keys.length === 0) throw new ConfigurationError(`${label}: "keys" must be a non-empty array`);
   const seen = new Set<string>();
   for (const key of keys) {
@@ -115,24 +164,42 @@ export function parseKeySet(raw: string | undefined, alg: SigningAlg): KeySetDoc
   if (current.length !== 1) {
     throw new ConfigurationError(`${label}: needs exactly one current ${alg} key, found ${current.length}`);
   }
-  return { refreshTokenKey, keys };
+  return { refreshTokenKey, ...(doc.refreshTokenKeys ? { refreshTokenKeys: doc.refreshTokenKeys } : {}), keys };
 }
 
 export interface VerificationEntry {
   kid: string;
   alg: SigningAlg;
-  status: 'current' | 'previous';
+  status: KeyStatus;
+  /** When a previous key stopped signing: verifiers drop it once its tokens have all expired. */
+  retiredAt?: string | undefined;
   /** Public JWK with kid, alg and use, ready for a JWKS. */
   jwk: Record<string, unknown>;
 }
 
 export interface PublicKeySetDocument {
-  keys: { kid: string; alg: SigningAlg; status: 'current' | 'previous'; publicJwk: Record<string, unknown> }[];
+  keys: ({ kid: string; alg: SigningAlg; status: KeyStatus; publicJwk: Record<string, unknown> } & KeyTimestamps)[];
 }
 
 /** The public key set derived from a full key set. */
 export function toPublicKeySet(doc: KeySetDocument): PublicKeySetDocument {
-  return { keys: doc.keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, publicJwk: publicJwkOf(k) })) };
+  return {
+    keys: doc.keys.map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      status: k.status,
+      ...timestampsOf(k),
+      publicJwk: publicJwkOf(k),
+    })),
+  };
+}
+
+function timestampsOf(k: KeyTimestamps): KeyTimestamps {
+  const out: KeyTimestamps = {};
+  if (k.createdAt) out.createdAt = k.createdAt;
+  if (k.activatedAt) out.activatedAt = k.activatedAt;
+  if (k.retiredAt) out.retiredAt = k.retiredAt;
+  return out;
 }
 
 /**
@@ -146,7 +213,7 @@ export function parseVerificationKeys(raw: string | undefined, alg: SigningAlg):
   const keys = doc.keys;
   const isFullSet = 'refreshTokenKey' in doc || (Array.isArray(keys) && keys.some((k) => k && typeof k === 'object' && 'privateJwk' in k));
   if (isFullSet) {
-    return parseKeySet(raw, alg).keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, jwk: publicJwkOf(k) }));
+    return parseKeySet(raw, alg).keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, retiredAt: k.retiredAt, jwk: publicJwkOf(k) }));
   }
   if (!Array.isArray(keys) || keys.length === 0) throw new ConfigurationError(`${label}: "keys" must be a non-empty array`);
   const seen = new Set<string>();
@@ -155,7 +222,7 @@ export function parseVerificationKeys(raw: string | undefined, alg: SigningAlg):
     if (Object.keys(jwk).some((name) => PRIVATE_MEMBERS.has(name))) {
       throw new ConfigurationError(`${label}: key ${key.kid} carries private key material; store only public keys here`);
     }
-    return { kid: key.kid, alg: key.alg, status: key.status, jwk: { ...jwk, kid: key.kid, alg: key.alg, use: 'sig' } };
+    return { kid: key.kid, alg: key.alg, status: key.status, retiredAt: key.retiredAt, jwk: { ...jwk, kid: key.kid, alg: key.alg, use: 'sig' } };
   });
   if (!entries.some((e) => e.alg === alg)) throw new ConfigurationError(`${label}: no ${alg} key`);
   return entries;

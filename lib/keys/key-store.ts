@@ -8,6 +8,9 @@
  * - A verifier meeting an unknown `kid` reloads early (at most every 30 s), so a key added during a
  *   rotation is picked up without waiting for the max age.
  * - `publicOnly` stores (authorizer, JWKS) never import private keys or keep the HMAC key.
+ * - Only the `current` key signs; `next` and `previous` keys verify (and are published). A
+ *   previous key is dropped once `previousKeyRetentionMs` has passed since its `retiredAt`, so
+ *   the JWKS stops publishing it as soon as every token it signed has expired.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { importJWK, type CryptoKey } from 'jose';
@@ -15,6 +18,7 @@ import type { SigningAlg } from '../config';
 import { AppError, serviceUnavailable } from '../errors';
 import { describeError, log } from '../log';
 import { parseKeySet, parseVerificationKeys, publicJwkOf } from './key-set';
+import { KEY_SET_CACHE_SECONDS } from './rotation-policy';
 import type { KeySource } from './sources';
 
 export interface SigningKey {
@@ -36,6 +40,8 @@ interface LoadedKeys {
   signing: SigningKey | undefined;
   verification: Map<string, VerificationKey>;
   refreshKey: Buffer | undefined;
+  /** Every HMAC key: current first, then next and previous (grace retries may need them). */
+  refreshKeys: Buffer[];
   loadedAt: number;
 }
 
@@ -43,6 +49,8 @@ export interface KeyStoreOptions {
   alg: SigningAlg;
   publicOnly?: boolean;
   maxAgeMs?: number;
+  /** How long a previous key keeps verifying after its retiredAt (default: forever). */
+  previousKeyRetentionMs?: number;
   now?: () => number;
 }
 
@@ -55,6 +63,7 @@ export class KeyStore {
   private readonly alg: SigningAlg;
   private readonly publicOnly: boolean;
   private readonly maxAgeMs: number;
+  private readonly previousKeyRetentionMs: number;
   private readonly now: () => number;
 
   constructor(
@@ -63,7 +72,8 @@ export class KeyStore {
   ) {
     this.alg = options.alg;
     this.publicOnly = options.publicOnly ?? false;
-    this.maxAgeMs = options.maxAgeMs ?? 300_000;
+    this.maxAgeMs = options.maxAgeMs ?? KEY_SET_CACHE_SECONDS * 1000;
+    this.previousKeyRetentionMs = options.previousKeyRetentionMs ?? Number.POSITIVE_INFINITY;
     this.now = options.now ?? Date.now;
   }
 
@@ -81,6 +91,17 @@ export class KeyStore {
     return keys.refreshKey;
   }
 
+  /**
+   * Every HMAC key of the set, current first. A retried refresh whose first attempt ran in a
+   * container with another current key (just before or after a rotation) derives its successor
+   * with one of the others.
+   */
+  async refreshKeys(): Promise<Buffer[]> {
+    const keys = await this.keys();
+    if (!keys.refreshKey) throw new Error('this key store holds public keys only');
+    return keys.refreshKeys;
+  }
+
   /** The verification key for `kid`, restricted to the pinned algorithm; undefined if unknown. */
   async verificationKey(kid: string): Promise<VerificationKey | undefined> {
     let keys = await this.keys();
@@ -93,7 +114,7 @@ export class KeyStore {
     return found && found.alg === this.alg ? found : undefined;
   }
 
-  /** Public JWKs of every key of the pinned algorithm, current first. */
+  /** Public JWKs of every key of the pinned algorithm: current, then next, then previous. */
   async publicJwks(): Promise<Record<string, unknown>[]> {
     const keys = await this.keys();
     return [...keys.verification.values()].map((k) => k.jwk);
@@ -132,18 +153,18 @@ export class KeyStore {
     const verification = new Map<string, VerificationKey>();
     if (this.publicOnly) {
       // Current key first so the JWKS lists it first.
-      const entries = parseVerificationKeys(raw, this.alg).sort(currentFirst);
+      const entries = parseVerificationKeys(raw, this.alg).sort(byStatus);
       for (const entry of entries) {
-        if (entry.alg !== this.alg) continue;
+        if (entry.alg !== this.alg || this.expired(entry)) continue;
         const key = (await importJWK(entry.jwk, entry.alg)) as CryptoKey;
         verification.set(entry.kid, { kid: entry.kid, alg: entry.alg, key, publicKey: nodeKey(entry.jwk), jwk: entry.jwk });
       }
-      return { signing: undefined, verification, refreshKey: undefined, loadedAt: this.now() };
+      return { signing: undefined, verification, refreshKey: undefined, refreshKeys: [], loadedAt: this.now() };
     }
     const doc = parseKeySet(raw, this.alg);
     let signing: SigningKey | undefined;
-    for (const stored of [...doc.keys].sort(currentFirst)) {
-      if (stored.alg !== this.alg) continue;
+    for (const stored of [...doc.keys].sort(byStatus)) {
+      if (stored.alg !== this.alg || this.expired(stored)) continue;
       const jwk = publicJwkOf(stored);
       const key = (await importJWK(jwk, stored.alg)) as CryptoKey;
       verification.set(stored.kid, { kid: stored.kid, alg: stored.alg, key, publicKey: nodeKey(jwk), jwk });
@@ -152,7 +173,15 @@ export class KeyStore {
         signing = { kid: stored.kid, alg: stored.alg, key: privateKey };
       }
     }
-    return { signing, verification, refreshKey: Buffer.from(doc.refreshTokenKey, 'base64url'), loadedAt: this.now() };
+    const refreshKeys = [doc.refreshTokenKey, ...[...(doc.refreshTokenKeys ?? [])].sort(byStatus).map((k) => k.key)].map((k) =>
+      Buffer.from(k, 'base64url'),
+    );
+    return { signing, verification, refreshKey: refreshKeys[0], refreshKeys, loadedAt: this.now() };
+  }
+
+  private expired(entry: { status: string; retiredAt?: string | undefined }): boolean {
+    if (entry.status !== 'previous' || !entry.retiredAt) return false;
+    return this.now() - Date.parse(entry.retiredAt) >= this.previousKeyRetentionMs;
   }
 }
 
@@ -160,6 +189,8 @@ function nodeKey(jwk: Record<string, unknown>): KeyObject {
   return createPublicKey({ key: jwk as never, format: 'jwk' });
 }
 
-function currentFirst(a: { status: string }, b: { status: string }): number {
-  return a.status === b.status ? 0 : a.status === 'current' ? -1 : 1;
+const STATUS_ORDER: Record<string, number> = { current: 0, next: 1, previous: 2 };
+
+function byStatus(a: { status: string }, b: { status: string }): number {
+  return (STATUS_ORDER[a.status] ?? 3) - (STATUS_ORDER[b.status] ?? 3);
 }
