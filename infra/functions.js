@@ -40,6 +40,8 @@ const FUNCTIONS = [
   },
   { name: 'example-hello', http: { method: 'GET', path: '/example/hello' }, authorizer: true, role: 'verifier' },
   // Its own role: the verifier's key secret plus GetItem on SESSION# items (serverless.yml).
+  // Secrets Manager's rotation function for the signing key set (no route; see infra/signing-keys.js).
+  { name: 'rotate-keys', role: 'RotationRole' },
   { name: 'authorizer', role: 'AuthorizerRole', memorySize: 256 },
 ];
 

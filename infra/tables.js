@@ -64,14 +64,26 @@ function tableProperties(names) {
   };
 }
 
-/** CloudFormation Resources for serverless.yml. */
-function cloudFormationResources(names) {
-  const props = tableProperties(names);
-  return {
-    UsersTable: { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: props.users },
-    SessionsTable: { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: props.sessions },
+/**
+ * CloudFormation Resources for serverless.yml. The tables are retained when the stack is removed
+ * (they hold every account) and have no fixed TableName: CloudFormation names them
+ * `<stack>-UsersTable-<random>`, so removing the stack and deploying it again creates fresh tables
+ * instead of failing on a name the retained ones still hold. The functions get the names by `Ref`;
+ * the stack outputs them (UsersTableName, SessionsTableName) for tools and for restoring data.
+ */
+function cloudFormationResources() {
+  const props = tableProperties({ users: undefined, sessions: undefined });
+  const table = (properties) => {
+    const { TableName: _generated, ...rest } = properties;
+    return { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: rest };
   };
+  return { UsersTable: table(props.users), SessionsTable: table(props.sessions) };
 }
+
+const TABLE_OUTPUTS = {
+  UsersTableName: { Description: 'Users table (retained if the stack is removed).', Value: { Ref: 'UsersTable' } },
+  SessionsTableName: { Description: 'Sessions table (retained if the stack is removed).', Value: { Ref: 'SessionsTable' } },
+};
 
 /** CreateTable inputs plus the TTL attribute, for DynamoDB Local. */
 function localTableDefinitions(names) {
@@ -88,14 +100,15 @@ function localTableDefinitions(names) {
 }
 
 /** Entry point for `${file(infra/tables.js):resources}` in serverless.yml. */
-async function resources({ resolveVariable }) {
-  const stage = await resolveVariable('sls:stage');
-  return { Resources: cloudFormationResources(tableNames(stage)) };
+async function resources() {
+  return { Resources: cloudFormationResources(), Outputs: TABLE_OUTPUTS };
 }
 
 /** `${file(infra/tables.js):names}` for serverless.yml's custom section. */
 async function names({ resolveVariable }) {
-  return tableNames(await resolveVariable('sls:stage'));
+  const stage = await resolveVariable('sls:stage');
+  // Locally (DynamoDB Local) the tables are named after the stage; on AWS, CloudFormation names them.
+  return stage === 'local' ? tableNames(stage) : { users: { Ref: 'UsersTable' }, sessions: { Ref: 'SessionsTable' } };
 }
 
 module.exports = {

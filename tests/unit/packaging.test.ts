@@ -53,11 +53,18 @@ describe('function bundles', () => {
 
 type Json = any;
 
+/** The whole production deploy: no secret to create first, the stack makes and rotates its own. */
 const PROD_PARAMS = [
   '--param=issuer=https://auth.example.com',
   '--param=audience=https://api.example.com',
-  '--param=signingKeysSecretId=auth/prod/keys',
   '--param=corsAllowedOrigins=https://app.example.com',
+];
+/** Teams that manage the secrets themselves, encrypted with their own KMS key. */
+const MANUAL_PARAMS = [
+  ...PROD_PARAMS,
+  '--param=signingKeysSecretId=auth/prod/keys',
+  '--param=signingPublicKeysSecretId=auth/prod/public-keys',
+  '--param=kmsKeyArn=arn:aws:kms:us-east-1:123456789012:key/0b6a4c1e-1111-2222-3333-444455556666',
 ];
 
 function serverless(args: string[]) {
@@ -101,9 +108,78 @@ describe('serverless package for a production stage', () => {
     }
   });
 
-  it('names the tables after the stage', () => {
-    expect(template.Resources.UsersTable.Properties.TableName).toBe('lambda-jwt-auth-prod-users');
-    expect(template.Resources.SessionsTable.Properties.TableName).toBe('lambda-jwt-auth-prod-sessions');
+  it('keeps the tables when the stack is removed, without fixed names, so a redeploy creates fresh ones', () => {
+    for (const id of ['UsersTable', 'SessionsTable']) {
+      expect(template.Resources[id]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      // A fixed name would still be held by the retained table and fail the next deploy.
+      expect(template.Resources[id].Properties.TableName, id).toBeUndefined();
+    }
+    expect(template.Outputs.UsersTableName.Value).toEqual({ Ref: 'UsersTable' });
+    expect(template.Outputs.SessionsTableName.Value).toEqual({ Ref: 'SessionsTable' });
+  });
+
+  describe('its own signing key secrets, rotated by the stack', () => {
+    const statementsOf = (roleId: string) =>
+      asList(template.Resources[roleId].Properties.Policies).flatMap((p: Json) => asList(p.PolicyDocument.Statement)) as Json[];
+    const secretStatements = (roleId: string) =>
+      statementsOf(roleId).filter((st) => asList(st.Action).some((a) => String(a).startsWith('secretsmanager:')));
+
+    it('creates the key set secret and its public half, as placeholders the first rotation fills', () => {
+      const secrets = Object.fromEntries(resourcesOfType(template, 'AWS::SecretsManager::Secret'));
+      expect(Object.keys(secrets).sort()).toEqual(['SigningKeysSecret', 'SigningPublicKeysSecret']);
+      for (const secret of Object.values(secrets)) {
+        expect(secret.Properties.SecretString).toBe('{}');
+        // No fixed name: a deleted secret's name stays reserved for days and would block a redeploy.
+        expect(secret.Properties.Name).toBeUndefined();
+        expect(secret.Properties.KmsKeyId).toBeUndefined();
+      }
+    });
+
+    it('schedules the rotation function on the key set, rotating at once on creation and then every 30 days', () => {
+      const schedules = resourcesOfType(template, 'AWS::SecretsManager::RotationSchedule');
+      expect(schedules).toHaveLength(1);
+      const [, schedule] = schedules[0]!;
+      expect(schedule.Properties).toEqual({
+        SecretId: { Ref: 'SigningKeysSecret' },
+        RotationLambdaARN: { 'Fn::GetAtt': ['RotateKeysLambdaFunction', 'Arn'] },
+        RotateImmediatelyOnUpdate: true,
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      });
+      expect(schedule.DependsOn).toContain('RotateKeysSecretsManagerPermission');
+      expect(template.Resources.RotateKeysSecretsManagerPermission.Properties).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': ['RotateKeysLambdaFunction', 'Arn'] },
+        Principal: 'secretsmanager.amazonaws.com',
+        SourceArn: { Ref: 'SigningKeysSecret' },
+      });
+      expect(template.Resources.RotateKeysLambdaFunction.Properties.Handler).toBe('dist/rotate-keys/index.handler');
+    });
+
+    it('lets the rotation role write the two secrets and nothing else', () => {
+      expect(template.Resources.RotateKeysLambdaFunction.Properties.Role).toEqual({ 'Fn::GetAtt': ['RotationRole', 'Arn'] });
+      const statements = statementsOf('RotationRole');
+      expect(statements.flatMap((st) => asList(st.Action)).filter((a) => String(a).startsWith('dynamodb:'))).toEqual([]);
+      const secrets = secretStatements('RotationRole');
+      expect(secrets.find((st) => asList(st.Action).includes('secretsmanager:UpdateSecretVersionStage'))?.Resource).toEqual({ Ref: 'SigningKeysSecret' });
+      expect(secrets.flatMap((st) => asList(st.Resource)).map((r) => JSON.stringify(r)).sort()).toEqual(
+        [JSON.stringify({ Ref: 'SigningKeysSecret' }), JSON.stringify({ Ref: 'SigningPublicKeysSecret' })].sort(),
+      );
+    });
+
+    it('lets the verifying functions read only the public key set, and the issuing ones the private set', () => {
+      for (const role of ['VerifierRole', 'AuthorizerRole']) {
+        const resources = secretStatements(role).flatMap((st) => asList(st.Resource));
+        expect(resources, role).toEqual([{ Ref: 'SigningPublicKeysSecret' }]);
+      }
+      const service = (template.Resources.IamRoleLambdaExecution.Properties.Policies as Json[])
+        .flatMap((p) => asList(p.PolicyDocument.Statement))
+        .filter((st: Json) => asList(st.Action).includes('secretsmanager:GetSecretValue'));
+      expect(service.flatMap((st: Json) => asList(st.Resource))).toEqual([{ Ref: 'SigningKeysSecret' }]);
+    });
+
+    it('grants no KMS permission when no KMS key is given (the AWS-managed key needs none)', () => {
+      expect(resourcesOfType(template, 'AWS::IAM::Policy').filter(([id]) => id.includes('Kms'))).toEqual([]);
+    });
   });
 
   it('puts GET /auth/me, GET /example/hello and every route the manifest marks behind the Lambda authorizer', () => {
@@ -225,10 +301,11 @@ describe('serverless package for a production stage', () => {
         AUTH_MODE: 'production',
         ISSUER: 'https://auth.example.com',
         AUDIENCE: 'https://api.example.com',
-        SIGNING_KEYS_SECRET_ID: 'auth/prod/keys',
+        SIGNING_KEYS_SECRET_ID: { Ref: 'SigningKeysSecret' },
+        SIGNING_PUBLIC_KEYS_SECRET_ID: { Ref: 'SigningPublicKeysSecret' },
         SIGNING_ALG: 'RS256',
-        USERS_TABLE: 'lambda-jwt-auth-prod-users',
-        SESSIONS_TABLE: 'lambda-jwt-auth-prod-sessions',
+        USERS_TABLE: { Ref: 'UsersTable' },
+        SESSIONS_TABLE: { Ref: 'SessionsTable' },
       });
       expect(env.SIGNING_KEYS_FILE || undefined, id).toBeUndefined();
       expect(env.DYNAMODB_ENDPOINT || undefined, id).toBeUndefined();
@@ -247,6 +324,57 @@ describe('serverless package for a production stage', () => {
     const apis = resourcesOfType(template, 'AWS::ApiGatewayV2::Api');
     expect(apis).toHaveLength(1);
     expect(apis[0]![1].Properties.CorsConfiguration.AllowOrigins).toEqual(['https://app.example.com']);
+  });
+});
+
+describe('serverless package with secrets managed by hand and a customer-managed KMS key', () => {
+  let dir: string;
+  let template: Json;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'jwt-auth-package-'));
+    await serverless(['package', '--stage', 'prod', ...MANUAL_PARAMS, '--package', dir]);
+    template = JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  }, 150_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates no secret and no rotation schedule, and points the functions at the given secrets', () => {
+    expect(resourcesOfType(template, 'AWS::SecretsManager::Secret')).toEqual([]);
+    expect(resourcesOfType(template, 'AWS::SecretsManager::RotationSchedule')).toEqual([]);
+    for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      expect(fn.Properties.Environment.Variables, id).toMatchObject({
+        SIGNING_KEYS_SECRET_ID: 'auth/prod/keys',
+        SIGNING_PUBLIC_KEYS_SECRET_ID: 'auth/prod/public-keys',
+      });
+    }
+  });
+
+  it('grants kms:Decrypt on the key, through Secrets Manager only, to every role reading the secrets', () => {
+    const policy = template.Resources.SigningKeysKmsDecryptPolicy.Properties;
+    expect(policy.Roles).toEqual([{ Ref: 'IamRoleLambdaExecution' }, { Ref: 'VerifierRole' }, { Ref: 'AuthorizerRole' }]);
+    const [statement] = policy.PolicyDocument.Statement;
+    expect(statement).toMatchObject({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: MANUAL_PARAMS.at(-1)!.split('=')[2] });
+    expect(JSON.stringify(statement.Condition)).toContain('kms:ViaService');
+    const rotation = template.Resources.SigningKeysKmsRotationPolicy.Properties;
+    expect(rotation.Roles).toEqual([{ Ref: 'RotationRole' }]);
+    expect(rotation.PolicyDocument.Statement[0].Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+  });
+
+  it('keeps the private key set out of the verifying functions\' reach', () => {
+    const arnOf = (role: string) =>
+      JSON.stringify(
+        asList(template.Resources[role].Properties.Policies)
+          .flatMap((p: Json) => asList(p.PolicyDocument.Statement))
+          .filter((st: Json) => asList(st.Action).includes('secretsmanager:GetSecretValue'))
+          .map((st: Json) => st.Resource),
+      );
+    for (const role of ['VerifierRole', 'AuthorizerRole']) {
+      expect(arnOf(role), role).toContain('secret:auth/prod/public-keys-??????');
+      expect(arnOf(role), role).not.toContain('secret:auth/prod/keys-');
+    }
   });
 });
 
