@@ -70,7 +70,8 @@ const MANUAL_PARAMS = [
 function serverless(args: string[]) {
   return run(process.execPath, [path.join('node_modules', 'osls', 'bin', 'serverless.js'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+    // The unit project's setup has just built dist/; the build plugin need not do it again.
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SKIP_BUNDLE_BUILD: '1' },
     timeout: 120_000,
     maxBuffer: 10 * 1024 * 1024,
   });
