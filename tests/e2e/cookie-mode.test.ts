@@ -91,6 +91,17 @@ describe('cookie mode', () => {
     expect(await refreshWith(token)).toBe('401 invalid_refresh_token');
   });
 
+  it('logout of the other sessions in cookie mode keeps this device\'s cookie and session', async () => {
+    const { email, login, token } = await cookieLogin();
+    const second = await post('/auth/login', { email, password: PASSWORD }, cookieMode());
+    const otherToken = setCookie(second.headers)!.value;
+    const answer = await post('/auth/logout', { scope: 'others' }, { ...cookieMode(), ...sendCookie(token), authorization: `Bearer ${login.body.accessToken}` });
+    expect(answer.status).toBe(204);
+    expect(setCookie(answer.headers)).toBeUndefined();
+    expect(await refreshWith(otherToken)).toBe('401 invalid_refresh_token');
+    expect(await refreshWith(token)).toBe('200');
+  });
+
   it('logout in cookie mode without a cookie still answers 204 and clears the cookie', async () => {
     const answer = await post('/auth/logout', undefined, cookieMode());
     expect(answer.status).toBe(204);
