@@ -105,13 +105,15 @@ describe('security logs', () => {
     const { deps } = testDeps({ clock });
     const email = uniqueEmail('logs');
     const first = await register(deps, { email, password: PASSWORD, name: undefined }, meta);
-    for (let i = 0; i < 5; i += 1) await login(deps, { email, password: 'wrong password 1' }, meta).catch(() => undefined);
-    await login(deps, { email, password: PASSWORD }, meta).catch(() => undefined);
+    for (let i = 0; i < 5; i += 1) {
+      await expect(login(deps, { email, password: 'wrong password 1' }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
+    }
+    await expect(login(deps, { email, password: PASSWORD }, meta)).rejects.toMatchObject({ code: 'too_many_attempts' });
     clock.advance(60_000);
     const second = await login(deps, { email, password: PASSWORD }, meta);
     const rotated = await refresh(deps, second.refreshToken);
     clock.advance(60_000);
-    await refresh(deps, second.refreshToken).catch(() => undefined);
+    await expect(refresh(deps, second.refreshToken)).rejects.toMatchObject({ code: 'refresh_token_reused' });
     await logout(deps, { refreshToken: first.refreshToken, scope: 'local' }, undefined);
     vi.unstubAllEnvs();
 
@@ -140,9 +142,9 @@ describe('account enumeration', () => {
       commands.push(String(context.commandName));
       return next(args);
     }, { step: 'initialize', name: 'recordCommands' });
-    await login(deps, { email, password: 'wrong password' }, meta).catch(() => undefined);
+    await expect(login(deps, { email, password: 'wrong password' }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
     const known = commands.splice(0);
-    await login(deps, { email: uniqueEmail('ghost'), password: 'wrong password' }, meta).catch(() => undefined);
+    await expect(login(deps, { email: uniqueEmail('ghost'), password: 'wrong password' }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
     expect(commands).toEqual(known);
     expect(known).toEqual(['BatchGetItemCommand', 'GetItemCommand', 'UpdateItemCommand']);
   });

@@ -97,13 +97,14 @@ describe('login', () => {
     const { deps } = testDeps({ clock });
     const { user } = await signUp(deps);
     for (let i = 0; i < 7; i += 1) {
-      await login(deps, { email: user.email, password: 'nope nope' }, meta).catch(() => undefined);
+      // A minute apart, past every back-off: each failure is counted, none is throttled.
+      await expect(login(deps, { email: user.email, password: 'nope nope' }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
       clock.advance(60_000);
     }
     // 7 failures → 2^(7-5) = 4 s after the last one
     clock.advance(-60_000);
     const throttled = await login(deps, { email: user.email, password: PASSWORD }, meta).catch((e) => e);
-    expect(throttled.retryAfterSeconds).toBe(4);
+    expect(throttled).toMatchObject({ code: 'too_many_attempts', retryAfterSeconds: 4 });
   });
 });
 
