@@ -1,13 +1,16 @@
 /**
- * Refresh-token reuse over HTTP with a gateway of its own whose grace window is 2 s, so the test
- * can step past it quickly without shortening the window for the concurrency tests elsewhere.
+ * Refresh-token reuse over HTTP with a gateway of its own whose grace window is 4 s, so the test
+ * can step past it quickly without shortening the window for the concurrency tests elsewhere. The
+ * gateway runs in its own process, so no test clock reaches it: the test really waits. The window
+ * is wide enough that the in-window retry, one request after the first, still lands inside it
+ * when a single request takes seconds on a loaded machine.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uniqueEmail } from '../helpers/deps';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { call } from '../helpers/http';
 
-const GRACE_SECONDS = 2;
+const GRACE_SECONDS = 4;
 let offline: TestGateway | undefined;
 
 beforeAll(async () => {
@@ -27,7 +30,7 @@ afterAll(async () => {
 
 const post = (route: string, json: unknown) => call('POST', route, { json, base: offline!.url });
 
-describe('refresh token reuse (grace window 2 s)', () => {
+describe(`refresh token reuse (grace window ${GRACE_SECONDS} s)`, () => {
   it('answers a retry within the window with the same successor, and refresh_token_reused after it, revoking the successors', async () => {
     const reg = await post('/auth/register', { email: uniqueEmail('reuse'), password: 'correct horse battery' });
     expect(reg.status).toBe(201);
