@@ -17,7 +17,10 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           globalSetup: ['tests/setup/unit.ts'],
-          testTimeout: 30_000,
+          // Generous for a loaded 2-core machine (RSA key generation, `sls package` runs); a timed
+          // assertion never belongs in a test, so a slow machine may only make tests slower.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           // Quiet info logs; tests about logging raise the level themselves.
           env: { LOG_LEVEL: 'warn' },
         },
@@ -28,7 +31,7 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           globalSetup: ['tests/setup/integration.ts'],
-          testTimeout: 30_000,
+          testTimeout: 60_000,
           hookTimeout: 120_000,
           env: { LOG_LEVEL: 'warn' },
         },
