@@ -2,18 +2,16 @@
  * What ships: the esbuild bundles (built fresh by the global setup) and the CloudFormation template
  * `serverless package` makes for a production stage.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../esbuild.config.mjs';
 import { FUNCTIONS as MANIFEST, handlerFile, routeKeys, serverlessKey } from '../../infra/functions.js';
+import { serverless } from '../helpers/serverless';
 
 const ROOT = path.resolve(__dirname, '../..');
-const run = promisify(execFile);
 
 interface Metafile {
   inputs: Record<string, unknown>;
@@ -67,15 +65,6 @@ const MANUAL_PARAMS = [
   '--param=kmsKeyArn=arn:aws:kms:us-east-1:123456789012:key/0b6a4c1e-1111-2222-3333-444455556666',
 ];
 
-function serverless(args: string[]) {
-  return run(process.execPath, [path.join('node_modules', 'osls', 'bin', 'serverless.js'), ...args], {
-    cwd: ROOT,
-    // The unit project's setup has just built dist/; the build plugin need not do it again.
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SKIP_BUNDLE_BUILD: '1' },
-    timeout: 120_000,
-    maxBuffer: 10 * 1024 * 1024,
-  });
-}
 
 function resourcesOfType(template: Json, type: string): [string, Json][] {
   return Object.entries(template.Resources as Record<string, Json>).filter(([, r]) => r.Type === type);

@@ -13,6 +13,7 @@ import { generateKeySet } from '../../lib/keys/generate';
 import { parseVerificationKeys, toPublicKeySet } from '../../lib/keys/key-set';
 import { KeyStore } from '../../lib/keys/key-store';
 import { signAccessToken } from '../../lib/tokens/access-token';
+import { serverless } from '../helpers/serverless';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
@@ -60,16 +61,12 @@ describe('public key set', () => {
   it('with signingPublicKeysSecretId, the verifier role can read only the public secret', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pkg-'));
     try {
-      await run(
-        process.execPath,
-        [
-          path.join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'prod',
-          '--param=issuer=https://auth.example.com', '--param=audience=https://api.example.com',
-          '--param=signingKeysSecretId=auth/prod/keys', '--param=signingPublicKeysSecretId=auth/prod/public-keys',
-          '--param=corsAllowedOrigins=https://app.example.com', '--package', dir,
-        ],
-        { cwd: ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 120_000 },
-      );
+      await serverless([
+        'package', '--stage', 'prod',
+        '--param=issuer=https://auth.example.com', '--param=audience=https://api.example.com',
+        '--param=signingKeysSecretId=auth/prod/keys', '--param=signingPublicKeysSecretId=auth/prod/public-keys',
+        '--param=corsAllowedOrigins=https://app.example.com', '--package', dir,
+      ]);
       const template = JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
       const verifier = JSON.stringify(template.Resources.VerifierRole.Properties.Policies);
       expect(verifier).toContain('secret:auth/prod/public-keys-??????');
