@@ -78,7 +78,8 @@ describe('issuer metadata', () => {
   });
 
   it('publishes a jwks_uri that answers the JWKS', async () => {
-    const jwks = await call('GET', '', { base: metadata.jwks_uri! });
+    const uri = new URL(metadata.jwks_uri!);
+    const jwks = await call('GET', uri.pathname, { base: uri.origin });
     expect(jwks.status).toBe(200);
     expect(jwks.body.keys.length).toBeGreaterThan(0);
   });
