@@ -19,6 +19,9 @@ import jwt from 'jsonwebtoken';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import type { KeySetDocument } from '../lib/keys/key-set';
 import { publicJwkOf } from '../lib/keys/key-set';
+import { KeyStore } from '../lib/keys/key-store';
+import { FileKeySource } from '../lib/keys/sources';
+import { checkAccessClaims, inspectAccessToken, verifyAccessToken } from '../lib/tokens/access-token';
 import { median, round } from './stats';
 
 export interface AuthorizerResult {
@@ -143,11 +146,27 @@ export async function benchAuthorizer(options: {
       s.authenticate(passportRequest as never);
     });
 
+  // The verifier alone, in process: as shipped (our checks around aws-jwt-verify), and the
+  // alternative of the same checks around a hand-written node:crypto signature check.
+  const settings = { issuer: options.issuer, audience: options.audience, alg: 'RS256' as const, ttlSeconds: 900 };
+  const store = new KeyStore(new FileKeySource(options.keysFile), { alg: 'RS256', publicOnly: true });
+  await verifyAccessToken(store, settings, options.accessToken);
+  const handWritten = async () => {
+    const inspected = inspectAccessToken(settings, options.accessToken);
+    const found = await store.verificationKey(inspected.kid);
+    if (!found || !cryptoVerify('RSA-SHA256', Buffer.from(inspected.signingInput), publicKey, Buffer.from(inspected.signature, 'base64url'))) {
+      throw new Error('signature');
+    }
+    return checkAccessClaims(settings, inspected.payload, Date.now());
+  };
+
   const ops: Record<string, Op> = {
     'floor (node:crypto RS256)': () => floor(options.accessToken),
     'ours, stateless (AUTHORIZER_SESSION_CHECK=off)': allowedBy(stateless, event),
     'ours, session check, state cached (default, warm)': allowedBy(cached, event),
-    'aws-jwt-verify (RS256, cacheJwks)': () => awsVerifier.verifySync(options.accessToken),
+    'verifyAccessToken: our checks + aws-jwt-verify (shipped)': () => verifyAccessToken(store, settings, options.accessToken),
+    'alternative: our checks + hand-written node:crypto signature check': handWritten,
+    'aws-jwt-verify alone (RS256, cacheJwks)': () => awsVerifier.verifySync(options.accessToken),
     'passport-jwt + jsonwebtoken (HS256 string secret)': passportOp,
     'fast-jwt (RS256)': () => fast(options.accessToken),
   };

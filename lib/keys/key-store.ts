@@ -12,7 +12,6 @@
  *   previous key is dropped once `previousKeyRetentionMs` has passed since its `retiredAt`, so
  *   the JWKS stops publishing it as soon as every token it signed has expired.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
 import { importJWK, type CryptoKey } from 'jose';
 import type { SigningAlg } from '../config';
 import { AppError, serviceUnavailable } from '../errors';
@@ -31,8 +30,6 @@ export interface VerificationKey {
   kid: string;
   alg: SigningAlg;
   key: CryptoKey;
-  /** The same public key for node:crypto, which verifies several times faster than WebCrypto. */
-  publicKey: KeyObject;
   jwk: Record<string, unknown>;
 }
 
@@ -157,7 +154,7 @@ export class KeyStore {
       for (const entry of entries) {
         if (entry.alg !== this.alg || this.expired(entry)) continue;
         const key = (await importJWK(entry.jwk, entry.alg)) as CryptoKey;
-        verification.set(entry.kid, { kid: entry.kid, alg: entry.alg, key, publicKey: nodeKey(entry.jwk), jwk: entry.jwk });
+        verification.set(entry.kid, { kid: entry.kid, alg: entry.alg, key, jwk: entry.jwk });
       }
       return { signing: undefined, verification, refreshKey: undefined, refreshKeys: [], loadedAt: this.now() };
     }
@@ -167,7 +164,7 @@ export class KeyStore {
       if (stored.alg !== this.alg || this.expired(stored)) continue;
       const jwk = publicJwkOf(stored);
       const key = (await importJWK(jwk, stored.alg)) as CryptoKey;
-      verification.set(stored.kid, { kid: stored.kid, alg: stored.alg, key, publicKey: nodeKey(jwk), jwk });
+      verification.set(stored.kid, { kid: stored.kid, alg: stored.alg, key, jwk });
       if (stored.status === 'current') {
         const privateKey = (await importJWK({ ...stored.privateJwk, alg: stored.alg }, stored.alg)) as CryptoKey;
         signing = { kid: stored.kid, alg: stored.alg, key: privateKey };
@@ -183,10 +180,6 @@ export class KeyStore {
     if (entry.status !== 'previous' || !entry.retiredAt) return false;
     return this.now() - Date.parse(entry.retiredAt) >= this.previousKeyRetentionMs;
   }
-}
-
-function nodeKey(jwk: Record<string, unknown>): KeyObject {
-  return createPublicKey({ key: jwk as never, format: 'jwk' });
 }
 
 const STATUS_ORDER: Record<string, number> = { current: 0, next: 1, previous: 2 };

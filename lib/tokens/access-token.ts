@@ -9,11 +9,12 @@
  * store is not about the token: it passes through unchanged (`service_unavailable`), so logout
  * answers 503 and the authorizer logs an outage instead of blaming the token.
  */
-import { randomUUID, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { JwtVerifier } from 'aws-jwt-verify';
 import { SignJWT } from 'jose';
 import { DEFAULT_CLIENT_ID, type SigningAlg } from '../config';
 import { AppError } from '../errors';
-import type { KeyStore } from '../keys/key-store';
+import type { KeyStore, VerificationKey } from '../keys/key-store';
 import { hasDuplicateMembers } from './duplicate-members';
 import { scopeOf } from './scope';
 
@@ -103,45 +104,28 @@ function normalizedTyp(typ: unknown): string | undefined {
   return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
 }
 
-/** The JWS signature check on node:crypto, for the one algorithm the key is pinned to. */
-function signatureValid(alg: SigningAlg, key: KeyObject, input: string, signature: Buffer): boolean {
-  const data = Buffer.from(input, 'ascii');
-  switch (alg) {
-    case 'RS256':
-      return cryptoVerify('sha256', data, key, signature);
-    case 'ES256':
-      // JWS carries ECDSA signatures as r || s (64 bytes), not DER.
-      return signature.length === 64 && cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-    case 'EdDSA':
-      return cryptoVerify(null, data, key, signature);
-    default:
-      return false;
-  }
+/** A token that passed the checks made before any signature work, parsed once. */
+export interface InspectedToken {
+  kid: string;
+  payload: Record<string, unknown>;
+  /** `header.payload`, the JWS signing input. */
+  signingInput: string;
+  signature: string;
 }
 
 /**
- * Verifies an access token: size and form, header (pinned `alg`, `typ`, `kid`, no key-bearing or
- * `crit` members, no duplicate names), the signature with node:crypto against our key for that
- * `kid`, then the claims. This runs in the authorizer in front of every request, hence no JOSE
- * library here: jose 6 verifies through WebCrypto, which measured at about 3x node:crypto's cost
- * for the same RSA check (bench/README.md); the checks below are the ones jose's strict options
- * made, spelled out, and each has an attack test in tests/unit/token-header-attacks.test.ts.
+ * Everything checked before any key or signature work: size, compact form, JSON objects without
+ * duplicate names, the pinned `alg`, no key-bearing or `crit`/`b64` header, `typ: at+jwt`, a sane
+ * `kid`. Cheap, and it refuses most forgeries before the RSA/ECDSA/EdDSA check.
  */
-export async function verifyAccessToken(
-  keys: KeyStore,
-  settings: AccessTokenSettings,
-  token: string,
-  nowMs: number = Date.now(),
-): Promise<AccessClaims> {
+export function inspectAccessToken(settings: AccessTokenSettings, token: string): InspectedToken {
   if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new InvalidAccessToken('token too large');
   if (!COMPACT_JWS.test(token)) throw new InvalidAccessToken('not a compact JWS');
   const firstDot = token.indexOf('.');
   const secondDot = token.indexOf('.', firstDot + 1);
-  const headerPart = token.slice(0, firstDot);
-  const payloadPart = token.slice(firstDot + 1, secondDot);
-  const header = jsonObject(headerPart, 'header');
-  const payloadJson = jsonObject(payloadPart, 'payload');
-  if (hasDuplicateMembers(header.raw) || hasDuplicateMembers(payloadJson.raw)) {
+  const header = jsonObject(token.slice(0, firstDot), 'header');
+  const payload = jsonObject(token.slice(firstDot + 1, secondDot), 'payload');
+  if (hasDuplicateMembers(header.raw) || hasDuplicateMembers(payload.raw)) {
     throw new InvalidAccessToken('duplicate header or claim names');
   }
   const h = header.value;
@@ -153,17 +137,14 @@ export async function verifyAccessToken(
   if ('crit' in h || 'b64' in h) throw new InvalidAccessToken('unsupported header extension');
   if (normalizedTyp(h.typ) !== ACCESS_TOKEN_TYPE) throw new InvalidAccessToken('unexpected typ');
   if (typeof h.kid !== 'string' || h.kid.length > 64) throw new InvalidAccessToken('missing or bad kid');
-  const found = await keys.verificationKey(h.kid);
-  if (!found) throw new InvalidAccessToken('unknown kid');
-  let valid: boolean;
-  try {
-    valid = signatureValid(settings.alg, found.publicKey, token.slice(0, secondDot), Buffer.from(token.slice(secondDot + 1), 'base64url'));
-  } catch (err) {
-    throw new InvalidAccessToken('signature check failed', { cause: err });
-  }
-  if (!valid) throw new InvalidAccessToken('bad signature');
+  return { kid: h.kid, payload: payload.value, signingInput: token.slice(0, secondDot), signature: token.slice(secondDot + 1) };
+}
 
-  const payload = payloadJson.value;
+/**
+ * The claims, checked against the injected clock: `iss`, `aud`, `exp`/`iat` required and numeric,
+ * `nbf`, no `iat` in the future, the maximum token age, and the shape of our own claims.
+ */
+export function checkAccessClaims(settings: AccessTokenSettings, payload: Record<string, unknown>, nowMs: number): AccessClaims {
   const now = Math.floor(nowMs / 1000);
   const { sub, sid, jti, email, roles, iat, exp, nbf, iss, aud, client_id: clientId, scope } = payload;
   if (iss !== settings.issuer) throw new InvalidAccessToken('unexpected iss');
@@ -188,4 +169,59 @@ export async function verifyAccessToken(
     throw new InvalidAccessToken('claims missing or of the wrong shape');
   }
   return { sub, sid, jti, email, roles: roles as string[], iat, exp, clientId, scope };
+}
+
+interface SyncVerifier {
+  verifySync(token: string): unknown;
+}
+
+/** One aws-jwt-verify verifier per imported key and settings, its JWKS cached: it never fetches. */
+const verifiers = new WeakMap<VerificationKey, Map<string, SyncVerifier>>();
+
+function verifierFor(found: VerificationKey, settings: AccessTokenSettings): SyncVerifier {
+  let bySettings = verifiers.get(found);
+  if (!bySettings) verifiers.set(found, (bySettings = new Map()));
+  const id = `${settings.issuer}\n${settings.audience}`;
+  let verifier = bySettings.get(id);
+  if (!verifier) {
+    const created = JwtVerifier.create({
+      issuer: settings.issuer,
+      audience: settings.audience,
+      // Never fetched: the one key is cached below, and verifySync never goes to the network.
+      jwksUri: `${settings.issuer.replace(/\/+$/, '')}/.well-known/jwks.json`,
+      // Time claims are checked in checkAccessClaims against the injected clock, not the wall clock.
+      graceSeconds: Number.POSITIVE_INFINITY,
+    });
+    created.cacheJwks({ keys: [{ ...found.jwk, kid: found.kid, alg: found.alg, use: 'sig' }] } as never);
+    verifier = created as SyncVerifier;
+    bySettings.set(id, verifier);
+  }
+  return verifier;
+}
+
+/**
+ * Verifies an access token: {@link inspectAccessToken}, the key for its `kid` (a key store outage
+ * passes through), the signature with aws-jwt-verify (AWS's verifier for Lambda authorizers,
+ * node:crypto underneath, the key cached as a JWKS so nothing is fetched), then
+ * {@link checkAccessClaims}. jose is kept for signing only: its verification goes through
+ * WebCrypto, which measured several times slower than node:crypto for the same RSA check, and the
+ * authorizer runs this in front of every request (bench/README.md). Each check has an attack test
+ * in tests/unit/token-header-attacks.test.ts or tests/unit/access-token-algs.test.ts.
+ */
+export async function verifyAccessToken(
+  keys: KeyStore,
+  settings: AccessTokenSettings,
+  token: string,
+  nowMs: number = Date.now(),
+): Promise<AccessClaims> {
+  const inspected = inspectAccessToken(settings, token);
+  const found = await keys.verificationKey(inspected.kid);
+  if (!found) throw new InvalidAccessToken('unknown kid');
+  try {
+    verifierFor(found, settings).verifySync(token);
+  } catch (err) {
+    const name = err instanceof Error ? err.name : 'Error';
+    throw new InvalidAccessToken(`signature or header refused: ${name}`, { cause: err });
+  }
+  return checkAccessClaims(settings, inspected.payload, nowMs);
 }
