@@ -27,6 +27,8 @@ const FUNCTIONS = [
   { name: 'refresh', http: { method: 'POST', path: '/auth/refresh' } },
   { name: 'logout', http: { method: 'POST', path: '/auth/logout' } },
   { name: 'me', http: { method: 'GET', path: '/auth/me' }, authorizer: true },
+  { name: 'sessions-list', http: { method: 'GET', path: '/auth/sessions' }, authorizer: true },
+  { name: 'session-delete', http: { method: 'DELETE', path: '/auth/sessions/{id}' }, authorizer: true },
   { name: 'jwks', http: { method: 'GET', path: '/.well-known/jwks.json' }, role: 'verifier' },
   {
     name: 'issuer-metadata',

@@ -14,12 +14,15 @@
  *
  * Password change/reset and account deletion (which also revoke sessions) get their cases here
  * when those endpoints exist.
+ *
+ * The sessions endpoints (GET /auth/sessions, DELETE /auth/sessions/{id}) are tested here too:
+ * ending a session is one more way to revoke one.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uniqueEmail } from '../helpers/deps';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
-import { bearer, call, expectDenied, type Answer } from '../helpers/http';
+import { bearer, call, expectDenied, expectNoCredentials, type Answer } from '../helpers/http';
 
 const LIVE_CACHE_SECONDS = 1;
 const STALE_SECONDS = 6;
@@ -150,5 +153,89 @@ describe('when DynamoDB fails at the authorizer', () => {
       proxy.mode = 'pass';
     }
     await expectWorks(seen.accessToken);
+  });
+});
+
+describe('GET /auth/sessions and DELETE /auth/sessions/{id}', () => {
+  it('lists the caller\'s active sessions only, the current one marked, with no token material', async () => {
+    const first = await register();
+    const second = await login(first.email);
+    const ended = await login(first.email);
+    expect((await send('POST', '/auth/logout', { json: { refreshToken: ended.refreshToken } })).status).toBe(204);
+    const stranger = await register();
+    const answer = await send('GET', '/auth/sessions', { token: second.accessToken });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    const sessions = answer.body.sessions as Record<string, unknown>[];
+    expect(sessions.map((s) => s.id).sort()).toEqual([first.sid, second.sid].sort());
+    expect(sessions[0]).toMatchObject({ id: second.sid, current: true });
+    expect(sessions.find((s) => s.id === first.sid)).toMatchObject({ current: false });
+    for (const s of sessions) {
+      expect(Object.keys(s).sort()).toEqual(['createdAt', 'current', 'id', 'ip', 'lastUsedAt', 'userAgent']);
+      expect(Date.parse(s.createdAt as string)).not.toBeNaN();
+      expect(Date.parse(s.lastUsedAt as string)).not.toBeNaN();
+    }
+    for (const secret of [first, second, ended, stranger].flatMap((s) => [s.accessToken, s.refreshToken, ...s.refreshToken.split('.'), s.accessToken.split('.')[2]!])) {
+      expect(answer.text).not.toContain(secret);
+    }
+    expect(answer.text).not.toMatch(/secretHash|tokenId|TOKEN#|SESSION#|revoked/);
+    expect(answer.text).not.toContain(stranger.sid);
+  });
+
+  it('ends another of the caller\'s sessions: 204, its access token refused after the bound, its refresh token at once', async () => {
+    const first = await register();
+    const second = await login(first.email);
+    await expectWorks(second.accessToken);
+    const answer = await send('DELETE', `/auth/sessions/${second.sid}`, { token: first.accessToken });
+    expect(answer.status).toBe(204);
+    expect(answer.text).toBe('');
+    const refresh = await send('POST', '/auth/refresh', { json: { refreshToken: second.refreshToken } });
+    expect(refresh.status).toBe(401);
+    expect(refresh.body.error.code).toBe('invalid_refresh_token');
+    await pastTheBound();
+    await expectRefused(second.accessToken, 'the ended session\'s access token');
+    await expectWorks(first.accessToken);
+    const listed = await send('GET', '/auth/sessions', { token: first.accessToken });
+    expect(listed.body.sessions.map((s: { id: string }) => s.id)).toEqual([first.sid]);
+  });
+
+  it('ends the current session: 204, and the same access token is refused afterwards', async () => {
+    const me = await register();
+    await expectWorks(me.accessToken);
+    expect((await send('DELETE', `/auth/sessions/${me.sid}`, { token: me.accessToken })).status).toBe(204);
+    await pastTheBound();
+    await expectRefused(me.accessToken, 'the access token of the session it ended');
+  });
+
+  it('answers another user\'s session id exactly like an unknown one (404 not_found), and leaves that session alone', async () => {
+    const attacker = await register();
+    const victim = await register();
+    const foreign = await send('DELETE', `/auth/sessions/${victim.sid}`, { token: attacker.accessToken });
+    const unknown = await send('DELETE', '/auth/sessions/00000000-0000-4000-8000-000000000000', { token: attacker.accessToken });
+    const malformed = await send('DELETE', '/auth/sessions/not-a-session-id', { token: attacker.accessToken });
+    for (const answer of [foreign, unknown, malformed]) {
+      expect(answer.status).toBe(404);
+      expect(answer.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    }
+    expect(foreign.text).toBe(unknown.text);
+    expect(malformed.text).toBe(unknown.text);
+    await pastTheBound();
+    await expectWorks(victim.accessToken);
+    const refresh = await send('POST', '/auth/refresh', { json: { refreshToken: victim.refreshToken } });
+    expect(refresh.status).toBe(200);
+  });
+
+  it('answers an already ended session 404, like an unknown one', async () => {
+    const first = await register();
+    const second = await login(first.email);
+    expect((await send('DELETE', `/auth/sessions/${second.sid}`, { token: first.accessToken })).status).toBe(204);
+    const again = await send('DELETE', `/auth/sessions/${second.sid}`, { token: first.accessToken });
+    expect(again.status).toBe(404);
+    expect(again.body.error.code).toBe('not_found');
+  });
+
+  it('needs a token: without one the gateway answers 401 before any function runs', async () => {
+    expectNoCredentials(await send('GET', '/auth/sessions'));
+    expectNoCredentials(await send('DELETE', '/auth/sessions/00000000-0000-4000-8000-000000000000'));
   });
 });
