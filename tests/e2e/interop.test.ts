@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { JwtInvalidSignatureError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { createRemoteJWKSet, decodeJwt, importJWK, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { uniqueEmail } from '../helpers/deps';
@@ -77,11 +77,16 @@ describe('issuer metadata', () => {
     expect(new URL(metadata.jwks_uri!).href).toBe(metadata.jwks_uri);
   });
 
-  it('publishes a jwks_uri that answers the JWKS', async () => {
+  it('publishes a jwks_uri that answers the JWKS: the signing key first, and the next key before it signs', async () => {
     const uri = new URL(metadata.jwks_uri!);
     const jwks = await call('GET', uri.pathname, { base: uri.origin });
     expect(jwks.status).toBe(200);
-    expect(jwks.body.keys.length).toBeGreaterThan(0);
+    const keys = jwks.body.keys as { kid: string }[];
+    const keySet = JSON.parse(readFileSync(inject('keysFile'), 'utf8')) as { keys: { kid: string; status: string }[] };
+    const kidOf = (status: string) => keySet.keys.find((k) => k.status === status)?.kid;
+    expect(keys[0]!.kid).toBe(decodeProtectedHeader(token).kid);
+    expect(keys[0]!.kid).toBe(kidOf('current'));
+    expect(keys.map((k) => k.kid)).toContain(kidOf('next'));
   });
 });
 
