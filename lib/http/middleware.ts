@@ -14,7 +14,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { AppError, type ErrorCode, type PublicErrorCode } from '../errors';
 import { describeError, log } from '../log';
-import { transportOf, type CookieModeSettings, type Transport } from './cookie-mode';
+import { clearedRefreshCookie, transportOf, type CookieModeSettings, type Transport } from './cookie-mode';
 import { json, type HttpResult } from './responses';
 
 export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & {
@@ -127,6 +127,22 @@ function errorResponder(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
   };
 }
 
+/**
+ * In cookie mode, a refresh cookie the service refused as invalid or reused is cleared in the
+ * same answer, so the browser stops sending a token that can never work again.
+ */
+function deadCookieSweeper(settings: CookieModeSettings): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context> {
+  return {
+    onError: (request: Request) => {
+      const code = (request.error as { code?: unknown } | null)?.code;
+      if (request.event?.authTransport !== 'cookie' || !request.response) return;
+      if (code === 'invalid_refresh_token' || code === 'refresh_token_reused') {
+        request.response = { ...request.response, cookies: [clearedRefreshCookie(settings)] };
+      }
+    },
+  };
+}
+
 export interface HttpHandlerOptions {
   /** `json` for endpoints that read a JSON body. */
   body?: 'json' | 'none';
@@ -143,10 +159,11 @@ export function httpHandler(
   options: HttpHandlerOptions,
   handler: (event: HttpEvent, context: Context) => Promise<HttpResult>,
 ) {
-  const chain = middy<HttpEvent, HttpResult, Error, Context>()
-    .use(errorResponder())
-    .use(httpHeaderNormalizer());
   const { cookieMode } = options;
+  const chain = middy<HttpEvent, HttpResult, Error, Context>();
+  // Registered first, so its onError runs after the error responder has written the answer.
+  if (cookieMode) chain.use(deadCookieSweeper(cookieMode.settings));
+  chain.use(errorResponder()).use(httpHeaderNormalizer());
   if (cookieMode) {
     chain.use({
       before: (request: Request) => {

@@ -74,6 +74,16 @@ describe('cookie mode', () => {
     expect(await refreshWith(successor)).toBe('200');
   });
 
+  it('a refused refresh cookie (its session revoked) is cleared in the 401 answer', async () => {
+    const { token } = await cookieLogin();
+    expect((await post('/auth/logout', { refreshToken: token })).status).toBe(204);
+    const answer = await post('/auth/refresh', undefined, { ...cookieMode(), ...sendCookie(token) });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.code).toBe('invalid_refresh_token');
+    expect(setCookie(answer.headers)?.value).toBe('');
+    expect(setCookie(answer.headers)?.attributes.toLowerCase()).toContain('max-age=0');
+  });
+
   it('refresh in cookie mode without a cookie answers 401 invalid_refresh_token', async () => {
     const answer = await post('/auth/refresh', undefined, cookieMode());
     expect(answer.status).toBe(401);
