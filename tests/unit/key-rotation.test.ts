@@ -167,14 +167,15 @@ describe('repeated and failed steps', () => {
     const run = (Step: (typeof ROTATION_STEPS)[number]) => runRotationStep(ctx, { Step, SecretId: KEYS, ClientRequestToken: 'token-2' });
     await run('createSecret');
     sm.failNext('PutSecretValue');
-    await expect(run('setSecret')).rejects.toThrow();
+    // The injected Secrets Manager failure itself, not some other error on the way.
+    await expect(run('setSecret')).rejects.toMatchObject({ name: 'InternalServiceError' });
     // testSecret refuses while verifiers would not know the pending keys yet.
     await expect(run('testSecret')).rejects.toThrow(/does not publish/);
     expect(sm.current(KEYS)).toBe(before);
     await run('setSecret');
     await run('testSecret');
     sm.failNext('UpdateSecretVersionStage');
-    await expect(run('finishSecret')).rejects.toThrow();
+    await expect(run('finishSecret')).rejects.toMatchObject({ name: 'InternalServiceError' });
     expect(sm.current(KEYS)).toBe(before);
     await run('finishSecret');
     expect(sm.current(KEYS)).toBe(sm.current(KEYS, 'AWSCURRENT'));
@@ -211,7 +212,7 @@ describe('repeated and failed steps', () => {
   it('refuses to overwrite a key set it cannot read, rather than replacing live keys', async () => {
     sm.create(KEYS, '{"keys": "damaged"}');
     sm.stagePending(KEYS, 'token-2');
-    await expect(runRotationStep(ctx, { Step: 'createSecret', SecretId: KEYS, ClientRequestToken: 'token-2' })).rejects.toThrow();
+    await expect(runRotationStep(ctx, { Step: 'createSecret', SecretId: KEYS, ClientRequestToken: 'token-2' })).rejects.toMatchObject({ name: 'ConfigurationError' });
     expect(sm.current(KEYS)).toBe('{"keys": "damaged"}');
   });
 });
