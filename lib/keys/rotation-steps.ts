@@ -190,6 +190,13 @@ async function finishSecret(ctx: RotationContext, event: RotationEvent, stages: 
       ...(currentVersion ? { RemoveFromVersionId: currentVersion } : {}),
     }),
   );
+  if (ctx.outsideRotation) {
+    // Secrets Manager clears AWSPENDING after a rotation it ran; run by hand, we do, or its next
+    // scheduled rotation would take the label for an unfinished one.
+    await ctx.client.send(
+      new UpdateSecretVersionStageCommand({ SecretId: event.SecretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: event.ClientRequestToken }),
+    );
+  }
   log.info('key rotation: finished', { event: 'key_rotation', step: 'finishSecret', version: event.ClientRequestToken });
 }
 

@@ -93,7 +93,8 @@ export function fakeSecretsManager() {
     if (holder && holder !== MoveToVersionId && holder !== RemoveFromVersionId) {
       throw awsError('InvalidParameterException', `The staging label ${VersionStage} is attached to version ${holder}`);
     }
-    moveStage(secret, VersionStage!, MoveToVersionId!);
+    if (MoveToVersionId) moveStage(secret, VersionStage!, MoveToVersionId);
+    else if (holder === RemoveFromVersionId) secret.versions.get(holder!)!.stages.delete(VersionStage!);
     return {};
   });
 
