@@ -157,7 +157,7 @@ export async function benchAuthorizer(options: {
     if (!found || !cryptoVerify('RSA-SHA256', Buffer.from(inspected.signingInput), publicKey, Buffer.from(inspected.signature, 'base64url'))) {
       throw new Error('signature');
     }
-    return checkAccessClaims(settings, inspected.payload, Date.now());
+    return checkAccessClaims(settings, inspected.payload, new Date());
   };
 
   const ops: Record<string, Op> = {

@@ -133,7 +133,7 @@ class PerSessionRead implements Decider {
         return reader.read(sid, strongly);
       },
     };
-    this.check = new SessionCheck(counting, { liveCacheMs: LIVE_CACHE_MS, staleMs: 5000 }, now);
+    this.check = new SessionCheck(counting, { liveCacheMs: LIVE_CACHE_MS, staleMs: 5000, clock: () => new Date(now()) });
   }
 
   async decide(sid: string, userId: string, exp: number): Promise<boolean> {

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       keys,
       { issuer: ISSUER, audience: AUDIENCE, alg: 'RS256', ttlSeconds: 900 },
       { userId: 'bench-user', sessionId: 'bench-session', email: 'bench@example.com', roles: ['user'] },
-      Date.now(),
+      new Date(),
     );
 
     // The bench token's session, live, so the authorizer's session check allows it.

@@ -1,4 +1,5 @@
 import { authorize, type AuthorizerEvent } from '../lib/authorizer';
+import { systemClock } from '../lib/clock';
 import { containerConfig } from '../lib/container/config';
 import { publicKeyStore } from '../lib/container/public-keys';
 import { sessionCheck } from '../lib/container/session-check';
@@ -7,7 +8,7 @@ const config = containerConfig();
 const deps = {
   keys: publicKeyStore(),
   settings: { issuer: config.issuer, audience: config.audience, alg: config.signingAlg, ttlSeconds: config.accessTokenTtlSeconds },
-  now: Date.now,
+  clock: systemClock,
   sessions: sessionCheck(),
 };
 

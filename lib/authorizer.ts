@@ -18,6 +18,7 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
+import type { Clock } from './clock';
 import { bearerToken, headerValue } from './http/bearer';
 import type { KeyStore } from './keys/key-store';
 import { describeError, log } from './log';
@@ -34,7 +35,7 @@ export interface SimpleAuthorizerResult {
 export interface AuthorizerDeps {
   keys: KeyStore;
   settings: AccessTokenSettings;
-  now: () => number;
+  clock: Clock;
   /** Absent in the stateless setting: then a token is valid until its `exp`. */
   sessions?: SessionCheck | undefined;
 }
@@ -75,7 +76,7 @@ async function check(deps: AuthorizerDeps, event: AuthorizerEvent, shape: Shape)
   const token = bearerToken(presentedHeader(event, shape));
   if (!token) return undefined;
   try {
-    const claims = await verifyAccessToken(deps.keys, deps.settings, token, deps.now());
+    const claims = await verifyAccessToken(deps.keys, deps.settings, token, deps.clock());
     if (!deps.sessions) return claims;
     const verdict = await deps.sessions.verdict(claims.sid, claims.sub, claims.exp);
     if (verdict === 'live') return claims;

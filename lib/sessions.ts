@@ -22,6 +22,7 @@
  *   (logout's Bearer) pass it in `include`.
  */
 import { randomUUID } from 'node:crypto';
+import { epochSeconds, type Clock } from './clock';
 import type { Config } from './config';
 import { hasCode, invalidRefreshToken, refreshTokenReused, serviceUnavailable } from './errors';
 import type { KeyStore } from './keys/key-store';
@@ -43,7 +44,7 @@ export interface SessionDeps {
   sessions: SessionsRepository;
   transactions: TransactionWriter;
   keys: KeyStore;
-  clock: () => Date;
+  clock: Clock;
 }
 
 /** The user a session belongs to, and the claims its access tokens carry. */
@@ -85,8 +86,6 @@ export type RevocationReason =
   | 'password_changed'
   | 'password_reset'
   | 'account_deleted';
-
-const epochSeconds = (at: Date) => Math.floor(at.getTime() / 1000);
 
 export function isActive(session: SessionRecord | undefined, now: Date): session is SessionRecord {
   return Boolean(session && !session.revokedAt && session.expiresAt > epochSeconds(now));
@@ -173,7 +172,7 @@ async function tokenResponse(
   refreshToken: string,
   now: Date,
 ): Promise<TokenResponse> {
-  const accessToken = await signAccessToken(deps.keys, accessSettings(deps.config), subject, now.getTime());
+  const accessToken = await signAccessToken(deps.keys, accessSettings(deps.config), subject, now);
   return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: deps.config.accessTokenTtlSeconds };
 }
 
@@ -236,7 +235,7 @@ async function successorOnRecord(deps: SessionDeps, presented: RefreshToken, rec
 
 async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor: RefreshToken, now: Date): Promise<TokenResponse> {
   const graceMs = deps.config.refreshReuseGraceSeconds * 1000;
-  const withinGrace = now.getTime() - (record.consumedAt ?? 0) <= graceMs;
+  const withinGrace = now.getTime() - new Date(record.consumedAt ?? 0).getTime() <= graceMs;
   if (withinGrace && record.successorId === successor.id) {
     const session = await deps.sessions.getSession(record.sid);
     if (!isActive(session, now)) throw invalidRefreshToken();

@@ -1,3 +1,4 @@
+import { systemClock } from '../clock';
 import type { Deps } from '../usecases/deps';
 import { containerConfig } from './config';
 import { loginAttemptsRepository, rateLimitRepository, sessionsRepository, transactionWriter, usersRepository } from './data';
@@ -15,7 +16,7 @@ export function serviceDeps(): Deps {
     loginAttempts: loginAttemptsRepository(),
     rateLimits: rateLimitRepository(),
     keys: signingKeyStore(),
-    clock: () => new Date(),
+    clock: systemClock,
   };
   return deps;
 }

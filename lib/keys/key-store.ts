@@ -14,6 +14,7 @@
  */
 import { importJWK, type CryptoKey } from 'jose';
 import type { SigningAlg } from '../config';
+import { systemClock, type Clock } from '../clock';
 import { AppError, serviceUnavailable } from '../errors';
 import { describeError, log } from '../log';
 import { parseKeySet, parseVerificationKeys, publicJwkOf } from './key-set';
@@ -48,7 +49,8 @@ export interface KeyStoreOptions {
   maxAgeMs?: number;
   /** How long a previous key keeps verifying after its retiredAt (default: forever). */
   previousKeyRetentionMs?: number;
-  now?: () => number;
+  /** Defaults to the system clock; tests move their own. */
+  clock?: Clock;
 }
 
 const UNKNOWN_KID_RELOAD_MS = 30_000;
@@ -61,7 +63,7 @@ export class KeyStore {
   private readonly publicOnly: boolean;
   private readonly maxAgeMs: number;
   private readonly previousKeyRetentionMs: number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly source: KeySource,
@@ -71,7 +73,7 @@ export class KeyStore {
     this.publicOnly = options.publicOnly ?? false;
     this.maxAgeMs = options.maxAgeMs ?? KEY_SET_CACHE_SECONDS * 1000;
     this.previousKeyRetentionMs = options.previousKeyRetentionMs ?? Number.POSITIVE_INFINITY;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The current key for the configured algorithm. */
@@ -103,8 +105,8 @@ export class KeyStore {
   async verificationKey(kid: string): Promise<VerificationKey | undefined> {
     let keys = await this.keys();
     let found = keys.verification.get(kid);
-    if (!found && this.now() - this.lastForcedReload > UNKNOWN_KID_RELOAD_MS) {
-      this.lastForcedReload = this.now();
+    if (!found && this.nowMs() - this.lastForcedReload > UNKNOWN_KID_RELOAD_MS) {
+      this.lastForcedReload = this.nowMs();
       keys = await this.keys(true);
       found = keys.verification.get(kid);
     }
@@ -117,6 +119,10 @@ export class KeyStore {
     return [...keys.verification.values()].map((k) => k.jwk);
   }
 
+  private nowMs(): number {
+    return this.clock().getTime();
+  }
+
   /** Drops the cache (tests, and after an operator rotates keys in place). */
   clear(): void {
     this.loaded = undefined;
@@ -124,7 +130,7 @@ export class KeyStore {
   }
 
   private async keys(force = false): Promise<LoadedKeys> {
-    const fresh = this.loaded && !force && this.now() - this.loaded.loadedAt < this.maxAgeMs;
+    const fresh = this.loaded && !force && this.nowMs() - this.loaded.loadedAt < this.maxAgeMs;
     if (fresh && this.loaded) return this.loaded;
     this.inflight ??= this.load().finally(() => {
       this.inflight = undefined;
@@ -156,7 +162,7 @@ export class KeyStore {
         const key = (await importJWK(entry.jwk, entry.alg)) as CryptoKey;
         verification.set(entry.kid, { kid: entry.kid, alg: entry.alg, key, jwk: entry.jwk });
       }
-      return { signing: undefined, verification, refreshKey: undefined, refreshKeys: [], loadedAt: this.now() };
+      return { signing: undefined, verification, refreshKey: undefined, refreshKeys: [], loadedAt: this.nowMs() };
     }
     const doc = parseKeySet(raw, this.alg);
     let signing: SigningKey | undefined;
@@ -173,12 +179,12 @@ export class KeyStore {
     const refreshKeys = [doc.refreshTokenKey, ...[...(doc.refreshTokenKeys ?? [])].sort(byStatus).map((k) => k.key)].map((k) =>
       Buffer.from(k, 'base64url'),
     );
-    return { signing, verification, refreshKey: refreshKeys[0], refreshKeys, loadedAt: this.now() };
+    return { signing, verification, refreshKey: refreshKeys[0], refreshKeys, loadedAt: this.nowMs() };
   }
 
   private expired(entry: { status: string; retiredAt?: string | undefined }): boolean {
     if (entry.status !== 'previous' || !entry.retiredAt) return false;
-    return this.now() - Date.parse(entry.retiredAt) >= this.previousKeyRetentionMs;
+    return this.nowMs() - Date.parse(entry.retiredAt) >= this.previousKeyRetentionMs;
   }
 }
 

@@ -16,6 +16,7 @@
  * A step that fails throws; Secrets Manager records the failure and AWSCURRENT stays untouched.
  * A new stack's secret starts as `{}`: the first rotation (on creation) writes a fresh key set.
  */
+import { systemClock, type Clock } from '../clock';
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
@@ -43,7 +44,7 @@ export interface RotationContext {
   policy: RotationPolicy;
   /** The public key set secret to keep in step (optional: without it verifiers read the full set). */
   publicSecretId?: string | undefined;
-  now?: () => Date;
+  clock?: Clock;
   /** `emergency` replaces every key at once (a leaked secret); only the CLI asks for it. */
   mode?: 'scheduled' | 'emergency';
   /**
@@ -203,7 +204,7 @@ async function finishSecret(ctx: RotationContext, event: RotationEvent, stages: 
 /** Runs one rotation step. */
 export async function runRotationStep(ctx: RotationContext, event: RotationEvent): Promise<void> {
   if (!ROTATION_STEPS.includes(event.Step)) throw new RotationError(`unknown rotation step ${String(event.Step)}`);
-  const now = (ctx.now ?? (() => new Date()))();
+  const now = (ctx.clock ?? systemClock)();
   const stages = await versionStages(ctx, event.SecretId);
   if (!ctx.outsideRotation) {
     const mine = stages[event.ClientRequestToken];

@@ -1,18 +1,20 @@
+import { epochSeconds, storedInstant } from '../clock';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from './dynamo';
 import type { TransactWriteItem } from './types';
 
 export interface LoginAttempts {
   failures: number;
-  /** Epoch milliseconds of the latest failure. */
-  lastFailureAt: number;
+  /** When the latest failure happened (stored as ISO-8601). */
+  lastFailureAt: Date;
 }
 
 export const loginAttemptsKey = (email: string) => `LOGIN#${email}`;
 const key = loginAttemptsKey;
 
 export function toLoginAttempts(item: Record<string, unknown>): LoginAttempts {
-  return { failures: Number(item.failures ?? 0), lastFailureAt: Number(item.lastFailureAt ?? 0) };
+  // Counters written by earlier versions hold epoch milliseconds.
+  return { failures: Number(item.failures ?? 0), lastFailureAt: storedInstant(item.lastFailureAt) ?? new Date(0) };
 }
 
 /**
@@ -42,14 +44,14 @@ export class LoginAttemptsRepository {
           UpdateExpression: 'ADD failures :one SET lastFailureAt = :now, expiresAt = :expiresAt',
           ExpressionAttributeValues: {
             ':one': 1,
-            ':now': now.getTime(),
-            ':expiresAt': Math.floor(now.getTime() / 1000) + keepSeconds,
+            ':now': now.toISOString(),
+            ':expiresAt': epochSeconds(now) + keepSeconds,
           },
           ReturnValues: 'ALL_NEW',
         }),
       ),
     );
-    return { failures: Number(out.Attributes?.failures ?? 1), lastFailureAt: now.getTime() };
+    return { failures: Number(out.Attributes?.failures ?? 1), lastFailureAt: now };
   }
 
   /** A transaction item clearing the counter, so a successful login resets it in its own write. */

@@ -1,4 +1,5 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { epochSeconds } from '../clock';
 import { dynamo } from './dynamo';
 
 /**
@@ -13,7 +14,7 @@ export class RateLimitRepository {
 
   /** Counts one hit in the current window; returns the count including it and the window end. */
   async hit(bucket: string, windowSeconds: number, now: Date): Promise<{ count: number; windowEndsAt: number }> {
-    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const nowSeconds = epochSeconds(now);
     const windowStart = nowSeconds - (nowSeconds % windowSeconds);
     const windowEndsAt = windowStart + windowSeconds;
     const out = await dynamo(() =>

@@ -7,12 +7,12 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_BY_OWNER_INDEX } from '../../infra/tables.js';
+import { epochSeconds, storedInstant, type EpochSeconds } from '../clock';
 import { serviceUnavailable, sessionNotActive, tokenAlreadyConsumed } from '../errors';
 import { cancellationCodes, dynamo, errorName } from './dynamo';
 import type { TransactWriteItem } from './types';
 
-/** Seconds since the epoch: the unit of every `expiresAt` (it doubles as the TTL attribute). */
-export type EpochSeconds = number;
+export type { EpochSeconds };
 
 export interface SessionRecord {
   sid: string;
@@ -35,8 +35,8 @@ export interface RefreshTokenRecord {
   expiresAt: EpochSeconds;
   /** The session's absolute end, carried down the rotation chain. */
   sessionExpiresAt: EpochSeconds;
-  /** Epoch milliseconds of the rotation that consumed this token. */
-  consumedAt: number | undefined;
+  /** When a rotation consumed this token (ISO-8601). */
+  consumedAt: string | undefined;
   successorId: string | undefined;
   /** Snapshot of the user's claims, so a refresh needs no user read. */
   email: string;
@@ -77,7 +77,10 @@ export class SessionsRepository {
     const out = await dynamo(() =>
       this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: tokenKey(tokenId) }, ConsistentRead: true })),
     );
-    return out.Item?.tokenId ? (out.Item as RefreshTokenRecord) : undefined;
+    if (!out.Item?.tokenId) return undefined;
+    const record = out.Item as RefreshTokenRecord & { consumedAt?: unknown };
+    // Tokens consumed by earlier versions hold epoch milliseconds here.
+    return { ...record, consumedAt: storedInstant(record.consumedAt)?.toISOString() };
   }
 
   async getSession(sid: string): Promise<SessionRecord | undefined> {
@@ -95,7 +98,7 @@ export class SessionsRepository {
    * `session_not_active` or `token_already_consumed`; anything else `service_unavailable`.
    */
   async rotate(current: RefreshTokenRecord, successor: RefreshTokenRecord, now: Date): Promise<void> {
-    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const nowSeconds = epochSeconds(now);
     try {
       await this.doc.send(
         new TransactWriteCommand({
@@ -106,7 +109,7 @@ export class SessionsRepository {
                 Key: { pk: tokenKey(current.tokenId) },
                 UpdateExpression: 'SET consumedAt = :consumedAt, successorId = :successorId',
                 ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(consumedAt)',
-                ExpressionAttributeValues: { ':consumedAt': now.getTime(), ':successorId': successor.tokenId },
+                ExpressionAttributeValues: { ':consumedAt': now.toISOString(), ':successorId': successor.tokenId },
               },
             },
             {
@@ -206,7 +209,7 @@ export class SessionsRepository {
    * ago may be missing or still listed.
    */
   async listActive(userId: string, now: Date): Promise<{ sid: string; expiresAt: EpochSeconds }[]> {
-    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const nowSeconds = epochSeconds(now);
     const found: { sid: string; expiresAt: EpochSeconds }[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {

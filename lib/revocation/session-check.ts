@@ -15,6 +15,7 @@
  * A session missing from an eventually consistent read is re-read once with a strongly
  * consistent read, so a session created a moment ago is not refused by a lagging replica.
  */
+import { systemClock, type Clock } from '../clock';
 import type { SessionReader } from './session-reader';
 
 export type SessionVerdict = 'live' | 'live-stale' | 'revoked' | 'unknown' | 'expired' | 'foreign';
@@ -24,6 +25,8 @@ export interface SessionCheckSettings {
   staleMs: number;
   /** Cache entries per container; the oldest are dropped past it. */
   maxEntries?: number;
+  /** Defaults to the system clock; tests move their own. */
+  clock?: Clock;
 }
 
 /** DynamoDB could not be read and no recent "live" covers the session: the caller must deny. */
@@ -46,13 +49,14 @@ export class SessionCheck {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<Entry>>();
   private readonly maxEntries: number;
+  private readonly clock: Clock;
   readonly stats: SessionCheckStats = { reads: 0, consistentReads: 0, cacheHits: 0 };
 
   constructor(
     private readonly reader: SessionReader,
     private readonly settings: SessionCheckSettings,
-    private readonly now: () => number = Date.now,
   ) {
+    this.clock = settings.clock ?? systemClock;
     this.maxEntries = settings.maxEntries ?? 20_000;
   }
 
@@ -61,7 +65,7 @@ export class SessionCheck {
    * (epoch seconds). Throws {@link SessionCheckUnavailable} when it cannot decide.
    */
   async verdict(sid: string, sub: string, tokenExp: number): Promise<SessionVerdict> {
-    const now = this.now();
+    const now = this.clock().getTime();
     const cached = this.entries.get(sid);
     if (cached) {
       if (cached.live && now - cached.checkedAt < this.settings.liveCacheMs) {
@@ -104,7 +108,7 @@ export class SessionCheck {
       this.stats.consistentReads += 1;
       state = await this.reader.read(sid, true);
     }
-    const nowMs = this.now();
+    const nowMs = this.clock().getTime();
     let entry: Entry;
     if (!state.found) entry = this.final('unknown', tokenExp);
     else if (state.userId !== sub) entry = this.final('foreign', tokenExp);

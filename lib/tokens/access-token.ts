@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SignJWT } from 'jose';
 import { DEFAULT_CLIENT_ID, type SigningAlg } from '../config';
+import { epochSeconds } from '../clock';
 import { AppError } from '../errors';
 import type { KeyStore, VerificationKey } from '../keys/key-store';
 import { hasDuplicateMembers } from './duplicate-members';
@@ -60,10 +61,10 @@ export async function signAccessToken(
   keys: KeyStore,
   settings: AccessTokenSettings,
   subject: { userId: string; sessionId: string; email: string; roles: string[]; emailVerified?: boolean },
-  nowMs: number,
+  now: Date,
 ): Promise<string> {
   const signing = await keys.signingKey();
-  const iat = Math.floor(nowMs / 1000);
+  const iat = epochSeconds(now);
   return new SignJWT({
     sid: subject.sessionId,
     email: subject.email,
@@ -144,8 +145,8 @@ export function inspectAccessToken(settings: AccessTokenSettings, token: string)
  * The claims, checked against the injected clock: `iss`, `aud`, `exp`/`iat` required and numeric,
  * `nbf`, no `iat` in the future, the maximum token age, and the shape of our own claims.
  */
-export function checkAccessClaims(settings: AccessTokenSettings, payload: Record<string, unknown>, nowMs: number): AccessClaims {
-  const now = Math.floor(nowMs / 1000);
+export function checkAccessClaims(settings: AccessTokenSettings, payload: Record<string, unknown>, at: Date): AccessClaims {
+  const now = epochSeconds(at);
   const { sub, sid, jti, email, roles, iat, exp, nbf, iss, aud, client_id: clientId, scope } = payload;
   if (iss !== settings.issuer) throw new InvalidAccessToken('unexpected iss');
   if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience)))) {
@@ -155,7 +156,7 @@ export function checkAccessClaims(settings: AccessTokenSettings, payload: Record
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw new InvalidAccessToken('iat missing or not a number');
   if (exp <= now - CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('expired');
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + CLOCK_SKEW_SECONDS)) throw new InvalidAccessToken('not yet valid');
-  if (iat > nowMs / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('issued in the future');
+  if (iat > at.getTime() / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('issued in the future');
   if (now - iat - CLOCK_SKEW_SECONDS > settings.ttlSeconds + CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('older than the maximum token age');
   if (
     typeof sub !== 'string' || !sub ||
@@ -212,7 +213,7 @@ export async function verifyAccessToken(
   keys: KeyStore,
   settings: AccessTokenSettings,
   token: string,
-  nowMs: number = Date.now(),
+  at: Date,
 ): Promise<AccessClaims> {
   const inspected = inspectAccessToken(settings, token);
   const found = await keys.verificationKey(inspected.kid);
@@ -223,5 +224,5 @@ export async function verifyAccessToken(
     const name = err instanceof Error ? err.name : 'Error';
     throw new InvalidAccessToken(`signature or header refused: ${name}`, { cause: err });
   }
-  return checkAccessClaims(settings, inspected.payload, nowMs);
+  return checkAccessClaims(settings, inspected.payload, at);
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { KeyStore } from '../keys/key-store';
 import type { LoginAttemptsRepository } from '../repositories/login-attempts';
@@ -17,7 +18,7 @@ export interface Deps {
   loginAttempts: LoginAttemptsRepository;
   rateLimits: RateLimitRepository;
   keys: KeyStore;
-  clock: () => Date;
+  clock: Clock;
 }
 
 /** Where a request came from, recorded on the session it opens. */

@@ -16,12 +16,13 @@ export const FAILURE_MEMORY_SECONDS = 24 * 3600;
  * Milliseconds the account must still wait. After `loginMaxFailures` consecutive failures each
  * further attempt waits base * 2^(n - max) seconds after the latest failure, capped.
  */
-export function remainingBackoffMs(attempts: LoginAttempts | undefined, config: Config, nowMs: number): number {
+export function remainingBackoffMs(attempts: LoginAttempts | undefined, config: Config, now: Date): number {
   if (!attempts || attempts.failures < config.loginMaxFailures) return 0;
-  if (nowMs - attempts.lastFailureAt > FAILURE_MEMORY_SECONDS * 1000) return 0;
+  const sinceFailureMs = now.getTime() - attempts.lastFailureAt.getTime();
+  if (sinceFailureMs > FAILURE_MEMORY_SECONDS * 1000) return 0;
   const exponent = Math.min(attempts.failures - config.loginMaxFailures, 30);
   const delaySeconds = Math.min(config.loginBackoffBaseSeconds * 2 ** exponent, config.loginBackoffMaxSeconds);
-  return Math.max(0, attempts.lastFailureAt + delaySeconds * 1000 - nowMs);
+  return Math.max(0, delaySeconds * 1000 - sinceFailureMs);
 }
 
 export async function login(
@@ -34,7 +35,7 @@ export async function login(
     enforceIpLimit(deps, 'login', deps.config.loginIpLimitPerMinute, meta, now),
     deps.users.findForLogin(input.email),
   ]);
-  const waitMs = remainingBackoffMs(attempts, deps.config, now.getTime());
+  const waitMs = remainingBackoffMs(attempts, deps.config, now);
   if (waitMs > 0) {
     // Checked before the password: during the wait even the right password is refused.
     log.warn('login throttled', { event: 'login_throttled', userId: user?.id, failures: attempts?.failures, requestId: meta.requestId });

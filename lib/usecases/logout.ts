@@ -25,12 +25,12 @@ export async function logout(deps: Deps, input: LogoutInput, bearer: string | un
     if (bearer === undefined) {
       throw invalidRequest([{ field: 'refreshToken', message: 'is required unless a Bearer access token is sent' }]);
     }
-    const claims = await bearerClaims(deps, bearer);
+    const claims = await bearerClaims(deps, bearer, now);
     await revokeSession(deps, claims.sid, now, 'logout', { userId: claims.sub });
     return;
   }
   if (bearer === undefined) throw unauthorized();
-  const claims = await bearerClaims(deps, bearer);
+  const claims = await bearerClaims(deps, bearer, now);
   await revokeUserSessions(
     deps,
     claims.sub,
@@ -45,7 +45,7 @@ export async function logout(deps: Deps, input: LogoutInput, bearer: string | un
  * A bad token is `unauthorized` (InvalidAccessToken); a key store outage stays `service_unavailable`.
  * An Authorization header without a Bearer token (another scheme, or malformed) counts as no token.
  */
-function bearerClaims(deps: Deps, bearer: string): Promise<AccessClaims> {
+function bearerClaims(deps: Deps, bearer: string, now: Date): Promise<AccessClaims> {
   if (bearer === '') throw unauthorized();
-  return verifyAccessToken(deps.keys, accessSettings(deps.config), bearer, deps.clock().getTime());
+  return verifyAccessToken(deps.keys, accessSettings(deps.config), bearer, now);
 }

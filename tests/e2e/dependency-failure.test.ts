@@ -24,7 +24,7 @@ beforeAll(async () => {
   const keySet = JSON.stringify(await generateKeySet('RS256'));
   const signer = new KeyStore({ description: 'memory', load: async () => keySet }, { alg: 'RS256' });
   const settings = { issuer: ISSUER, audience: AUDIENCE, alg: 'RS256' as const, ttlSeconds: 900 };
-  validToken = await signAccessToken(signer, settings, { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user'] }, Date.now());
+  validToken = await signAccessToken(signer, settings, { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user'] }, new Date(Date.now()));
   const deadPort = await freePort();
   offline = await startTestGateway(
     {

@@ -17,7 +17,7 @@ describe('client_id and scope claims', () => {
   it('gives a new user role:user and no email:verified scope, and the configured client_id', async () => {
     const { deps, config } = testDeps({ env: { CLIENT_ID: 'web-app' } });
     const result = await register(deps, { email: uniqueEmail("claims"), password: PASSWORD, name: undefined }, meta);
-    const claims = await verifyAccessToken(deps.keys, accessSettings(config), result.accessToken);
+    const claims = await verifyAccessToken(deps.keys, accessSettings(config), result.accessToken, deps.clock());
     expect(claims).toMatchObject({ clientId: 'web-app', scope: 'role:user' });
   });
 
@@ -35,7 +35,7 @@ describe('client_id and scope claims', () => {
       }),
     );
     const again = await login(deps, { email, password: PASSWORD }, meta);
-    const claims = await verifyAccessToken(deps.keys, accessSettings(config), again.accessToken);
+    const claims = await verifyAccessToken(deps.keys, accessSettings(config), again.accessToken, deps.clock());
     expect(claims).toMatchObject({ clientId: 'lambda-jwt-auth', roles: ['user', 'admin'] });
     expect(claims.scope?.split(' ').sort()).toEqual(['email:verified', 'role:admin', 'role:user']);
   });

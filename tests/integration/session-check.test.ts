@@ -3,6 +3,7 @@
  * production: verdicts, the per-container cache and its bounds, and failing closed when DynamoDB
  * cannot be read. Time is a test clock; DynamoDB faults come from a proxy in front of it.
  */
+import { systemClock } from '../../lib/clock';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { authorize, type AuthorizerDeps } from '../../lib/authorizer';
@@ -52,7 +53,7 @@ async function newSession(overrides: Partial<SessionRecord> = {}): Promise<Sessi
 
 function checker(endpoint = proxy.url) {
   let now = Date.now();
-  const check = new SessionCheck(new SignedFetchSessionReader({ table: config.sessionsTable, endpoint, timeoutMs: 2000 }), { liveCacheMs: LIVE_MS, staleMs: STALE_MS }, () => now);
+  const check = new SessionCheck(new SignedFetchSessionReader({ table: config.sessionsTable, endpoint, timeoutMs: 2000 }), { liveCacheMs: LIVE_MS, staleMs: STALE_MS, clock: () => new Date(now) });
   return { check, advance: (ms: number) => void (now += ms) };
 }
 
@@ -152,9 +153,9 @@ describe('the authorizer with the session check', () => {
 
   async function setup() {
     const s = await newSession();
-    const token = await signAccessToken(deps.keys, settings, { userId: s.userId, sessionId: s.sid, email: 'a@example.com', roles: ['user'] }, Date.now());
+    const token = await signAccessToken(deps.keys, settings, { userId: s.userId, sessionId: s.sid, email: 'a@example.com', roles: ['user'] }, new Date(Date.now()));
     const { check, advance } = checker();
-    const authorizerDeps: AuthorizerDeps = { keys: deps.keys, settings, now: Date.now, sessions: check };
+    const authorizerDeps: AuthorizerDeps = { keys: deps.keys, settings, clock: systemClock, sessions: check };
     return { s, token, advance, authorizerDeps };
   }
 

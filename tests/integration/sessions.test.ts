@@ -214,3 +214,14 @@ describe('listing', () => {
     expect(opened.tokens).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
   });
 });
+
+describe('stored times', () => {
+  it('reads a refresh token consumed by an earlier version (consumedAt in epoch ms) as an ISO instant', async () => {
+    const ctx = testDeps();
+    const [sid] = await seedSessions(ctx, randomUUID(), 1);
+    const tokenId = `legacy-${randomUUID()}`;
+    const consumedAt = Date.UTC(2026, 0, 1, 12);
+    await ctx.doc.send(new PutCommand({ TableName: ctx.config.sessionsTable, Item: { pk: `TOKEN#${tokenId}`, tokenId, sid, userId: 'u', secretHash: 'x', consumedAt, expiresAt: 2_000_000_000, sessionExpiresAt: 2_000_000_000, email: 'a@example.com', roles: [] } }));
+    expect((await ctx.deps.sessions.getToken(tokenId))?.consumedAt).toBe('2026-01-01T12:00:00.000Z');
+  });
+});

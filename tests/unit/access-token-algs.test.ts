@@ -15,18 +15,18 @@ const storeOf = (doc: unknown, alg: SigningAlg, publicOnly = false) => new KeySt
 describe.each(['RS256', 'ES256', 'EdDSA'] as const)('%s access tokens', (alg) => {
   it('carry kid and typ at+jwt and every documented claim, and verify', async () => {
     const doc = await generateKeySet(alg);
-    const token = await signAccessToken(storeOf(doc, alg), settingsFor(alg), subject, NOW);
+    const token = await signAccessToken(storeOf(doc, alg), settingsFor(alg), subject, new Date(NOW));
     const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString());
     expect(header).toEqual({ alg, kid: doc.keys[0]!.kid, typ: 'at+jwt' });
-    const claims = await verifyAccessToken(storeOf(doc, alg, true), settingsFor(alg), token, NOW);
+    const claims = await verifyAccessToken(storeOf(doc, alg, true), settingsFor(alg), token, new Date(NOW));
     expect(claims).toMatchObject({ sub: 'user-1', sid: 'session-1', email: 'a@example.com', roles: ['user'], iat: NOW / 1000, exp: NOW / 1000 + 900 });
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('expire: refused 30 s (the allowed skew) after exp', async () => {
     const doc = await generateKeySet(alg);
-    const token = await signAccessToken(storeOf(doc, alg), settingsFor(alg), subject, NOW);
-    await expect(verifyAccessToken(storeOf(doc, alg, true), settingsFor(alg), token, NOW + 931_000)).rejects.toBeInstanceOf(InvalidAccessToken);
+    const token = await signAccessToken(storeOf(doc, alg), settingsFor(alg), subject, new Date(NOW));
+    await expect(verifyAccessToken(storeOf(doc, alg, true), settingsFor(alg), token, new Date(NOW + 931_000))).rejects.toBeInstanceOf(InvalidAccessToken);
   });
 });
 
@@ -35,38 +35,38 @@ describe('algorithm pinning', () => {
     const es = await generateKeySet('ES256');
     const rs = await generateKeySet('RS256');
     es.keys[0]!.kid = rs.keys[0]!.kid;
-    const token = await signAccessToken(storeOf(es, 'ES256'), settingsFor('ES256'), subject, NOW);
-    await expect(verifyAccessToken(storeOf(rs, 'RS256', true), settingsFor('RS256'), token, NOW)).rejects.toBeInstanceOf(InvalidAccessToken);
+    const token = await signAccessToken(storeOf(es, 'ES256'), settingsFor('ES256'), subject, new Date(NOW));
+    await expect(verifyAccessToken(storeOf(rs, 'RS256', true), settingsFor('RS256'), token, new Date(NOW))).rejects.toBeInstanceOf(InvalidAccessToken);
   });
 
   it('refuses HS256 and HS512 tokens keyed with our public key', async () => {
     const rs = await generateKeySet('RS256');
-    const genuine = await signAccessToken(storeOf(rs, 'RS256'), settingsFor('RS256'), subject, NOW);
+    const genuine = await signAccessToken(storeOf(rs, 'RS256'), settingsFor('RS256'), subject, new Date(NOW));
     const payload = genuine.split('.')[1];
     for (const [alg, hash] of [['HS256', 'sha256'], ['HS512', 'sha512']] as const) {
       const header = Buffer.from(JSON.stringify({ alg, kid: rs.keys[0]!.kid, typ: 'at+jwt' })).toString('base64url');
       const secret = JSON.stringify(publicJwkOf(rs.keys[0]!));
       const mac = createHmac(hash, secret).update(`${header}.${payload}`).digest('base64url');
-      await expect(verifyAccessToken(storeOf(rs, 'RS256', true), settingsFor('RS256'), `${header}.${payload}.${mac}`, NOW)).rejects.toBeInstanceOf(InvalidAccessToken);
+      await expect(verifyAccessToken(storeOf(rs, 'RS256', true), settingsFor('RS256'), `${header}.${payload}.${mac}`, new Date(NOW))).rejects.toBeInstanceOf(InvalidAccessToken);
     }
   });
 
   it('refuses alg none in any casing', async () => {
     const rs = await generateKeySet('RS256');
-    const genuine = await signAccessToken(storeOf(rs, 'RS256'), settingsFor('RS256'), subject, NOW);
+    const genuine = await signAccessToken(storeOf(rs, 'RS256'), settingsFor('RS256'), subject, new Date(NOW));
     const payload = genuine.split('.')[1];
     for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
       const header = Buffer.from(JSON.stringify({ alg, kid: rs.keys[0]!.kid, typ: 'at+jwt' })).toString('base64url');
-      await expect(verifyAccessToken(storeOf(rs, 'RS256', true), settingsFor('RS256'), `${header}.${payload}.`, NOW)).rejects.toBeInstanceOf(InvalidAccessToken);
-      await expect(verifyAccessToken(storeOf(rs, 'RS256', true), settingsFor('RS256'), `${header}.${payload}.AAAA`, NOW)).rejects.toBeInstanceOf(InvalidAccessToken);
+      await expect(verifyAccessToken(storeOf(rs, 'RS256', true), settingsFor('RS256'), `${header}.${payload}.`, new Date(NOW))).rejects.toBeInstanceOf(InvalidAccessToken);
+      await expect(verifyAccessToken(storeOf(rs, 'RS256', true), settingsFor('RS256'), `${header}.${payload}.AAAA`, new Date(NOW))).rejects.toBeInstanceOf(InvalidAccessToken);
     }
   });
 
   it('refuses wrong iss, wrong aud and a missing sub, each signed with our key', async () => {
     const rs = await generateKeySet('RS256');
-    const verify = (token: string) => verifyAccessToken(storeOf(rs, 'RS256', true), settingsFor('RS256'), token, NOW);
-    await expect(verify(await signAccessToken(storeOf(rs, 'RS256'), { ...settingsFor('RS256'), issuer: 'https://evil.example' }, subject, NOW))).rejects.toBeInstanceOf(InvalidAccessToken);
-    await expect(verify(await signAccessToken(storeOf(rs, 'RS256'), { ...settingsFor('RS256'), audience: 'other' }, subject, NOW))).rejects.toBeInstanceOf(InvalidAccessToken);
-    await expect(verify(await signAccessToken(storeOf(rs, 'RS256'), settingsFor('RS256'), { ...subject, userId: '' }, NOW))).rejects.toBeInstanceOf(InvalidAccessToken);
+    const verify = (token: string) => verifyAccessToken(storeOf(rs, 'RS256', true), settingsFor('RS256'), token, new Date(NOW));
+    await expect(verify(await signAccessToken(storeOf(rs, 'RS256'), { ...settingsFor('RS256'), issuer: 'https://evil.example' }, subject, new Date(NOW)))).rejects.toBeInstanceOf(InvalidAccessToken);
+    await expect(verify(await signAccessToken(storeOf(rs, 'RS256'), { ...settingsFor('RS256'), audience: 'other' }, subject, new Date(NOW)))).rejects.toBeInstanceOf(InvalidAccessToken);
+    await expect(verify(await signAccessToken(storeOf(rs, 'RS256'), settingsFor('RS256'), { ...subject, userId: '' }, new Date(NOW)))).rejects.toBeInstanceOf(InvalidAccessToken);
   });
 });

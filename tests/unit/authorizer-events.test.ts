@@ -2,6 +2,7 @@
  * The authorizer on each event shape API Gateway sends, with real keys: HTTP API simple
  * responses, REST TOKEN and REQUEST policies, and failing closed.
  */
+import { systemClock } from '../../lib/clock';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { authorize, stageWildcard, type AuthorizerDeps } from '../../lib/authorizer';
 import { generateKeySet } from '../../lib/keys/generate';
@@ -15,9 +16,9 @@ let token: string;
 
 beforeAll(async () => {
   const doc = await generateKeySet('RS256');
-  deps = { keys: new KeyStore({ description: 'memory', load: async () => JSON.stringify(doc) }, { alg: 'RS256', publicOnly: true }), settings, now: Date.now };
+  deps = { keys: new KeyStore({ description: 'memory', load: async () => JSON.stringify(doc) }, { alg: 'RS256', publicOnly: true }), settings, clock: systemClock };
   const signer = new KeyStore({ description: 'memory', load: async () => JSON.stringify(doc) }, { alg: 'RS256' });
-  token = await signAccessToken(signer, settings, { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user', 'admin'] }, Date.now());
+  token = await signAccessToken(signer, settings, { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user', 'admin'] }, new Date(Date.now()));
 });
 
 const httpApi = (authorization?: string) => ({ version: '2.0', type: 'REQUEST', routeArn: METHOD_ARN, headers: authorization === undefined ? {} : { authorization } });

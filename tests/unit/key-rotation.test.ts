@@ -24,7 +24,7 @@ let ctx: RotationContext;
 beforeEach(() => {
   sm = fakeSecretsManager();
   clock = new Date('2026-01-01T00:00:00Z');
-  ctx = { client: sm.client, policy, publicSecretId: PUBLIC, now: () => clock };
+  ctx = { client: sm.client, policy, publicSecretId: PUBLIC, clock: () => clock };
   sm.create(KEYS, '{}');
   sm.create(PUBLIC, '{}', { rotationEnabled: false });
 });
@@ -246,10 +246,10 @@ describe('the key store over a rotated key set', () => {
     clock = new Date(clock.getTime() + 30 * DAY);
     await rotate('token-2');
     const doc = keySet();
-    const store = new KeyStore(sourceOf(sm.current(KEYS)!), { alg: 'ES256', now: () => clock.getTime() });
+    const store = new KeyStore(sourceOf(sm.current(KEYS)!), { alg: 'ES256', clock: () => clock });
     expect((await store.signingKey()).kid).toBe(kids(doc, 'current')[0]);
     expect((await store.publicJwks()).map((k) => k.kid)).toEqual([...kids(doc, 'current'), ...kids(doc, 'next'), ...kids(doc, 'previous')]);
-    const verifier = new KeyStore(sourceOf(sm.current(PUBLIC)!), { alg: 'ES256', publicOnly: true, now: () => clock.getTime() });
+    const verifier = new KeyStore(sourceOf(sm.current(PUBLIC)!), { alg: 'ES256', publicOnly: true, clock: () => clock });
     expect((await verifier.publicJwks()).map((k) => k.kid)).toEqual([...kids(doc, 'current'), ...kids(doc, 'next'), ...kids(doc, 'previous')]);
     expect((await store.refreshKeys()).map((b) => b.toString('base64url'))).toEqual([
       doc.refreshTokenKey,
@@ -264,7 +264,7 @@ describe('the key store over a rotated key set', () => {
     await rotate('token-2');
     const [retired] = kids(keySet(), 'previous');
     const retentionMs = previousKeyRetentionSeconds(900) * 1000;
-    const at = (ms: number) => new KeyStore(sourceOf(sm.current(PUBLIC)!), { alg: 'ES256', publicOnly: true, previousKeyRetentionMs: retentionMs, now: () => clock.getTime() + ms });
+    const at = (ms: number) => new KeyStore(sourceOf(sm.current(PUBLIC)!), { alg: 'ES256', publicOnly: true, previousKeyRetentionMs: retentionMs, clock: () => new Date(clock.getTime() + ms) });
     expect(await at(retentionMs - 1000).verificationKey(retired!)).toBeDefined();
     expect(await at(retentionMs + 1000).verificationKey(retired!)).toBeUndefined();
     expect((await at(retentionMs + 1000).publicJwks()).map((k) => k.kid)).not.toContain(retired);

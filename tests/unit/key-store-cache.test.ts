@@ -44,7 +44,7 @@ describe('KeyStore', () => {
     let now = 0;
     const doc = JSON.stringify(await generateKeySet('RS256'));
     const source = countingSource([() => doc, () => { throw new Error('down'); }]);
-    const store = new KeyStore(source, { alg: 'RS256', maxAgeMs: 1000, now: () => now });
+    const store = new KeyStore(source, { alg: 'RS256', maxAgeMs: 1000, clock: () => new Date(now) });
     const first = await store.signingKey();
     now = 5000;
     await expect(store.signingKey()).resolves.toBe(first);
@@ -57,7 +57,7 @@ describe('KeyStore', () => {
     const added = await generateSigningKey('RS256');
     const after = { ...before, keys: [added, { ...before.keys[0]!, status: 'previous' as const }] };
     const source = countingSource([() => JSON.stringify(before), () => JSON.stringify(after)]);
-    const store = new KeyStore(source, { alg: 'RS256', publicOnly: true, now: () => 100_000 });
+    const store = new KeyStore(source, { alg: 'RS256', publicOnly: true, clock: () => new Date(100_000) });
     await store.publicJwks();
     await expect(store.verificationKey(added.kid)).resolves.toMatchObject({ kid: added.kid });
     await expect(store.verificationKey(before.keys[0]!.kid)).resolves.toMatchObject({ kid: before.keys[0]!.kid });

@@ -26,7 +26,7 @@ let keySet: string;
 beforeAll(async () => {
   keySet = JSON.stringify(await generateKeySet('RS256'));
   const signer = new KeyStore({ description: 'memory', load: async () => keySet }, { alg: 'RS256' });
-  token = await signAccessToken(signer, settings, { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user'] }, NOW);
+  token = await signAccessToken(signer, settings, { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user'] }, new Date(NOW));
 });
 
 const secretsManager = mockClient(SecretsManagerClient);
@@ -54,7 +54,7 @@ const events = () => lines.map((l) => l.entry.event).filter((e) => e !== undefin
 
 describe('verifyAccessToken during a key store outage', () => {
   it('lets the key store failure through as service_unavailable instead of calling the token invalid', async () => {
-    const err = await verifyAccessToken(downStore(true), settings, token, NOW).catch((e: unknown) => e);
+    const err = await verifyAccessToken(downStore(true), settings, token, new Date(NOW)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).not.toBeInstanceOf(InvalidAccessToken);
     expect(err).toMatchObject({ code: 'service_unavailable' });
@@ -62,15 +62,15 @@ describe('verifyAccessToken during a key store outage', () => {
   });
 
   it('still calls a malformed token invalid without asking the key store', async () => {
-    await expect(verifyAccessToken(downStore(true), settings, 'not.a-token', NOW)).rejects.toBeInstanceOf(InvalidAccessToken);
+    await expect(verifyAccessToken(downStore(true), settings, 'not.a-token', new Date(NOW))).rejects.toBeInstanceOf(InvalidAccessToken);
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 
   it('verifies again once the key store is back', async () => {
     const store = downStore(true);
-    await expect(verifyAccessToken(store, settings, token, NOW)).rejects.toMatchObject({ code: 'service_unavailable' });
+    await expect(verifyAccessToken(store, settings, token, new Date(NOW))).rejects.toMatchObject({ code: 'service_unavailable' });
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: keySet });
-    await expect(verifyAccessToken(store, settings, token, NOW)).resolves.toMatchObject({ sub: 'user-1', sid: 'session-1' });
+    await expect(verifyAccessToken(store, settings, token, new Date(NOW))).resolves.toMatchObject({ sub: 'user-1', sid: 'session-1' });
   });
 });
 
@@ -95,7 +95,7 @@ describe('logout with a Bearer during a key store outage', () => {
 });
 
 describe('the authorizer during a key store outage', () => {
-  const deps = () => ({ keys: downStore(true), settings, now: () => NOW });
+  const deps = () => ({ keys: downStore(true), settings, clock: () => new Date(NOW) });
   const httpApi = (authorization: string) => ({ version: '2.0', type: 'REQUEST', routeArn: 'arn:aws:execute-api:us-east-1:1:api/$default/GET/x', headers: { authorization } });
 
   it('denies a valid token and logs an error-level authorizer_unavailable, not an authorizer_deny', async () => {

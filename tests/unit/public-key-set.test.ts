@@ -2,6 +2,7 @@
  * The optional public key set: the authorizer and JWKS functions can read a secret that holds no
  * private material, and the deployment then grants them nothing else.
  */
+import { systemClock } from '../../lib/clock';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,9 +27,9 @@ describe('public key set', () => {
     const pub = toPublicKeySet(full);
     expect(JSON.stringify(pub)).not.toMatch(/"(d|p|q|dp|dq|qi)":/);
     expect(JSON.stringify(pub)).not.toContain(full.refreshTokenKey);
-    const token = await signAccessToken(new KeyStore(memory(full), { alg: 'RS256' }), settings, { userId: 'u1', sessionId: 's1', email: 'a@example.com', roles: ['user'] }, Date.now());
+    const token = await signAccessToken(new KeyStore(memory(full), { alg: 'RS256' }), settings, { userId: 'u1', sessionId: 's1', email: 'a@example.com', roles: ['user'] }, new Date(Date.now()));
     const verifier = new KeyStore(memory(pub), { alg: 'RS256', publicOnly: true });
-    await expect(authorize({ keys: verifier, settings, now: Date.now }, { version: '2.0', type: 'REQUEST', headers: { authorization: `Bearer ${token}` } } as never)).resolves.toMatchObject({ isAuthorized: true });
+    await expect(authorize({ keys: verifier, settings, clock: systemClock }, { version: '2.0', type: 'REQUEST', headers: { authorization: `Bearer ${token}` } } as never)).resolves.toMatchObject({ isAuthorized: true });
     expect(await verifier.publicJwks()).toEqual(pub.keys.map((k) => k.publicJwk));
   });
 

@@ -28,21 +28,21 @@ function signRaw(rawHeader: string, rawPayload: string): string {
 const signed = (h: Record<string, unknown>, c: Record<string, unknown>) => signRaw(JSON.stringify(h), JSON.stringify(c));
 
 async function refused(token: string): Promise<void> {
-  await expect(verifyAccessToken(keys, settings, token, NOW)).rejects.toBeInstanceOf(InvalidAccessToken);
+  await expect(verifyAccessToken(keys, settings, token, new Date(NOW))).rejects.toBeInstanceOf(InvalidAccessToken);
 }
 
 beforeAll(async () => {
   doc = await generateKeySet('RS256');
   keys = new KeyStore({ description: 'memory', load: async () => JSON.stringify(doc) }, { alg: 'RS256' });
-  genuine = await signAccessToken(keys, settings, { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user'] }, NOW);
+  genuine = await signAccessToken(keys, settings, { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user'] }, new Date(NOW));
   header = JSON.parse(Buffer.from(genuine.split('.')[0]!, 'base64url').toString());
   claims = JSON.parse(Buffer.from(genuine.split('.')[1]!, 'base64url').toString());
 });
 
 describe('access-token header and claim attacks', () => {
   it('accepts the genuine token and a re-signed copy of it (the control case)', async () => {
-    await expect(verifyAccessToken(keys, settings, genuine, NOW)).resolves.toMatchObject({ sub: 'user-1', sid: 'session-1' });
-    await expect(verifyAccessToken(keys, settings, signed(header, claims), NOW)).resolves.toMatchObject({ sub: 'user-1' });
+    await expect(verifyAccessToken(keys, settings, genuine, new Date(NOW))).resolves.toMatchObject({ sub: 'user-1', sid: 'session-1' });
+    await expect(verifyAccessToken(keys, settings, signed(header, claims), new Date(NOW))).resolves.toMatchObject({ sub: 'user-1' });
   });
 
   it('refuses a token signed by a foreign key under our kid', async () => {
