@@ -150,7 +150,7 @@ export async function benchAuthorizer(options: {
   // alternative of the same checks around a hand-written node:crypto signature check.
   const settings = { issuer: options.issuer, audience: options.audience, alg: 'RS256' as const, ttlSeconds: 900 };
   const store = new KeyStore(new FileKeySource(options.keysFile), { alg: 'RS256', publicOnly: true });
-  await verifyAccessToken(store, settings, options.accessToken);
+  await verifyAccessToken(store, settings, options.accessToken, new Date());
   const handWritten = async () => {
     const inspected = inspectAccessToken(settings, options.accessToken);
     const found = await store.verificationKey(inspected.kid);
@@ -164,7 +164,7 @@ export async function benchAuthorizer(options: {
     'floor (node:crypto RS256)': () => floor(options.accessToken),
     'ours, stateless (AUTHORIZER_SESSION_CHECK=off)': allowedBy(stateless, event),
     'ours, session check, state cached (default, warm)': allowedBy(cached, event),
-    'verifyAccessToken: our checks + aws-jwt-verify (shipped)': () => verifyAccessToken(store, settings, options.accessToken),
+    'verifyAccessToken: our checks + aws-jwt-verify (shipped)': () => verifyAccessToken(store, settings, options.accessToken, new Date()),
     'alternative: our checks + hand-written node:crypto signature check': handWritten,
     'aws-jwt-verify alone (RS256, cacheJwks)': () => awsVerifier.verifySync(options.accessToken),
     'passport-jwt + jsonwebtoken (HS256 string secret)': passportOp,
