@@ -45,6 +45,8 @@ const FUNCTIONS = [
   // Secrets Manager's rotation function for the signing key set (no route; see infra/signing-keys.js).
   { name: 'rotate-keys', role: 'RotationRole' },
   { name: 'authorizer', role: 'AuthorizerRole', memorySize: 256 },
+  { name: 'verify-email', http: { method: 'POST', path: '/auth/email/verify' } },
+  { name: 'resend-verification', http: { method: 'POST', path: '/auth/email/resend' }, authorizer: true },
 ];
 
 /** Name of the HTTP API authorizer in serverless.yml (provider.httpApi.authorizers). */

@@ -46,6 +46,23 @@ export interface Config {
   allowedOrigins: string[];
   /** SameSite attribute of the refresh cookie. */
   refreshCookieSameSite: RefreshCookieSameSite;
+  /** Base URL of the web app whose pages open the links in emails (never taken from a request). */
+  appUrl: string;
+  /** Sender of verification and reset emails: an SES-verified identity in production. */
+  emailFrom: string;
+  /** Local only: the SES v2 emulator's endpoint; production talks to SES itself. */
+  sesEndpoint: string | undefined;
+  emailVerificationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  /** Emails of one kind that may reach one address within `emailLimitWindowSeconds`. */
+  emailMaxPerAddress: number;
+  emailLimitWindowSeconds: number;
+  /** Email-sending requests (forgot, resend) per source IP within the same window; 0 disables. */
+  emailIpLimitPerWindow: number;
+  /** The shortest time a forgot-password request takes, so answers do not reveal accounts. */
+  forgotMinResponseMs: number;
+  /** When true the authorizer denies access tokens whose email is not verified. */
+  requireVerifiedEmail: boolean;
 }
 
 export type RefreshCookieSameSite = 'Strict' | 'Lax' | 'None';
@@ -65,7 +82,13 @@ export const LOCAL_DEFAULTS = {
   SESSIONS_TABLE: tableNames('local').sessions,
   // The API itself and the demo app served by `npm start` (the default APP_URL).
   CORS_ALLOWED_ORIGINS: 'http://localhost:3000,http://localhost:5173',
+  // The demo web app served by `npm start` (DEMO_PORT moves it).
+  APP_URL: 'http://localhost:5173',
+  EMAIL_FROM: 'Lambda JWT Auth <no-reply@auth.localhost>',
 } as const;
+
+/** Port of the local SES v2 emulator (`npm start` and the tests run one). */
+export const DEFAULT_SES_PORT = 8005;
 
 const REQUIRED_IN_PRODUCTION = [
   'ISSUER',
@@ -87,6 +110,37 @@ function detectMode(env: Env): 'local' | 'production' {
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigurationError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** An absolute http(s) URL without query or fragment; a trailing slash is dropped. */
+function baseUrl(name: string, raw: string, mode: 'local' | 'production'): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigurationError(`${name} must be an absolute URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && mode === 'local')) {
+    throw new ConfigurationError(`${name} must use https${mode === 'local' ? ' or http' : ''}, got "${raw}"`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigurationError(`${name} must not carry a query, fragment or credentials, got "${raw}"`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function sesEndpoint(env: Env): string {
+  const explicit = text(env, 'SES_ENDPOINT');
+  if (explicit) return explicit;
+  return `http://127.0.0.1:${integer(env, 'SES_PORT', DEFAULT_SES_PORT, 1, 65_535)}`;
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -186,10 +240,39 @@ export function loadConfig(env: Env = process.env): Config {
     authorizerStaleSeconds: integer(env, 'AUTHORIZER_STALE_SECONDS', 5, 0, 300),
     allowedOrigins,
     refreshCookieSameSite: sameSite as RefreshCookieSameSite,
+    // Only the account functions need these; they check with requireEmailSettings() at cold start.
+    appUrl: mode === 'local' || text(env, 'APP_URL') ? baseUrl('APP_URL', pick('APP_URL'), mode) : '',
+    emailFrom: mode === 'local' ? pick('EMAIL_FROM') : (text(env, 'EMAIL_FROM') ?? ''),
+    sesEndpoint: mode === 'local' ? sesEndpoint(env) : undefined,
+    emailVerificationTtlSeconds: integer(env, 'EMAIL_VERIFICATION_TTL_SECONDS', 86_400, 60, 2_592_000),
+    passwordResetTtlSeconds: integer(env, 'PASSWORD_RESET_TTL_SECONDS', 1_800, 60, 86_400),
+    emailMaxPerAddress: integer(env, 'EMAIL_MAX_PER_ADDRESS', 3, 1, 1000),
+    emailLimitWindowSeconds: integer(env, 'EMAIL_LIMIT_WINDOW_SECONDS', 900, 60, 86_400),
+    emailIpLimitPerWindow: integer(env, 'EMAIL_IP_LIMIT_PER_WINDOW', 20, 0, 1_000_000),
+    forgotMinResponseMs: integer(env, 'FORGOT_MIN_RESPONSE_MS', 400, 0, 5_000),
+    requireVerifiedEmail: flag(env, 'REQUIRE_VERIFIED_EMAIL', false),
   };
   checkIssuer(config.issuer, mode);
+  if (config.emailFrom && !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(config.emailFrom)) {
+    throw new ConfigurationError(`EMAIL_FROM must be an address or "Name <address>", got "${config.emailFrom}"`);
+  }
   if (mode === 'local' && !config.signingKeysFile && !config.signingKeysSecretId) {
     throw new ConfigurationError('set SIGNING_KEYS_FILE (local dev key set) or SIGNING_KEYS_SECRET_ID');
+  }
+  return config;
+}
+
+/**
+ * The account functions (registration, verification, password reset...) build links and send
+ * email: in production they refuse to start without APP_URL and EMAIL_FROM, rather than sending
+ * links to nowhere or building them from a request's Host header.
+ */
+export function requireEmailSettings(config: Config): Config {
+  const missing = [config.appUrl ? undefined : 'APP_URL', config.emailFrom ? undefined : 'EMAIL_FROM'].filter(Boolean);
+  if (missing.length > 0) {
+    const error = new ConfigurationError(`missing required settings in production: ${missing.join(', ')}`);
+    log.error('refusing to start: invalid configuration', { reason: error.message });
+    throw error;
   }
   return config;
 }

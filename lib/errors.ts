@@ -112,6 +112,9 @@ export const csrfRejected = () =>
     'csrf_rejected',
     'Cookie-mode requests need the X-Auth-Transport: cookie header and an allowed Origin.',
   );
+/** One message for every bad email-verification or reset token: the cause is never told apart. */
+export const invalidToken = (cause?: unknown) =>
+  new AppError('invalid_token', 'The link is invalid, expired or was already used. Request a new one.', { cause });
 
 export const notFound = (cause?: unknown) =>
   new AppError('not_found', 'Nothing was found here.', { cause });

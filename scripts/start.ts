@@ -5,16 +5,18 @@
  *      throwaway database);
  *   3. creates the tables with TTL;
  *   4. writes a dev key set to .local/signing-keys.json on first run;
- *   5. runs serverless-offline on :3000 (PORT overrides);
- *   6. serves the demo web app and the OpenAPI document on :5173 (DEMO_PORT overrides), the
+ *   5. starts the SES v2 emulator on :8005 (SES_PORT overrides), whose mail viewer shows every
+ *      email the functions send;
+ *   6. runs serverless-offline on :3000 (PORT overrides);
+ *   7. serves the demo web app and the OpenAPI document on :5173 (DEMO_PORT overrides), the
  *      local APP_URL that emails link to, and prints a quickstart.
  * Ctrl-C or SIGTERM stops every child.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { loadConfig, type SigningAlg } from '../lib/config';
+import { DEFAULT_SES_PORT, loadConfig, type SigningAlg } from '../lib/config';
 import { startDemoServer } from './demo-server';
-import { ensureDevKeys, ensureTables, ROOT, startDynamoLocal, startOffline, type Child } from './stack';
+import { ensureDevKeys, ensureTables, ROOT, startDynamoLocal, startOffline, startSesLocal, type Child } from './stack';
 
 const STAGE = 'local';
 // Local only: the SDK's notice that releases after January 2027 need Node 22 concerns this
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
   const dynamoPort = Number(process.env.DYNAMODB_PORT ?? 8000);
   const demoPort = Number(process.env.DEMO_PORT ?? 5173);
   const demoUrl = `http://localhost:${demoPort}`;
+  const sesPort = Number(process.env.SES_PORT ?? DEFAULT_SES_PORT);
   const keysFile = path.resolve(ROOT, process.env.SIGNING_KEYS_FILE ?? '.local/signing-keys.json');
   const alg = (process.env.SIGNING_ALG ?? 'RS256') as SigningAlg;
   const children: Child[] = [];
@@ -66,9 +69,12 @@ async function main(): Promise<void> {
     children.push(dynamo);
     const created = await ensureTables(dynamo.endpoint, STAGE);
     const keys = await ensureDevKeys(keysFile, alg);
+    const ses = await startSesLocal({ port: sesPort });
+    children.push(ses);
 
-    const env = {
+    const env: Record<string, string> = {
       DYNAMODB_ENDPOINT: dynamo.endpoint,
+      SES_ENDPOINT: ses.endpoint,
       SIGNING_KEYS_FILE: keysFile,
       SIGNING_ALG: alg,
       // Email links open the demo's pages; the demo's origin may use cookie mode.
@@ -93,6 +99,7 @@ Local auth service is up.
   JWKS           ${base}/.well-known/jwks.json
   DynamoDB Local ${dynamo.endpoint} (${inMemory ? 'in memory' : `data in ${path.relative(ROOT, dataDir!)}`}${created.length ? `, created ${created.join(', ')}` : ''})
   Dev keys       ${path.relative(ROOT, keysFile)} (${keys}, ${alg})
+  Mail viewer    http://localhost:${sesPort}/  (every email sent; JSON at http://localhost:${sesPort}/store)
 
 Quickstart (needs only curl and node):
   curl -s -X POST ${base}/auth/register -H 'content-type: application/json' \\

@@ -1,5 +1,6 @@
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from './dynamo';
+import { serviceUnavailable } from '../errors';
+import { cancellationCodes, dynamo } from './dynamo';
 import type { TransactWriteItem } from './types';
 
 /** DynamoDB's cap on the items of one TransactWriteItems call. */
@@ -20,5 +21,51 @@ export class TransactionWriter {
       throw new Error(`a transaction holds at most ${MAX_TRANSACTION_ITEMS} items, got ${items.length}`);
     }
     await dynamo(() => this.doc.send(new TransactWriteCommand({ TransactItems: items })));
+  }
+}
+
+/** A condition of the transaction failed: nothing was written. `codes[i]` belongs to item i. */
+export class ConditionsFailed extends Error {
+  constructor(readonly codes: string[]) {
+    super(`transaction conditions failed: ${codes.join(',')}`);
+    this.name = 'ConditionsFailed';
+  }
+}
+
+const CONFLICT_RETRIES = 3;
+
+/**
+ * Like {@link TransactionWriter.write}, for writes whose conditions carry meaning (a single-use
+ * token still current, a password hash unchanged): a failed condition is {@link ConditionsFailed}
+ * for the use case to interpret, and a conflict with a concurrent transaction on the same items
+ * is retried, so the loser learns the outcome from the conditions rather than guessing. Anything
+ * else is 503 with nothing written.
+ */
+export async function writeConditional(doc: DynamoDBDocumentClient, items: TransactWriteItem[]): Promise<void> {
+  if (items.length > MAX_TRANSACTION_ITEMS) {
+    throw new Error(`a transaction holds at most ${MAX_TRANSACTION_ITEMS} items, got ${items.length}`);
+  }
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (err) {
+      const codes = cancellationCodes(err);
+      if (codes.includes('ConditionalCheckFailed')) throw new ConditionsFailed(codes);
+      if (codes.includes('TransactionConflict') && attempt < CONFLICT_RETRIES) {
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 40 * (attempt + 1)));
+        continue;
+      }
+      throw serviceUnavailable(err);
+    }
+  }
+}
+
+/** The account use cases' transaction writer: {@link writeConditional} on one client. */
+export class Transactions {
+  constructor(private readonly doc: DynamoDBDocumentClient) {}
+
+  write(items: TransactWriteItem[]): Promise<void> {
+    return writeConditional(this.doc, items);
   }
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { OneTimeTokenKind } from '../tokens/one-time-token';
 import { loginAttemptsKey, toLoginAttempts, type LoginAttempts } from './login-attempts';
+import { oneTimeTokenKey } from './one-time-tokens';
 import type { TransactWriteItem } from './types';
 import { emailTaken, serviceUnavailable } from '../errors';
 import { cancellationCodes, dynamo } from './dynamo';
@@ -13,10 +15,25 @@ export interface UserRecord {
   emailVerified: boolean;
   createdAt: string;
   passwordHash: string;
+  /** Hash of the current email-verification token; absent once verified or never issued. */
+  verifyTokenHash?: string | undefined;
+  /** Hash of the current password-reset token; absent once used or superseded by a change. */
+  resetTokenHash?: string | undefined;
+  /** Set by an administrator: no login, no refresh. */
+  disabledAt?: string | undefined;
 }
 
-const userKey = (id: string) => `USER#${id}`;
+export const userKey = (id: string) => `USER#${id}`;
 const emailKey = (email: string) => `EMAIL#${email}`;
+const POINTER: Record<OneTimeTokenKind, 'verifyTokenHash' | 'resetTokenHash'> = { verify: 'verifyTokenHash', reset: 'resetTokenHash' };
+
+/** The user was deleted or changed (password, token) since it was read: the write did nothing. */
+export class UserChanged extends Error {
+  constructor() {
+    super('user changed since it was read');
+    this.name = 'UserChanged';
+  }
+}
 
 export class UsersRepository {
   constructor(
@@ -71,6 +88,154 @@ export class UsersRepository {
     };
   }
 
+  /**
+   * Makes `hash` the user's current token of `kind`: any older token of that kind stops working,
+   * because consuming a token requires the user item to still point at its hash.
+   */
+  setTokenItem(userId: string, kind: OneTimeTokenKind, hash: string): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: userKey(userId) },
+        UpdateExpression: 'SET #pointer = :hash',
+        ConditionExpression: kind === 'verify' ? 'attribute_exists(pk) AND emailVerified = :false' : 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#pointer': POINTER[kind] },
+        ExpressionAttributeValues: kind === 'verify' ? { ':hash': hash, ':false': false } : { ':hash': hash },
+      },
+    };
+  }
+
+  /** Marks the email verified, only while `tokenHash` is the current verification token. */
+  markEmailVerifiedItem(userId: string, tokenHash: string): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: userKey(userId) },
+        UpdateExpression: 'SET emailVerified = :true REMOVE verifyTokenHash',
+        ConditionExpression: 'verifyTokenHash = :hash',
+        ExpressionAttributeValues: { ':true': true, ':hash': tokenHash },
+      },
+    };
+  }
+
+  /**
+   * Sets the new hash, only while `tokenHash` is the current reset token. The reset link reached
+   * the mailbox, which proves the address: a pending verification is completed too.
+   */
+  resetPasswordItem(userId: string, tokenHash: string, newHash: string, now: Date): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: userKey(userId) },
+        UpdateExpression: 'SET passwordHash = :newHash, emailVerified = :true, passwordChangedAt = :changedAt REMOVE resetTokenHash, verifyTokenHash',
+        ConditionExpression: 'resetTokenHash = :hash',
+        ExpressionAttributeValues: { ':newHash': newHash, ':true': true, ':hash': tokenHash, ':changedAt': now.toISOString() },
+      },
+    };
+  }
+
+  /** Sets the new hash, only if the current one is still the hash the old password was checked against. */
+  changePasswordItem(userId: string, expectedHash: string, newHash: string, now: Date): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: userKey(userId) },
+        // A pending reset link dies with the password it was meant to replace.
+        UpdateExpression: 'SET passwordHash = :newHash, passwordChangedAt = :changedAt REMOVE resetTokenHash',
+        ConditionExpression: 'passwordHash = :expected',
+        ExpressionAttributeValues: { ':newHash': newHash, ':expected': expectedHash, ':changedAt': now.toISOString() },
+      },
+    };
+  }
+
+  /**
+   * Deletes the user, its email claim, its failed-login counter and its pending tokens. The user
+   * item must still hold the hash the password was checked against (a concurrent password change
+   * or deletion cancels this one); the claim must still be this user's.
+   */
+  deleteItems(user: UserRecord): TransactWriteItem[] {
+    const items: TransactWriteItem[] = [
+      {
+        Delete: {
+          TableName: this.table,
+          Key: { pk: userKey(user.id) },
+          ConditionExpression: 'passwordHash = :expected',
+          ExpressionAttributeValues: { ':expected': user.passwordHash },
+        },
+      },
+      {
+        Delete: {
+          TableName: this.table,
+          Key: { pk: emailKey(user.email) },
+          ConditionExpression: 'userId = :id',
+          ExpressionAttributeValues: { ':id': user.id },
+        },
+      },
+      { Delete: { TableName: this.table, Key: { pk: loginAttemptsKey(user.email) } } },
+    ];
+    if (user.verifyTokenHash) items.push({ Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('verify', user.verifyTokenHash) } } });
+    if (user.resetTokenHash) items.push({ Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('reset', user.resetTokenHash) } } });
+    return items;
+  }
+
+  /** Administration: replaces the roles. Returns the updated user, or undefined if there is none. */
+  async setRoles(id: string, roles: string[]): Promise<UserRecord | undefined> {
+    return this.update(id, 'SET #roles = :roles', { ':roles': roles }, { '#roles': 'roles' });
+  }
+
+  /** Administration: disables (no login, no refresh) or enables the account. */
+  async setDisabled(id: string, disabledAt: string | undefined): Promise<UserRecord | undefined> {
+    return disabledAt
+      ? this.update(id, 'SET disabledAt = :at', { ':at': disabledAt })
+      : this.update(id, 'REMOVE disabledAt', undefined);
+  }
+
+  private async update(
+    id: string,
+    expression: string,
+    values: Record<string, unknown> | undefined,
+    names?: Record<string, string>,
+  ): Promise<UserRecord | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: userKey(id) },
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: values,
+          ExpressionAttributeNames: names,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? toUser(out.Attributes) : undefined;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+      throw serviceUnavailable(err);
+    }
+  }
+
+  /** Administration: one page of users (a scan; the CLI's listing, not a request path). */
+  async list(limit: number, startKey?: Record<string, unknown>): Promise<{ users: UserRecord[]; next: Record<string, unknown> | undefined }> {
+    const users: UserRecord[] = [];
+    let key = startKey;
+    do {
+      const page = await dynamo(() =>
+        this.doc.send(
+          new ScanCommand({
+            TableName: this.table,
+            FilterExpression: 'begins_with(pk, :user)',
+            ExpressionAttributeValues: { ':user': 'USER#' },
+            ExclusiveStartKey: key,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) users.push(toUser(item));
+      key = page.LastEvaluatedKey;
+    } while (key && users.length < limit);
+    return { users: users.slice(0, limit), next: key };
+  }
+
   async findById(id: string): Promise<UserRecord | undefined> {
     const out = await dynamo(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: userKey(id) } })));
     return out.Item ? toUser(out.Item) : undefined;
@@ -99,6 +264,18 @@ export class UsersRepository {
     return { user, attempts: counter ? toLoginAttempts(counter) : undefined };
   }
 
+  /**
+   * Resolves the email claim, then the user; an unknown email still reads a (never existing)
+   * user key, so both answers cost the same two requests.
+   */
+  async findByEmailEvenly(email: string): Promise<UserRecord | undefined> {
+    const claim = await dynamo(() =>
+      this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: emailKey(email) }, ConsistentRead: true })),
+    );
+    const userId = claim.Item?.userId;
+    return this.findById(typeof userId === 'string' ? userId : `absent-${randomUUID()}`);
+  }
+
   /** Resolves the email claim, then the user. */
   async findByEmail(email: string): Promise<UserRecord | undefined> {
     const claim = await dynamo(() =>
@@ -109,7 +286,7 @@ export class UsersRepository {
   }
 }
 
-function toUser(item: Record<string, unknown>): UserRecord {
+export function toUser(item: Record<string, unknown>): UserRecord {
   return {
     id: String(item.id),
     email: String(item.email),
@@ -118,5 +295,8 @@ function toUser(item: Record<string, unknown>): UserRecord {
     emailVerified: item.emailVerified === true,
     createdAt: String(item.createdAt),
     passwordHash: String(item.passwordHash),
+    verifyTokenHash: typeof item.verifyTokenHash === 'string' ? item.verifyTokenHash : undefined,
+    resetTokenHash: typeof item.resetTokenHash === 'string' ? item.resetTokenHash : undefined,
+    disabledAt: typeof item.disabledAt === 'string' ? item.disabledAt : undefined,
   };
 }

@@ -1,37 +1,54 @@
 import { randomUUID } from 'node:crypto';
-import { log } from '../log';
+import { describeError, log } from '../log';
 import { hashPassword } from '../passwords';
-import type { UserRecord } from '../repositories/users';
-import type { RegisterInput } from '../validation';
-import type { Deps, RequestMeta, TokenResponse } from './deps';
-import { enforceIpLimit } from './rate-limit';
 import { publicUser, type PublicUser } from '../public-user';
+import type { UserRecord } from '../repositories/users';
 import { openSession } from '../sessions';
+import type { RegisterInput } from '../validation';
+import type { AccountDeps } from './account-deps';
+import type { RequestMeta, TokenResponse } from './deps';
+import { addressAllowed, issueToken, sendLinkEmail } from './email-links';
+import { enforceIpLimit } from './rate-limit';
 
 export const DEFAULT_ROLES = ['user'];
 
 /**
- * Creates the user, claims the email and opens the first session in ONE transaction: either the
- * client gets a working account with tokens, or nothing at all was written.
+ * Creates the user, claims the email, stores the hash of a verification token and opens the
+ * first session in ONE transaction: either the client gets a working account with tokens, or
+ * nothing at all was written. The verification email goes out afterwards; if sending fails the
+ * account still stands (logged), and POST /auth/email/resend sends a new link.
  */
 export async function register(
-  deps: Deps,
+  deps: AccountDeps,
   input: RegisterInput,
   meta: RequestMeta,
 ): Promise<{ user: PublicUser } & TokenResponse> {
   const now = deps.clock();
   await enforceIpLimit(deps, 'register', deps.config.registerIpLimitPerMinute, meta, now);
+  const id = randomUUID();
+  // The user item itself records the token as current, so no separate update is needed.
+  const verification = issueToken(deps, 'verify', id, now, undefined, { pointUser: false });
   const user: UserRecord = {
-    id: randomUUID(),
+    id,
     email: input.email,
     name: input.name,
     roles: [...DEFAULT_ROLES],
     emailVerified: false,
     createdAt: now.toISOString(),
     passwordHash: await hashPassword(input.password, deps.config.bcryptCost),
+    verifyTokenHash: verification.token.hash,
   };
   const session = await openSession(deps, user, meta, now, { existingUser: false });
-  await deps.users.create(user, session.items);
+  await deps.users.create(user, [...session.items, ...verification.items]);
   log.info('user registered', { event: 'register', userId: user.id, sessionId: session.sid, requestId: meta.requestId });
+  try {
+    // Counts toward the address's limit, so register/delete cycles cannot flood a mailbox.
+    if (await addressAllowed(deps, 'verify', user.email, user.id, now, meta)) {
+      await sendLinkEmail(deps, 'verify', user.email, verification.token.value, { userId: user.id, requestId: meta.requestId });
+    }
+  } catch (err) {
+    // The account exists and the client is signed in: a failed limit check must not turn that into a 503.
+    log.error('verification email skipped', { event: 'email_failed', kind: 'verify', userId: user.id, error: describeError(err) });
+  }
   return { user: publicUser(user), ...session.tokens };
 }

@@ -30,6 +30,7 @@ beforeAll(async () => {
     {
       DYNAMODB_ENDPOINT: `http://127.0.0.1:${deadPort}`,
       SIGNING_KEYS_FILE: path.join(tmpdir(), `missing-${deadPort}.json`),
+      SES_ENDPOINT: `http://127.0.0.1:${deadPort}`,
       ISSUER,
       AUDIENCE,
       // Info and above: the outage tests read which events the functions logged (a deny is info).

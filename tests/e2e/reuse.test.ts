@@ -17,6 +17,7 @@ beforeAll(async () => {
   offline = await startTestGateway({
     DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
     SIGNING_KEYS_FILE: inject('keysFile'),
+    SES_ENDPOINT: inject('sesEndpoint'),
     REFRESH_REUSE_GRACE_SECONDS: String(GRACE_SECONDS),
     REGISTER_IP_LIMIT_PER_MINUTE: '0',
     LOGIN_IP_LIMIT_PER_MINUTE: '0',

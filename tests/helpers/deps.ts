@@ -12,9 +12,11 @@ import { createDocumentClient } from '../../lib/repositories/dynamo';
 import { LoginAttemptsRepository } from '../../lib/repositories/login-attempts';
 import { RateLimitRepository } from '../../lib/repositories/rate-limits';
 import { SessionsRepository } from '../../lib/repositories/sessions';
-import { TransactionWriter } from '../../lib/repositories/transactions';
+import { TransactionWriter, Transactions } from '../../lib/repositories/transactions';
 import { UsersRepository } from '../../lib/repositories/users';
-import type { Deps } from '../../lib/usecases/deps';
+import { createSesClient, SesEmailSender, type EmailSender } from '../../lib/email/sender';
+import { EmailLimitRepository, OneTimeTokensRepository } from '../../lib/repositories/one-time-tokens';
+import type { AccountDeps } from '../../lib/usecases/account-deps';
 
 export interface TestClock {
   now: () => Date;
@@ -40,6 +42,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     AUTH_MODE: 'local',
     SIGNING_KEYS_FILE: inject('keysFile'),
     DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+    SES_ENDPOINT: inject('sesEndpoint'),
     BCRYPT_COST: '4',
     LOGIN_IP_LIMIT_PER_MINUTE: '0',
     REGISTER_IP_LIMIT_PER_MINUTE: '0',
@@ -47,12 +50,13 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
-export function testDeps(options: { env?: Record<string, string>; clock?: TestClock; keySource?: KeySource } = {}) {
+export function testDeps(options: { env?: Record<string, string>; clock?: TestClock; keySource?: KeySource; mailer?: EmailSender } = {}) {
   const config = testConfig(options.env);
   const doc = createDocumentClient({ endpoint: config.dynamodbEndpoint });
   const clock = options.clock ?? testClock();
   const keys = new KeyStore(options.keySource ?? new FileKeySource(config.signingKeysFile!), { alg: config.signingAlg });
-  const deps: Deps = {
+  const ses = createSesClient({ from: config.emailFrom, endpoint: config.sesEndpoint });
+  const deps: AccountDeps = {
     config,
     users: new UsersRepository(doc, config.usersTable),
     sessions: new SessionsRepository(doc, config.sessionsTable),
@@ -61,8 +65,12 @@ export function testDeps(options: { env?: Record<string, string>; clock?: TestCl
     rateLimits: new RateLimitRepository(doc, config.usersTable),
     keys,
     clock: clock.now,
+    tokens: new OneTimeTokensRepository(doc, config.usersTable),
+    mailLimits: new EmailLimitRepository(doc, config.usersTable),
+    mailer: options.mailer ?? new SesEmailSender(ses, config.emailFrom),
+    tx: new Transactions(doc),
   };
-  return { deps, doc, clock, config };
+  return { deps, doc, clock, config, ses };
 }
 
 export const uniqueEmail = (tag = 'user') => `${tag}-${randomUUID().slice(0, 8)}@example.com`;

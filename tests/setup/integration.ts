@@ -2,4 +2,4 @@
 import type { TestProject } from 'vitest/node';
 import { useServices } from './services';
 
-export default (project: TestProject) => useServices(project, ['dynamo', 'keys']);
+export default (project: TestProject) => useServices(project, ['dynamo', 'keys', 'ses']);

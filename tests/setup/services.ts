@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildAll } from '../../esbuild.config.mjs';
-import { ensureDevKeys, ensureTables, freePort, startDynamoLocal } from '../../scripts/stack';
+import { ensureDevKeys, ensureTables, freePort, startDynamoLocal, startSesLocal } from '../../scripts/stack';
 import { startTestGateway } from '../helpers/gateway';
 
 declare module 'vitest' {
@@ -26,6 +26,8 @@ declare module 'vitest' {
     /** In-memory DynamoDB Local with the `local` stage's tables. */
     dynamoEndpoint: string;
     /** The shared serverless-offline gateway (built bundles, test settings of helpers/gateway.ts). */
+    /** The SES v2 emulator (aws-ses-v2-local): `GET <sesEndpoint>/store` lists every email sent. */
+    sesEndpoint: string;
     apiUrl: string;
     /** Endpoint of the gateway's functions for direct invocation (AWS Lambda Invoke API). */
     lambdaEndpoint: string;
@@ -63,6 +65,11 @@ export const SERVICES = {
     return { provide: { dynamoEndpoint: dynamo.endpoint }, stop: dynamo.stop };
   },
 
+  async ses() {
+    const ses = await startSesLocal({ port: await freePort() });
+    return { provide: { sesEndpoint: ses.endpoint }, stop: ses.stop };
+  },
+
   /** The function bundles in dist/, built from the current sources. */
   async bundles() {
     await buildAll();
@@ -70,8 +77,8 @@ export const SERVICES = {
   },
 
   async offline(need: Need) {
-    const [{ dynamoEndpoint }, { keysFile }] = await Promise.all([need('dynamo'), need('keys'), need('bundles')]);
-    const offline = await startTestGateway({ DYNAMODB_ENDPOINT: dynamoEndpoint, SIGNING_KEYS_FILE: keysFile });
+    const [{ dynamoEndpoint }, { keysFile }, { sesEndpoint }] = await Promise.all([need('dynamo'), need('keys'), need('ses'), need('bundles')]);
+    const offline = await startTestGateway({ DYNAMODB_ENDPOINT: dynamoEndpoint, SIGNING_KEYS_FILE: keysFile, SES_ENDPOINT: sesEndpoint });
     return {
       provide: {
         apiUrl: offline.url,

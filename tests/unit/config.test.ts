@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig, loadConfigOrDie } from '../../lib/config';
+import { loadConfig, loadConfigOrDie, requireEmailSettings } from '../../lib/config';
 import { ConfigurationError } from '../../lib/errors';
 
 /** The least a local run needs: a key source (the dev key file). */
@@ -13,6 +13,8 @@ const PRODUCTION = {
   SIGNING_KEYS_SECRET_ID: 'auth/prod/keys',
   USERS_TABLE: 'lambda-jwt-auth-prod-users',
   SESSIONS_TABLE: 'lambda-jwt-auth-prod-sessions',
+  APP_URL: 'https://app.example.com',
+  EMAIL_FROM: 'Example <no-reply@example.com>',
 };
 
 const REQUIRED_IN_PRODUCTION = ['ISSUER', 'AUDIENCE', 'SIGNING_KEYS_SECRET_ID', 'USERS_TABLE', 'SESSIONS_TABLE'] as const;
@@ -225,5 +227,41 @@ describe('loadConfigOrDie', () => {
     expect(typeof entry.message).toBe('string');
     expect(String(entry.reason)).toContain('ISSUER');
     expect(String(entry.reason)).toBe((thrown as Error).message);
+  });
+});
+
+describe('email settings', () => {
+  it('default locally to the demo app, the emulator on 8005, 24 h / 30 min tokens and 3 emails per 15 minutes', () => {
+    expect(loadConfig(LOCAL)).toMatchObject({
+      appUrl: 'http://localhost:5173',
+      sesEndpoint: 'http://127.0.0.1:8005',
+      emailVerificationTtlSeconds: 86_400,
+      passwordResetTtlSeconds: 1800,
+      emailMaxPerAddress: 3,
+      emailLimitWindowSeconds: 900,
+      requireVerifiedEmail: false,
+    });
+    expect(loadConfig({ ...LOCAL, SES_PORT: '9123' }).sesEndpoint).toBe('http://127.0.0.1:9123');
+  });
+
+  it('never point production at an emulator, and demand an https APP_URL without query', () => {
+    expect(loadConfig({ ...PRODUCTION, SES_ENDPOINT: 'http://127.0.0.1:8005' }).sesEndpoint).toBeUndefined();
+    expect(configError({ ...PRODUCTION, APP_URL: 'http://app.example.com' }).message).toMatch(/APP_URL must use https/);
+    expect(configError({ ...LOCAL, APP_URL: 'https://app.example.com/?next=evil' }).message).toMatch(/APP_URL must not carry/);
+    expect(configError({ ...LOCAL, APP_URL: 'not a url' }).message).toMatch(/APP_URL must be an absolute URL/);
+    expect(loadConfig({ ...PRODUCTION, APP_URL: 'https://app.example.com/auth/' }).appUrl).toBe('https://app.example.com/auth');
+  });
+
+  it('are required in production by the functions that send or consume links', () => {
+    const { APP_URL: _a, EMAIL_FROM: _e, ...bare } = PRODUCTION;
+    const config = loadConfig(bare);
+    expect(() => requireEmailSettings(config)).toThrow(/missing required settings in production: APP_URL, EMAIL_FROM/);
+    expect(requireEmailSettings(loadConfig(PRODUCTION)).appUrl).toBe('https://app.example.com');
+  });
+
+  it('refuse a malformed EMAIL_FROM and a REQUIRE_VERIFIED_EMAIL that is not a boolean', () => {
+    expect(configError({ ...LOCAL, EMAIL_FROM: 'nobody' }).message).toMatch(/EMAIL_FROM/);
+    expect(configError({ ...LOCAL, REQUIRE_VERIFIED_EMAIL: 'yes please' }).message).toMatch(/REQUIRE_VERIFIED_EMAIL/);
+    expect(loadConfig({ ...LOCAL, REQUIRE_VERIFIED_EMAIL: 'true' }).requireVerifiedEmail).toBe(true);
   });
 });

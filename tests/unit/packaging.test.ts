@@ -56,6 +56,8 @@ const PROD_PARAMS = [
   '--param=issuer=https://auth.example.com',
   '--param=audience=https://api.example.com',
   '--param=corsAllowedOrigins=https://app.example.com',
+  '--param=appUrl=https://app.example.com',
+  '--param=emailFrom=Example <no-reply@example.com>',
 ];
 /** Teams that manage the secrets themselves, encrypted with their own KMS key. */
 const MANUAL_PARAMS = [
@@ -296,7 +298,10 @@ describe('serverless package for a production stage', () => {
         SIGNING_ALG: 'RS256',
         USERS_TABLE: { Ref: 'UsersTable' },
         SESSIONS_TABLE: { Ref: 'SessionsTable' },
+        APP_URL: 'https://app.example.com',
+        EMAIL_FROM: 'Example <no-reply@example.com>',
       });
+      expect(env.SES_ENDPOINT || undefined, id).toBeUndefined();
       expect(env.SIGNING_KEYS_FILE || undefined, id).toBeUndefined();
       expect(env.DYNAMODB_ENDPOINT || undefined, id).toBeUndefined();
     }

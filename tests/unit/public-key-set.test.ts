@@ -66,7 +66,8 @@ describe('public key set', () => {
         'package', '--stage', 'prod',
         '--param=issuer=https://auth.example.com', '--param=audience=https://api.example.com',
         '--param=signingKeysSecretId=auth/prod/keys', '--param=signingPublicKeysSecretId=auth/prod/public-keys',
-        '--param=corsAllowedOrigins=https://app.example.com', '--package', dir,
+        '--param=corsAllowedOrigins=https://app.example.com', '--param=appUrl=https://app.example.com',
+        '--param=emailFrom=no-reply@example.com', '--package', dir,
       ]);
       const template = JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
       const verifier = JSON.stringify(template.Resources.VerifierRole.Properties.Policies);

@@ -1,0 +1,72 @@
+import { passwordResetEmail, verificationEmail } from '../email/templates';
+import { describeError, log } from '../log';
+import type { TransactWriteItem } from '../repositories/types';
+import { newOneTimeToken, type OneTimeToken, type OneTimeTokenKind } from '../tokens/one-time-token';
+import type { AccountDeps } from './account-deps';
+import type { RequestMeta } from './deps';
+
+export function ttlOf(deps: Pick<AccountDeps, 'config'>, kind: OneTimeTokenKind): number {
+  return kind === 'verify' ? deps.config.emailVerificationTtlSeconds : deps.config.passwordResetTtlSeconds;
+}
+
+/**
+ * A fresh token of `kind` for the user, and the items that store its hash and make it the
+ * user's current one (the previous one, if any, is deleted and stops working).
+ */
+export function issueToken(
+  deps: Pick<AccountDeps, 'config' | 'tokens' | 'users'>,
+  kind: OneTimeTokenKind,
+  userId: string,
+  now: Date,
+  previousHash: string | undefined,
+  options: { pointUser?: boolean } = {},
+): { token: OneTimeToken; items: TransactWriteItem[] } {
+  const token = newOneTimeToken(kind);
+  const expiresAt = Math.floor(now.getTime() / 1000) + ttlOf(deps, kind);
+  const items = [deps.tokens.putItem(token.hash, { kind, userId, createdAt: now.toISOString(), expiresAt })];
+  if (options.pointUser !== false) items.push(deps.users.setTokenItem(userId, kind, token.hash));
+  if (previousHash) items.push(deps.tokens.deleteItem(kind, previousHash));
+  return { token, items };
+}
+
+/**
+ * Per-source-IP limit shared by the email-sending endpoints (forgot, resend). Over the limit the
+ * caller still answers as usual: the limit must not tell anything about accounts.
+ */
+export async function emailIpAllowed(deps: AccountDeps, meta: RequestMeta, now: Date): Promise<boolean> {
+  const limit = deps.config.emailIpLimitPerWindow;
+  if (limit <= 0 || !meta.ip) return true;
+  const { count } = await deps.rateLimits.hit(`email:${meta.ip}`, deps.config.emailLimitWindowSeconds, now);
+  if (count > limit) {
+    log.warn('email request limited by source IP', { event: 'email_ip_limited', ip: meta.ip, count, requestId: meta.requestId });
+    return false;
+  }
+  return true;
+}
+
+/** Per-address limit: at most EMAIL_MAX_PER_ADDRESS emails of a kind within the window. */
+export async function addressAllowed(deps: AccountDeps, kind: OneTimeTokenKind, email: string, userId: string, now: Date, meta: RequestMeta): Promise<boolean> {
+  const ok = await deps.mailLimits.tryReserve(kind, email, now, deps.config.emailMaxPerAddress, deps.config.emailLimitWindowSeconds);
+  if (!ok) log.warn('email limited for this address', { event: 'email_address_limited', kind, userId, requestId: meta.requestId });
+  return ok;
+}
+
+/** Sends the link email; true when the provider accepted it. Never logs the token or the body. */
+export async function sendLinkEmail(
+  deps: Pick<AccountDeps, 'config' | 'mailer'>,
+  kind: OneTimeTokenKind,
+  to: string,
+  token: string,
+  context: { userId: string; requestId?: string | undefined },
+): Promise<boolean> {
+  const values = { appUrl: deps.config.appUrl, token, ttlSeconds: ttlOf(deps, kind) };
+  const content = kind === 'verify' ? verificationEmail(values) : passwordResetEmail(values);
+  try {
+    const messageId = await deps.mailer.send({ to, ...content });
+    log.info('email sent', { event: 'email_sent', kind, userId: context.userId, messageId, requestId: context.requestId });
+    return true;
+  } catch (err) {
+    log.error('email not sent', { event: 'email_failed', kind, userId: context.userId, requestId: context.requestId, error: describeError(err) });
+    return false;
+  }
+}

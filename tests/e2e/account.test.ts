@@ -1,0 +1,69 @@
+/**
+ * End-to-end account lifecycle over the offline gateway: the emails are read back from the SES
+ * emulator's `GET /store`, exactly as a user would read them in the mail viewer.
+ */
+import { describe, expect, it } from 'vitest';
+import { uniqueEmail } from '../helpers/deps';
+import { bearer, call, post } from '../helpers/http';
+import { emailsTo, latestToken, tokenIn, waitForEmails } from '../helpers/mail';
+
+const PASSWORD = 'correct horse battery';
+
+async function registered(email = uniqueEmail('acct')) {
+  const answer = await post('/auth/register', { email, password: PASSWORD, name: 'Ada' });
+  expect(answer.status).toBe(201);
+  return answer.body as { user: { id: string; email: string; emailVerified: boolean }; accessToken: string; refreshToken: string };
+}
+
+function expectError(answer: { status: number; body: any }, status: number, code: string) {
+  expect(answer.status).toBe(status);
+  expect(answer.body?.error?.code).toBe(code);
+  expect(typeof answer.body.error.message).toBe('string');
+}
+
+describe('email verification', () => {
+  it('register sends a link to APP_URL/verify-email; POSTing its token verifies the email once', async () => {
+    const { user } = await registered();
+    expect(user.emailVerified).toBe(false);
+    const [email] = await waitForEmails(user.email, 1);
+    expect(email!.body.text).toMatch(/^http:\/\/localhost:5173\/verify-email\?token=[\w-]{43}$/m);
+    const token = tokenIn(email!, 'verify-email');
+    const verified = await post('/auth/email/verify', { token });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ id: user.id, email: user.email, emailVerified: true });
+    expect(verified.text).not.toMatch(/passwordHash|TokenHash/);
+    expectError(await post('/auth/email/verify', { token }), 400, 'invalid_token');
+  });
+
+  it('resend answers 202 {} and supersedes the previous link', async () => {
+    const { user, accessToken } = await registered();
+    const first = await latestToken(user.email, 'verify-email');
+    const resent = await post('/auth/email/resend', undefined, bearer(accessToken));
+    expect(resent.status).toBe(202);
+    expect(resent.body).toEqual({});
+    const second = tokenIn((await waitForEmails(user.email, 2))[1]!, 'verify-email');
+    expectError(await post('/auth/email/verify', { token: first }), 400, 'invalid_token');
+    expect((await post('/auth/email/verify', { token: second })).status).toBe(200);
+  });
+
+  it('resend needs an access token', async () => {
+    const answer = await call('POST', '/auth/email/resend');
+    expect(answer.status).toBe(401);
+  });
+
+  it('resend stops emailing after 3 emails in 15 minutes but still answers 202', async () => {
+    const { user, accessToken } = await registered();
+    for (let i = 0; i < 4; i += 1) expect((await post('/auth/email/resend', undefined, bearer(accessToken))).status).toBe(202);
+    expect(await emailsTo(user.email)).toHaveLength(3);
+  });
+
+  it('refuses bad bodies with invalid_request and bad tokens with invalid_token', async () => {
+    const missing = await post('/auth/email/verify', {});
+    expectError(missing, 400, 'invalid_request');
+    expect(missing.body.error.details).toEqual([{ field: 'token', message: 'is required' }]);
+    expectError(await post('/auth/email/verify', { token: 42 }), 400, 'invalid_request');
+    expectError(await post('/auth/email/verify', { token: 'x'.repeat(43) }), 400, 'invalid_token');
+    expectError(await post('/auth/email/verify', { token: 'not a token' }), 400, 'invalid_token');
+    expectError(await call('POST', '/auth/email/verify', { body: '{', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json');
+  });
+});
