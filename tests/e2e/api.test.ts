@@ -8,6 +8,12 @@ import { bearer, call, expectDenied, expectNoCredentials, get, post, warm } from
 import { uniqueEmail } from '../helpers/deps';
 
 const PASSWORD = 'correct horse battery';
+/**
+ * A race test first warms 20 workers per function it hits, then races: on a loaded 2-core machine
+ * the registration race took up to 40 s in all. A hung request still fails on its own at the
+ * gateway's 60 s function timeout.
+ */
+const RACE_TIMEOUT = 180_000;
 const USER_FIELDS = ['createdAt', 'email', 'emailVerified', 'id', 'name', 'roles'];
 
 async function registered(email = uniqueEmail('e2e')) {
@@ -87,7 +93,7 @@ describe('POST /auth/register', () => {
     expect(answers.filter((a) => a.status === 409)).toHaveLength(19);
     const login = await post('/auth/login', { email, password: PASSWORD });
     expect(login.body.user.id).toBe(answers.find((a) => a.status === 201)!.body.user.id);
-  });
+  }, RACE_TIMEOUT);
 });
 
 describe('POST /auth/login', () => {
@@ -198,7 +204,7 @@ describe('POST /auth/refresh', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => post('/auth/refresh', { refreshToken: first.refreshToken })));
     expect(answers.map((a) => `${a.status} ${a.body?.error?.code ?? ''}`.trim())).toEqual(Array(20).fill('200'));
     expect(new Set(answers.map((a) => a.body.refreshToken)).size).toBe(1);
-  });
+  }, RACE_TIMEOUT);
 
   it('leaves no usable refresh token when logout races refresh', async () => {
     await warm([{ method: 'POST', path: '/auth/refresh', json: {} }, { method: 'POST', path: '/auth/logout', json: { scope: 'nope' } }]);

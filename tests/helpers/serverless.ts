@@ -12,6 +12,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+
+/**
+ * Timeout for a test (or hook) that runs the CLI: one `serverless package` takes about 10 s on an
+ * idle machine and up to 40 s on a loaded one, and a run may first wait in the lock for the
+ * others of the unit project (four at the time of writing).
+ */
+export const SERVERLESS_TEST_TIMEOUT = 300_000;
+
 export const ROOT = path.resolve(__dirname, '../..');
 
 /** One lock per checkout: other clones on the same machine have their own .serverless. */

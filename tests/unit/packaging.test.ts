@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../esbuild.config.mjs';
 import { FUNCTIONS as MANIFEST, handlerFile, routeKeys, serverlessKey } from '../../infra/functions.js';
-import { serverless } from '../helpers/serverless';
+import { serverless, SERVERLESS_TEST_TIMEOUT } from '../helpers/serverless';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -85,7 +85,7 @@ describe('serverless package for a production stage', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'jwt-auth-package-'));
     await serverless(['package', '--stage', 'prod', ...PROD_PARAMS, '--package', dir]);
     template = JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
-  }, 150_000);
+  }, SERVERLESS_TEST_TIMEOUT);
 
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -330,7 +330,7 @@ describe('serverless package with secrets managed by hand and a customer-managed
     dir = await mkdtemp(path.join(tmpdir(), 'jwt-auth-package-'));
     await serverless(['package', '--stage', 'prod', ...MANUAL_PARAMS, '--package', dir]);
     template = JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
-  }, 150_000);
+  }, SERVERLESS_TEST_TIMEOUT);
 
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -394,5 +394,5 @@ describe('serverless package without the issuer parameter', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 150_000);
+  }, SERVERLESS_TEST_TIMEOUT);
 });

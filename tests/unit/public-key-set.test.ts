@@ -14,7 +14,7 @@ import { generateKeySet } from '../../lib/keys/generate';
 import { parseVerificationKeys, toPublicKeySet } from '../../lib/keys/key-set';
 import { KeyStore } from '../../lib/keys/key-store';
 import { signAccessToken } from '../../lib/tokens/access-token';
-import { serverless } from '../helpers/serverless';
+import { serverless, SERVERLESS_TEST_TIMEOUT } from '../helpers/serverless';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
@@ -79,5 +79,5 @@ describe('public key set', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, SERVERLESS_TEST_TIMEOUT);
 });
