@@ -128,6 +128,50 @@ describe('demo app in Chromium', () => {
     await context.close();
   });
 
+  it('lists the sessions and revokes another device, whose next refresh then fails', async () => {
+    const { context, page } = await openDemo();
+    const email = await registerThroughForm(page);
+    await expect.poll(() => page.locator('#sessions li').count()).toBe(1);
+    expect(await page.locator('#sessions li.current').count()).toBe(1);
+
+    const other = await openDemo();
+    await loginThroughForm(other.page, email);
+    await page.locator('#refresh-me').click();
+    await expect.poll(() => page.locator('#sessions li').count()).toBe(2);
+    expect(await page.locator('#sessions li.current button.revoke').count()).toBe(0);
+    await page.locator('#sessions li:not(.current) button.revoke').click();
+    await expect.poll(() => page.locator('#sessions li').count()).toBe(1);
+    expect(await page.locator('#error').isHidden()).toBe(true);
+    // The revoked device can no longer refresh, and its page says so.
+    expect(await other.page.evaluate(() => (window as any).demoAuth.refresh())).toBe(false);
+    await other.page.locator('#status').filter({ hasText: 'Your session ended' }).waitFor();
+    await other.context.close();
+    await context.close();
+  });
+
+  it('logs out the other devices, then everywhere', async () => {
+    const { context, page } = await openDemo();
+    const email = await registerThroughForm(page);
+    const other = await openDemo();
+    await loginThroughForm(other.page, email);
+    await page.locator('#refresh-me').click();
+    await expect.poll(() => page.locator('#sessions li').count()).toBe(2);
+
+    await page.locator('#logout-others').click();
+    await expect.poll(() => page.locator('#sessions li').count()).toBe(1);
+    expect(await other.page.evaluate(() => (window as any).demoAuth.refresh())).toBe(false);
+    expect(await page.evaluate(() => (window as any).demoAuth.refresh())).toBe(true);
+    expect(await refreshCookie(context)).toBeDefined();
+
+    const third = await openDemo();
+    await loginThroughForm(third.page, email);
+    await page.locator('#logout-global').click();
+    await page.locator('#status').filter({ hasText: 'Signed out' }).waitFor();
+    expect(await refreshCookie(context)).toBeUndefined();
+    expect(await third.page.evaluate(() => (window as any).demoAuth.refresh())).toBe(false);
+    await Promise.all([other.context.close(), third.context.close(), context.close()]);
+  });
+
   it('shows a wrong password as the API error and stays signed out', async () => {
     const { context, page } = await openDemo();
     const email = await registerThroughForm(page);
