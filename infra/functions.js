@@ -47,6 +47,10 @@ const FUNCTIONS = [
   { name: 'authorizer', role: 'AuthorizerRole', memorySize: 256 },
   { name: 'verify-email', http: { method: 'POST', path: '/auth/email/verify' } },
   { name: 'resend-verification', http: { method: 'POST', path: '/auth/email/resend' }, authorizer: true },
+  { name: 'password-change', http: { method: 'POST', path: '/auth/password/change' }, authorizer: true, memorySize: 1024 },
+  { name: 'password-forgot', http: { method: 'POST', path: '/auth/password/forgot' } },
+  { name: 'password-reset', http: { method: 'POST', path: '/auth/password/reset' }, memorySize: 1024 },
+  { name: 'account-delete', http: { method: 'DELETE', path: '/auth/me' }, authorizer: true, memorySize: 1024 },
 ];
 
 /** Name of the HTTP API authorizer in serverless.yml (provider.httpApi.authorizers). */

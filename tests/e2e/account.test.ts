@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { uniqueEmail } from '../helpers/deps';
-import { bearer, call, post } from '../helpers/http';
+import { bearer, call, post, warm } from '../helpers/http';
 import { emailsTo, latestToken, tokenIn, waitForEmails } from '../helpers/mail';
 
 const PASSWORD = 'correct horse battery';
@@ -65,5 +65,72 @@ describe('email verification', () => {
     expectError(await post('/auth/email/verify', { token: 'x'.repeat(43) }), 400, 'invalid_token');
     expectError(await post('/auth/email/verify', { token: 'not a token' }), 400, 'invalid_token');
     expectError(await call('POST', '/auth/email/verify', { body: '{', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json');
+  });
+});
+
+describe('password reset over HTTP', () => {
+  it('forgot answers 202 {} for known and unknown emails alike; the link resets the password and ends every session', async () => {
+    const { user, refreshToken } = await registered();
+    const known = await post('/auth/password/forgot', { email: user.email });
+    const unknown = await post('/auth/password/forgot', { email: uniqueEmail('nobody') });
+    expect([known.status, known.text]).toEqual([202, '{}']);
+    expect([unknown.status, unknown.text]).toEqual([202, '{}']);
+    const token = await latestToken(user.email, 'reset-password');
+    const weak = await post('/auth/password/reset', { token, newPassword: 'short' });
+    expectError(weak, 400, 'invalid_request');
+    expect(weak.body.error.details[0].field).toBe('newPassword');
+    const reset = await post('/auth/password/reset', { token, newPassword: 'a brand new passphrase' });
+    expect(reset.status).toBe(204);
+    expectError(await post('/auth/refresh', { refreshToken }), 401, 'invalid_refresh_token');
+    expectError(await post('/auth/login', { email: user.email, password: PASSWORD }), 401, 'invalid_credentials');
+    expect((await post('/auth/login', { email: user.email, password: 'a brand new passphrase' })).status).toBe(200);
+    expectError(await post('/auth/password/reset', { token, newPassword: 'another new passphrase' }), 400, 'invalid_token');
+  });
+
+  it('race: two concurrent resets with one token: one 204, one 400 invalid_token', async () => {
+    const { user } = await registered();
+    await post('/auth/password/forgot', { email: user.email });
+    const token = await latestToken(user.email, 'reset-password');
+    await warm([{ method: 'POST', path: '/auth/password/reset', json: {} }], 2);
+    const answers = await Promise.all([
+      post('/auth/password/reset', { token, newPassword: 'first new passphrase' }),
+      post('/auth/password/reset', { token, newPassword: 'second new passphrase' }),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([204, 400]);
+    expect(answers.find((a) => a.status === 400)!.body.error.code).toBe('invalid_token');
+  });
+});
+
+describe('password change over HTTP', () => {
+  it('ends the other devices and keeps this one', async () => {
+    const email = uniqueEmail('chg');
+    const laptop = await registered(email);
+    const phone = (await post('/auth/login', { email, password: PASSWORD })).body;
+    const changed = await post('/auth/password/change', { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' }, bearer(laptop.accessToken));
+    expect(changed.status).toBe(204);
+    expectError(await post('/auth/refresh', { refreshToken: phone.refreshToken }), 401, 'invalid_refresh_token');
+    expect((await post('/auth/refresh', { refreshToken: laptop.refreshToken })).status).toBe(200);
+  });
+
+  it('refuses a wrong current password with 401 invalid_credentials, and needs an access token', async () => {
+    const { accessToken } = await registered();
+    expectError(await post('/auth/password/change', { currentPassword: 'not my password', newPassword: 'a brand new passphrase' }, bearer(accessToken)), 401, 'invalid_credentials');
+    expect((await post('/auth/password/change', { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' })).status).toBe(401);
+    const bad = await post('/auth/password/change', { currentPassword: PASSWORD }, bearer(accessToken));
+    expectError(bad, 400, 'invalid_request');
+  });
+});
+
+describe('DELETE /auth/me over HTTP', () => {
+  it('deletes the account with the password, ends its sessions and frees the email', async () => {
+    const { user, accessToken, refreshToken } = await registered();
+    expectError(await call('DELETE', '/auth/me', { json: { password: 'not my password' }, headers: bearer(accessToken) }), 401, 'invalid_credentials');
+    const deleted = await call('DELETE', '/auth/me', { json: { password: PASSWORD }, headers: bearer(accessToken) });
+    expect(deleted.status).toBe(204);
+    expectError(await post('/auth/refresh', { refreshToken }), 401, 'invalid_refresh_token');
+    expectError(await post('/auth/login', { email: user.email, password: PASSWORD }), 401, 'invalid_credentials');
+    const again = await post('/auth/register', { email: user.email, password: PASSWORD });
+    expect(again.status).toBe(201);
+    expect(again.body.user.id).not.toBe(user.id);
   });
 });
