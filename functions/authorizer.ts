@@ -10,6 +10,7 @@ const deps = {
   settings: { issuer: config.issuer, audience: config.audience, alg: config.signingAlg, ttlSeconds: config.accessTokenTtlSeconds },
   clock: systemClock,
   sessions: sessionCheck(),
+  requireVerifiedEmail: config.requireVerifiedEmail,
 };
 
 /** Lambda authorizer for HTTP APIs (simple responses) and REST APIs (TOKEN / REQUEST). */

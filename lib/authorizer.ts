@@ -38,6 +38,8 @@ export interface AuthorizerDeps {
   clock: Clock;
   /** Absent in the stateless setting: then a token is valid until its `exp`. */
   sessions?: SessionCheck | undefined;
+  /** REQUIRE_VERIFIED_EMAIL: deny tokens whose `email_verified` is not true. */
+  requireVerifiedEmail?: boolean | undefined;
 }
 
 type Shape = 'http-api' | 'rest-token' | 'rest-request' | 'unknown';
@@ -58,7 +60,13 @@ function presentedHeader(event: AuthorizerEvent, shape: Shape): string | undefin
 
 /** The flat context handed to integrations (API Gateway accepts only string/number/boolean). */
 export function contextOf(claims: AccessClaims): Record<string, string> {
-  return { userId: claims.sub, sessionId: claims.sid, email: claims.email, roles: claims.roles.join(',') };
+  return {
+    userId: claims.sub,
+    sessionId: claims.sid,
+    email: claims.email,
+    emailVerified: claims.emailVerified ? 'true' : 'false',
+    roles: claims.roles.join(','),
+  };
 }
 
 /**
@@ -77,6 +85,10 @@ async function check(deps: AuthorizerDeps, event: AuthorizerEvent, shape: Shape)
   if (!token) return undefined;
   try {
     const claims = await verifyAccessToken(deps.keys, deps.settings, token, deps.clock());
+    if (deps.requireVerifiedEmail && !claims.emailVerified) {
+      log.info('access denied', { event: 'authorizer_deny', reason: 'email not verified', userId: claims.sub });
+      return undefined;
+    }
     if (!deps.sessions) return claims;
     const verdict = await deps.sessions.verdict(claims.sid, claims.sub, claims.exp);
     if (verdict === 'live') return claims;

@@ -37,7 +37,9 @@ export type InternalErrorCode =
   /** A refresh token was consumed by a concurrent rotation between our read and our write. */
   | 'token_already_consumed'
   /** The session is revoked or past its absolute lifetime. */
-  | 'session_not_active';
+  | 'session_not_active'
+  /** The user behind a refresh token changed (claims, disabled, deleted) since its snapshot. */
+  | 'subject_changed';
 
 export type ErrorCode = PublicErrorCode | InternalErrorCode;
 
@@ -138,6 +140,9 @@ export const tokenAlreadyConsumed = () =>
 
 export const sessionNotActive = () =>
   new AppError('session_not_active', 'The session is revoked or expired.');
+
+export const subjectChanged = () =>
+  new AppError('subject_changed', 'The user changed since the refresh token was issued.');
 
 /** Configuration or key material is unusable: the function must not serve. */
 export class ConfigurationError extends Error {

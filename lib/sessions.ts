@@ -28,6 +28,7 @@ import { hasCode, invalidRefreshToken, refreshTokenReused, serviceUnavailable } 
 import type { KeyStore } from './keys/key-store';
 import { log } from './log';
 import type { RefreshTokenRecord, SessionRecord, SessionsRepository } from './repositories/sessions';
+import type { UsersRepository } from './repositories/users';
 import { MAX_TRANSACTION_ITEMS, type TransactionWriter } from './repositories/transactions';
 import type { TransactWriteItem } from './repositories/types';
 import { signAccessToken } from './tokens/access-token';
@@ -45,6 +46,15 @@ export interface SessionDeps {
   transactions: TransactionWriter;
   keys: KeyStore;
   clock: Clock;
+  /** Where a refresh checks (and, when they changed, reads) the user's current claims. */
+  users: Pick<UsersRepository, 'claimsCheckItem' | 'findById'>;
+}
+
+/** The claims an access token carries about its user, current at every refresh. */
+interface Claims {
+  email: string;
+  roles: string[];
+  emailVerified: boolean;
 }
 
 /** The user a session belongs to, and the claims its access tokens carry. */
@@ -118,7 +128,12 @@ export async function openSession(
     revokedAt: undefined,
   };
   const refresh = newRefreshToken();
-  const record = tokenRecord(refresh, { sid: session.sid, userId: user.id, email: user.email, roles: user.roles, sessionExpiresAt }, now, deps.config.refreshTokenTtlSeconds);
+  const record = tokenRecord(
+    refresh,
+    { sid: session.sid, userId: user.id, email: user.email, roles: user.roles, emailVerified: user.emailVerified === true, sessionExpiresAt },
+    now,
+    deps.config.refreshTokenTtlSeconds,
+  );
   const tokens = await tokenResponse(
     deps,
     { userId: user.id, sessionId: session.sid, email: user.email, roles: user.roles, emailVerified: user.emailVerified },
@@ -146,6 +161,7 @@ interface TokenOwner {
   userId: string;
   email: string;
   roles: string[];
+  emailVerified: boolean;
   sessionExpiresAt: number;
 }
 
@@ -163,6 +179,7 @@ function tokenRecord(token: RefreshToken, owner: TokenOwner, now: Date, ttlSecon
     successorId: undefined,
     email: owner.email,
     roles: owner.roles,
+    emailVerified: owner.emailVerified,
   };
 }
 
@@ -194,6 +211,7 @@ export async function rotateRefreshToken(deps: SessionDeps, presentedValue: stri
   if (!presented) throw invalidRefreshToken();
   const successor = deriveSuccessor(await deps.keys.refreshKey(), presented);
 
+  let claims: Claims | undefined;
   for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt += 1) {
     const now = deps.clock();
     const record = await deps.sessions.getToken(presented.id);
@@ -202,17 +220,24 @@ export async function rotateRefreshToken(deps: SessionDeps, presentedValue: stri
 
     if (record.consumedAt !== undefined) return replayed(deps, record, await successorOnRecord(deps, presented, record, successor), now);
 
+    // Claims as of the token's issue; the rotation below commits only if the user still holds
+    // them (so the usual refresh stays at two requests). Otherwise read the user and sign again.
+    claims ??= snapshotOf(record) ?? (await currentClaims(deps, record.userId));
     // The successor gets a fresh token lifetime, capped by the session's absolute end:
     // rotation never extends a session.
-    const successorRecord = tokenRecord(successor, { ...ownerOf(record) }, now, deps.config.refreshTokenTtlSeconds);
+    const successorRecord = tokenRecord(successor, ownerOf(record, claims), now, deps.config.refreshTokenTtlSeconds);
     // Sign before writing: if the key store fails, the presented token stays unconsumed.
-    const response = await tokenResponse(deps, subjectOf(record), successor.value, now);
+    const response = await tokenResponse(deps, subjectOf(record, claims), successor.value, now);
     try {
-      await deps.sessions.rotate(record, successorRecord, now);
+      await deps.sessions.rotate(record, successorRecord, now, deps.users.claimsCheckItem(record.userId, claims));
       return response;
     } catch (err) {
       if (hasCode(err, 'session_not_active')) throw invalidRefreshToken(err);
       if (hasCode(err, 'token_already_consumed')) continue;
+      if (hasCode(err, 'subject_changed')) {
+        claims = await currentClaims(deps, record.userId);
+        continue;
+      }
       throw err;
     }
   }
@@ -251,12 +276,25 @@ async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor
   throw refreshTokenReused();
 }
 
-function subjectOf(record: RefreshTokenRecord) {
-  return { userId: record.userId, sessionId: record.sid, email: record.email, roles: record.roles };
+function subjectOf(record: RefreshTokenRecord, claims: Claims = snapshotOf(record) ?? { email: record.email, roles: record.roles, emailVerified: false }) {
+  return { userId: record.userId, sessionId: record.sid, ...claims };
 }
 
-function ownerOf(record: RefreshTokenRecord): TokenOwner {
-  return { sid: record.sid, userId: record.userId, email: record.email, roles: record.roles, sessionExpiresAt: record.sessionExpiresAt };
+function ownerOf(record: RefreshTokenRecord, claims: Claims): TokenOwner {
+  return { sid: record.sid, userId: record.userId, ...claims, sessionExpiresAt: record.sessionExpiresAt };
+}
+
+/** The claims the token record was issued with, or undefined for records older than the snapshot. */
+function snapshotOf(record: RefreshTokenRecord): Claims | undefined {
+  if (typeof record.emailVerified !== 'boolean') return undefined;
+  return { email: record.email, roles: record.roles, emailVerified: record.emailVerified };
+}
+
+/** The user's current claims; a deleted or disabled user has none, and its refresh fails. */
+async function currentClaims(deps: SessionDeps, userId: string): Promise<Claims> {
+  const user = await deps.users.findById(userId);
+  if (!user || user.disabledAt) throw invalidRefreshToken(new Error(user ? 'user disabled' : 'user deleted'));
+  return { email: user.email, roles: user.roles, emailVerified: user.emailVerified };
 }
 
 // ---------------------------------------------------------------------------------------------

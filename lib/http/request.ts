@@ -16,6 +16,7 @@ export interface AuthorizerContext {
   userId: string;
   sessionId: string;
   email: string;
+  emailVerified: boolean;
   roles: string;
 }
 
@@ -26,6 +27,7 @@ export function authorizerContext(event: HttpEvent): AuthorizerContext | undefin
     userId: ctx.userId,
     sessionId: ctx.sessionId,
     email: typeof ctx.email === 'string' ? ctx.email : '',
+    emailVerified: ctx.emailVerified === 'true' || ctx.emailVerified === true,
     roles: typeof ctx.roles === 'string' ? ctx.roles : '',
   };
 }

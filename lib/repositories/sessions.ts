@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_BY_OWNER_INDEX } from '../../infra/tables.js';
 import { epochSeconds, storedInstant, type EpochSeconds } from '../clock';
-import { serviceUnavailable, sessionNotActive, tokenAlreadyConsumed } from '../errors';
+import { serviceUnavailable, sessionNotActive, subjectChanged, tokenAlreadyConsumed } from '../errors';
 import { cancellationCodes, dynamo, errorName } from './dynamo';
 import type { TransactWriteItem } from './types';
 
@@ -38,9 +38,14 @@ export interface RefreshTokenRecord {
   /** When a rotation consumed this token (ISO-8601). */
   consumedAt: string | undefined;
   successorId: string | undefined;
-  /** Snapshot of the user's claims, so a refresh needs no user read. */
+  /**
+   * Snapshot of the user's claims when this token was issued. A rotation signs with it only after
+   * its own transaction has checked that the user still holds exactly these values.
+   */
   email: string;
   roles: string[];
+  /** Absent on records written before the claim existed: such a rotation reads the user first. */
+  emailVerified?: boolean | undefined;
 }
 
 const sessionKey = (sid: string) => `SESSION#${sid}`;
@@ -97,7 +102,7 @@ export class SessionsRepository {
    * logout racing this refresh wins, and no usable token outlives it). A failed condition is
    * `session_not_active` or `token_already_consumed`; anything else `service_unavailable`.
    */
-  async rotate(current: RefreshTokenRecord, successor: RefreshTokenRecord, now: Date): Promise<void> {
+  async rotate(current: RefreshTokenRecord, successor: RefreshTokenRecord, now: Date, subjectCheck?: TransactWriteItem): Promise<void> {
     const nowSeconds = epochSeconds(now);
     try {
       await this.doc.send(
@@ -128,12 +133,14 @@ export class SessionsRepository {
                 ExpressionAttributeValues: { ':lastUsedAt': now.toISOString(), ':now': nowSeconds },
               },
             },
+            ...(subjectCheck ? [subjectCheck] : []),
           ],
         }),
       );
     } catch (err) {
       const codes = cancellationCodes(err);
       if (codes[2] === 'ConditionalCheckFailed') throw sessionNotActive();
+      if (codes[3] === 'ConditionalCheckFailed') throw subjectChanged();
       if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed') throw tokenAlreadyConsumed();
       // A conflict with a concurrent transaction on the same items: the caller re-reads and decides.
       if (codes.includes('TransactionConflict')) throw tokenAlreadyConsumed();

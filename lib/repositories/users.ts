@@ -178,6 +178,22 @@ export class UsersRepository {
     return items;
   }
 
+  /**
+   * Condition for a refresh's rotation transaction: the user still exists, is not disabled and
+   * holds exactly these claims. When it holds, the claims signed beforehand are current.
+   */
+  claimsCheckItem(userId: string, claims: { email: string; roles: string[]; emailVerified: boolean }): TransactWriteItem {
+    return {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: { pk: userKey(userId) },
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(disabledAt) AND email = :email AND #roles = :roles AND emailVerified = :verified',
+        ExpressionAttributeNames: { '#roles': 'roles' },
+        ExpressionAttributeValues: { ':email': claims.email, ':roles': claims.roles, ':verified': claims.emailVerified },
+      },
+    };
+  }
+
   /** Administration: replaces the roles. Returns the updated user, or undefined if there is none. */
   async setRoles(id: string, roles: string[]): Promise<UserRecord | undefined> {
     return this.update(id, 'SET #roles = :roles', { ':roles': roles }, { '#roles': 'roles' });

@@ -32,6 +32,8 @@ export interface AccessClaims {
   roles: string[];
   iat: number;
   exp: number;
+  /** `email_verified`; false when absent (tokens issued before the claim existed). */
+  emailVerified: boolean;
   /** RFC 9068 `client_id` and `scope`; absent from tokens issued before they were added. */
   clientId: string | undefined;
   scope: string | undefined;
@@ -69,6 +71,7 @@ export async function signAccessToken(
     sid: subject.sessionId,
     email: subject.email,
     roles: subject.roles,
+    email_verified: subject.emailVerified === true,
     client_id: settings.clientId ?? DEFAULT_CLIENT_ID,
     scope: scopeOf(subject),
   })
@@ -147,7 +150,7 @@ export function inspectAccessToken(settings: AccessTokenSettings, token: string)
  */
 export function checkAccessClaims(settings: AccessTokenSettings, payload: Record<string, unknown>, at: Date): AccessClaims {
   const now = epochSeconds(at);
-  const { sub, sid, jti, email, roles, iat, exp, nbf, iss, aud, client_id: clientId, scope } = payload;
+  const { sub, sid, jti, email, roles, iat, exp, nbf, iss, aud, client_id: clientId, scope, email_verified: emailVerified } = payload;
   if (iss !== settings.issuer) throw new InvalidAccessToken('unexpected iss');
   if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience)))) {
     throw new InvalidAccessToken('unexpected aud');
@@ -165,11 +168,12 @@ export function checkAccessClaims(settings: AccessTokenSettings, payload: Record
     typeof email !== 'string' ||
     !Array.isArray(roles) || !roles.every((r) => typeof r === 'string') ||
     (clientId !== undefined && typeof clientId !== 'string') ||
-    (scope !== undefined && typeof scope !== 'string')
+    (scope !== undefined && typeof scope !== 'string') ||
+    (emailVerified !== undefined && typeof emailVerified !== 'boolean')
   ) {
     throw new InvalidAccessToken('claims missing or of the wrong shape');
   }
-  return { sub, sid, jti, email, roles: roles as string[], iat, exp, clientId, scope };
+  return { sub, sid, jti, email, roles: roles as string[], iat, exp, clientId, scope, emailVerified: emailVerified === true };
 }
 
 interface SyncVerifier {

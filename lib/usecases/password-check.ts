@@ -19,7 +19,7 @@ export async function checkPasswordLikeLogin(
   now: Date,
 ): Promise<{ succeeded(): Promise<void> }> {
   const attempts = await deps.loginAttempts.get(user.email);
-  const waitMs = remainingBackoffMs(attempts, deps.config, now.getTime());
+  const waitMs = remainingBackoffMs(attempts, deps.config, now);
   if (waitMs > 0) {
     log.warn('password check throttled', { event: 'login_throttled', userId: user.id, requestId: meta.requestId });
     throw tooManyAttempts(waitMs / 1000);

@@ -25,7 +25,7 @@ function fastDeps(options: Parameters<typeof testDeps>[0] = {}) {
 async function account(deps: D, email = uniqueEmail('pw')) {
   const first = await register(deps, { email, password: PASSWORD, name: 'Ada' }, meta);
   const second = await login(deps, { email, password: PASSWORD }, meta);
-  const sid = async (accessToken: string) => (await verifyAccessToken(deps.keys, accessSettings(deps.config), accessToken)).sid;
+  const sid = async (accessToken: string) => (await verifyAccessToken(deps.keys, accessSettings(deps.config), accessToken, deps.clock())).sid;
   return { user: first.user, first, second, firstSid: await sid(first.accessToken), secondSid: await sid(second.accessToken) };
 }
 

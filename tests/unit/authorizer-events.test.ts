@@ -24,7 +24,7 @@ beforeAll(async () => {
 const httpApi = (authorization?: string) => ({ version: '2.0', type: 'REQUEST', routeArn: METHOD_ARN, headers: authorization === undefined ? {} : { authorization } });
 const restToken = (authorizationToken: string) => ({ type: 'TOKEN', authorizationToken, methodArn: METHOD_ARN });
 const restRequest = (headers: Record<string, string>) => ({ type: 'REQUEST', methodArn: METHOD_ARN, headers });
-const context = { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: 'user,admin' };
+const context = { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', emailVerified: 'false', roles: 'user,admin' };
 
 interface LogLine {
   level: string;
@@ -140,5 +140,28 @@ describe('failing closed', () => {
 describe('stageWildcard', () => {
   it('widens a method ARN to every route of its stage', () => {
     expect(stageWildcard(METHOD_ARN)).toBe('arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*');
+  });
+});
+
+describe('email verification in the authorizer', () => {
+  it('hands emailVerified to the integration as "true" or "false"', async () => {
+    const doc = await generateKeySet('RS256');
+    const keys = new KeyStore({ description: 'memory', load: async () => JSON.stringify(doc) }, { alg: 'RS256' });
+    const verified = await signAccessToken(keys, settings, { userId: 'u', sessionId: 's', email: 'v@example.com', roles: [], emailVerified: true }, new Date());
+    const unverified = await signAccessToken(keys, settings, { userId: 'u', sessionId: 's', email: 'v@example.com', roles: [], emailVerified: false }, new Date());
+    const base = { keys, settings, clock: () => new Date() };
+    expect(await authorize(base, httpApi(`Bearer ${verified}`) as never)).toMatchObject({ isAuthorized: true, context: { emailVerified: 'true' } });
+    expect(await authorize(base, httpApi(`Bearer ${unverified}`) as never)).toMatchObject({ isAuthorized: true, context: { emailVerified: 'false' } });
+  });
+
+  it('with REQUIRE_VERIFIED_EMAIL denies unverified users and lets verified ones through', async () => {
+    const doc = await generateKeySet('RS256');
+    const keys = new KeyStore({ description: 'memory', load: async () => JSON.stringify(doc) }, { alg: 'RS256' });
+    const strict = { keys, settings, clock: () => new Date(), requireVerifiedEmail: true };
+    const verified = await signAccessToken(keys, settings, { userId: 'u', sessionId: 's', email: 'v@example.com', roles: [], emailVerified: true }, new Date());
+    const unverified = await signAccessToken(keys, settings, { userId: 'u', sessionId: 's', email: 'v@example.com', roles: [] }, new Date());
+    expect(await authorize(strict, httpApi(`Bearer ${verified}`) as never)).toMatchObject({ isAuthorized: true });
+    expect(await authorize(strict, httpApi(`Bearer ${unverified}`) as never)).toEqual({ isAuthorized: false });
+    await expect(authorize(strict, restToken(`Bearer ${unverified}`) as never)).rejects.toThrow('Unauthorized');
   });
 });
