@@ -37,7 +37,7 @@ const FUNCTIONS = [
       { method: 'GET', path: '/.well-known/openid-configuration' },
       { method: 'GET', path: '/.well-known/oauth-authorization-server' },
     ],
-    role: 'verifier',
+    role: 'MetadataRole',
     memorySize: 256,
   },
   { name: 'example-hello', http: { method: 'GET', path: '/example/hello' }, authorizer: true, role: 'verifier' },

@@ -169,6 +169,12 @@ describe('serverless package for a production stage', () => {
       expect(service.flatMap((st: Json) => asList(st.Resource))).toEqual([{ Ref: 'SigningKeysSecret' }]);
     });
 
+    it('gives the issuer metadata function no access to any secret or table: it serves configuration', () => {
+      expect(template.Resources.IssuerMetadataLambdaFunction.Properties.Role).toEqual({ 'Fn::GetAtt': ['MetadataRole', 'Arn'] });
+      const actions = statementsOf('MetadataRole').flatMap((st) => asList(st.Action));
+      expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    });
+
     it('grants no KMS permission when no KMS key is given (the AWS-managed key needs none)', () => {
       expect(resourcesOfType(template, 'AWS::IAM::Policy').filter(([id]) => id.includes('Kms'))).toEqual([]);
     });
@@ -302,6 +308,8 @@ describe('serverless package for a production stage', () => {
         EMAIL_FROM: 'Example <no-reply@example.com>',
       });
       expect(env.SES_ENDPOINT || undefined, id).toBeUndefined();
+      // Bumped by the emergency runbook to replace every warm container (README "Emergency rotation").
+      expect(env.KEYS_EPOCH, id).toBe('0');
       expect(env.SIGNING_KEYS_FILE || undefined, id).toBeUndefined();
       expect(env.DYNAMODB_ENDPOINT || undefined, id).toBeUndefined();
     }
