@@ -76,6 +76,8 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
     refresh: ((await import('../functions/refresh')).handler as unknown) as Handler,
     logout: ((await import('../functions/logout')).handler as unknown) as Handler,
     me: ((await import('../functions/me')).handler as unknown) as Handler,
+    sessionsList: ((await import('../functions/sessions-list')).handler as unknown) as Handler,
+    sessionDelete: ((await import('../functions/session-delete')).handler as unknown) as Handler,
     authorizer: ((await import('../functions/authorizer')).handler as unknown) as (e: unknown) => Promise<{ isAuthorized: boolean }>,
   };
 
@@ -173,9 +175,28 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
       return authorize(tokens[i % tokens.length]!);
     }, '1 GetItem, eventually consistent (0.5 read unit)'),
   );
+  const withAuthorizer = (slot: { userId: string; sid: string; email: string }) => ({
+    authorizer: { lambda: { userId: slot.userId, sessionId: slot.sid, email: slot.email, roles: 'user' } },
+  });
   results.push(
-    await measure('logout (local)', Math.min(fast, tokens.length), async (i) => {
+    await measure('sessions list', fast, async (i) => {
+      const slot = tokens[i % tokens.length]!;
+      const e = event('GET', '/auth/sessions', undefined, withAuthorizer(slot));
+      return async () => void expect(200, await handlers.sessionsList(e, context), 'sessions list');
+    }, '2 (index query, one BatchGetItem of the listed sessions)'),
+  );
+  // Half of the sessions end through DELETE /auth/sessions/{id}, the other half through logout.
+  const deleted = Math.floor(tokens.length / 2);
+  results.push(
+    await measure('session delete', deleted, async (i) => {
       const slot = tokens[i]!;
+      const e = { ...event('DELETE', `/auth/sessions/${slot.sid}`, undefined, withAuthorizer(slot)), pathParameters: { id: slot.sid } };
+      return async () => void expect(204, await handlers.sessionDelete(e, context), 'session delete');
+    }, '1 (one conditional update: only the caller\'s active session)'),
+  );
+  results.push(
+    await measure('logout (local)', Math.min(fast, tokens.length - deleted), async (i) => {
+      const slot = tokens[deleted + i]!;
       return async () => void expect(204, await handlers.logout(event('POST', '/auth/logout', { refreshToken: slot.refreshToken }), context), 'logout');
     }, '2 (token read, session revoke)'),
   );
