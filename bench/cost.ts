@@ -47,10 +47,17 @@ export interface OperationCost {
   totalPerMillion: number;
 }
 
-export function operationCost(op: Pick<OperationResult, 'operation' | 'p50Ms' | 'readUnitsPerOp' | 'writeUnitsPerOp'>, fn: string, throughGateway: boolean): OperationCost {
+export function operationCost(
+  op: Pick<OperationResult, 'operation' | 'p50Ms' | 'readUnitsPerOp' | 'writeUnitsPerOp'>,
+  fn: string,
+  throughGateway: boolean,
+  /** Part of p50Ms spent waiting on the network, which a smaller CPU share does not slow down. */
+  waitMs = 0,
+): OperationCost {
   const memoryMb = memoryOf(fn);
-  // Conservative: all of the time is treated as CPU time, which the smaller CPU share slows down.
-  const billedMs = Math.max(1, Math.ceil(op.p50Ms * Math.max(1, FULL_VCPU_MB / memoryMb)));
+  // Conservative: all but `waitMs` is treated as CPU time, which the smaller CPU share slows down.
+  const cpuMs = Math.max(0, op.p50Ms - waitMs);
+  const billedMs = Math.max(1, Math.ceil(cpuMs * Math.max(1, FULL_VCPU_MB / memoryMb) + waitMs));
   const dynamo = op.readUnitsPerOp * PRICES.dynamoPerMillionReadUnits + op.writeUnitsPerOp * PRICES.dynamoPerMillionWriteUnits;
   const lambda = PRICES.lambdaPerMillionRequests + (billedMs / 1000) * (memoryMb / 1024) * PRICES.lambdaArmPerGbSecond * 1e6;
   const gateway = throughGateway ? PRICES.httpApiPerMillionRequests : 0;
