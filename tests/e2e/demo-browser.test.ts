@@ -5,7 +5,7 @@
  *
  * `DEMO_URL=http://localhost:5173 npx vitest run --project e2e tests/e2e/demo-browser.test.ts`
  * runs the same tests against an `npm start` already running (its API from the page's
- * /config.js) instead.
+ * /config.js, its SES emulator on SES_PORT or SES_URL) instead.
  *
  * The demo and the API are both on `localhost` (different ports): one site, two origins, as an
  * app and its auth API usually are. The attacker pages are served from `127.0.0.1` (another site)
@@ -30,6 +30,7 @@ let apiUrl: string;
 let offline: TestGateway | undefined;
 let demo: DemoServer | undefined;
 const attackers: Server[] = [];
+let sesUrl: string;
 let crossSiteUrl: string;
 let sameSiteUrl: string;
 
@@ -51,13 +52,17 @@ beforeAll(async () => {
     demoUrl = process.env.DEMO_URL.replace(/\/$/, '');
     const config = await (await fetch(`${demoUrl}/config.js`)).text();
     apiUrl = JSON.parse(config.slice(config.indexOf('{'), config.lastIndexOf('}') + 1)).apiUrl;
+    sesUrl = process.env.SES_URL ?? `http://127.0.0.1:${process.env.SES_PORT ?? 8005}`;
   } else {
     const demoPort = await freePort();
     offline = await startTestGateway({
       DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
       SIGNING_KEYS_FILE: inject('keysFile'),
       CORS_ALLOWED_ORIGINS: `http://localhost:${demoPort}`,
+      SES_ENDPOINT: inject('sesEndpoint'),
+      APP_URL: `http://localhost:${demoPort}`,
     });
+    sesUrl = inject('sesEndpoint');
     // Same site as the demo (localhost), another origin (port), as an app and its API usually are.
     apiUrl = offline.url.replace('127.0.0.1', 'localhost');
     demo = await startDemoServer({ port: demoPort, apiUrl });
@@ -306,6 +311,53 @@ describe('demo app in Chromium', () => {
     await context.addCookies([{ name: COOKIE, value: token, domain: new URL(apiUrl).hostname, path: '/auth', httpOnly: true, secure: true, sameSite: 'Strict' }]);
     expect((await refreshCookie(context))?.value).toBe(token);
     expect(await page.evaluate(() => (window as any).demoAuth.refresh())).toBe(false);
+    await context.close();
+  });
+});
+
+describe('demo pages the emails link to', () => {
+  /** The newest email to `to` whose text holds a link to `page`, and that link. */
+  async function emailedLink(to: string, page: 'verify-email' | 'reset-password'): Promise<string> {
+    const pattern = new RegExp(`https?://[^\\s"<>]+/${page}\\?token=[^\\s"<>]+`);
+    let link: string | undefined;
+    await expect
+      .poll(async () => {
+        const store = (await (await fetch(`${sesUrl}/store`)).json()) as { emails: Array<{ destination: { to: string[] }; body: { text?: string } }> };
+        const mine = store.emails.filter((e) => e.destination.to.includes(to) && pattern.test(e.body.text ?? ''));
+        link = mine.at(-1)?.body.text?.match(pattern)?.[0];
+        return link;
+      }, { timeout: 30_000 })
+      .toBeDefined();
+    return link!;
+  }
+
+  async function me(page: Page) {
+    return page.evaluate(() => (window as any).demoAuth.authed('/auth/me').then((a: any) => a.body));
+  }
+
+  it('verify-email: the emailed link opens the demo page, opening it changes nothing, the button verifies', async () => {
+    const { context, page } = await openDemo();
+    const email = await registerThroughForm(page);
+    const link = await emailedLink(email, 'verify-email');
+    expect(link.startsWith(`${demoUrl}/verify-email?token=`)).toBe(true);
+
+    const linkPage = await context.newPage();
+    await linkPage.goto(link);
+    await linkPage.locator('button[type=submit]').waitFor();
+    // The token left the address bar, and opening the page verified nothing.
+    expect(linkPage.url()).toBe(`${demoUrl}/verify-email`);
+    expect((await me(page)).emailVerified).toBe(false);
+
+    await linkPage.locator('button[type=submit]').click();
+    await linkPage.locator('#result[data-outcome=ok]').waitFor();
+    expect(await linkPage.locator('#result').innerText()).toContain(`${email} is verified`);
+    expect((await me(page)).emailVerified).toBe(true);
+
+    // A second use of the same link is refused with a clear message.
+    await linkPage.goto(link);
+    await linkPage.locator('button[type=submit]').click();
+    await linkPage.locator('#result[data-outcome=failed]').waitFor();
+    expect(await linkPage.locator('#result').innerText()).toContain('invalid, expired or already used');
     await context.close();
   });
 });
