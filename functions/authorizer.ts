@@ -1,8 +1,10 @@
+import type { Context } from 'aws-lambda';
 import { authorize, type AuthorizerEvent } from '../lib/authorizer';
 import { systemClock } from '../lib/clock';
 import { containerConfig } from '../lib/container/config';
 import { publicKeyStore } from '../lib/container/public-keys';
 import { sessionCheck } from '../lib/container/session-check';
+import { requestIdOf, withRequestId } from '../lib/log';
 
 const config = containerConfig();
 const deps = {
@@ -13,5 +15,9 @@ const deps = {
   requireVerifiedEmail: config.requireVerifiedEmail,
 };
 
-/** Lambda authorizer for HTTP APIs (simple responses) and REST APIs (TOKEN / REQUEST). */
-export const handler = (event: AuthorizerEvent) => authorize(deps, event);
+/**
+ * Lambda authorizer for HTTP APIs (simple responses) and REST APIs (TOKEN / REQUEST). Its log
+ * lines carry the request id of the request it decides on (a REST TOKEN event has none: Lambda's).
+ */
+export const handler = (event: AuthorizerEvent, context?: Context) =>
+  withRequestId(requestIdOf(event as { requestContext?: { requestId?: string } }, context), () => authorize(deps, event));

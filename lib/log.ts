@@ -2,7 +2,13 @@
  * Minimal structured logger: one JSON object per line, which CloudWatch Logs Insights indexes.
  * Kept tiny on purpose because the authorizer bundle imports it and must stay small.
  * Callers pass ids and codes only; tokens, passwords and hashes are never handed to it.
+ *
+ * Every line written while a request is being handled carries that request's `requestId`: the
+ * HTTP middleware and the authorizer's handler open the scope once ({@link withRequestId}), so no
+ * caller passes it and none can pass a different one.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
@@ -19,9 +25,34 @@ export function describeError(err: unknown): Record<string, unknown> {
   return out;
 }
 
+const requestScope = new AsyncLocalStorage<{ requestId: string | undefined }>();
+
+/**
+ * Runs `fn` with `requestId` on every log line it writes, awaited work included: API Gateway's
+ * request id when the event has one (it is what the client and the access logs see), else Lambda's.
+ */
+export function withRequestId<T>(requestId: string | undefined, fn: () => T): T {
+  return requestScope.run({ requestId }, fn);
+}
+
+/** API Gateway's request id (what clients and access logs see), else Lambda's. */
+export function requestIdOf(
+  event: { requestContext?: { requestId?: string } | null } | null | undefined,
+  context: { awsRequestId?: string } | null | undefined,
+): string | undefined {
+  return event?.requestContext?.requestId || context?.awsRequestId || undefined;
+}
+
+/** The request id of the request being handled, if any. */
+export function currentRequestId(): string | undefined {
+  return requestScope.getStore()?.requestId;
+}
+
 function write(level: Level, message: string, fields: Record<string, unknown> = {}): void {
   if (ORDER[level] < threshold()) return;
-  const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...fields });
+  const requestId = currentRequestId();
+  // The scope's id wins over a field of the same name: one id per request, whoever logs.
+  const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...fields, ...(requestId ? { requestId } : {}) });
   if (level === 'error' || level === 'warn') console.error(line);
   else console.log(line);
 }

@@ -13,7 +13,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { AppError, type ErrorCode, type PublicErrorCode } from '../errors';
-import { describeError, log } from '../log';
+import { describeError, log, requestIdOf, withRequestId } from '../log';
 import { clearedRefreshCookie, transportOf, type CookieModeSettings, type Transport } from './cookie-mode';
 import { json, type HttpResult } from './responses';
 
@@ -115,7 +115,6 @@ function errorResponder(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
       const fields = {
         code: error.code,
         status,
-        requestId: request.context?.awsRequestId,
         route: request.event?.routeKey,
       };
       if (status >= 500) log.error('request failed', { ...fields, error: describeError(error.cause ?? error) });
@@ -181,5 +180,8 @@ export function httpHandler(
       before: (request: Request) => (typeof request.event.body === 'string' ? parser.before?.(request) : undefined),
     });
   }
-  return chain.handler(handler);
+  const run = chain.handler(handler);
+  // The request id is set here, once, for every log line of the request (lib/log.ts).
+  return (event: HttpEvent, context: Context): Promise<HttpResult> =>
+    withRequestId(requestIdOf(event, context), () => run(event, context));
 }

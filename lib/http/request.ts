@@ -7,7 +7,6 @@ export function requestMeta(event: HttpEvent): RequestMeta {
   return {
     ip: http?.sourceIp || undefined,
     userAgent: http?.userAgent || event.headers?.['user-agent'] || undefined,
-    requestId: event.requestContext?.requestId || undefined,
   };
 }
 

@@ -25,8 +25,6 @@ export interface Deps {
 export interface RequestMeta {
   ip: string | undefined;
   userAgent: string | undefined;
-  /** API Gateway's request id, for correlating security logs. */
-  requestId?: string | undefined;
 }
 
 export type { TokenResponse } from '../sessions';

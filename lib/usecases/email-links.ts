@@ -38,7 +38,7 @@ export async function emailIpAllowed(deps: AccountDeps, meta: RequestMeta, now: 
   if (limit <= 0 || !meta.ip) return true;
   const { count } = await deps.rateLimits.hit(`email:${meta.ip}`, deps.config.emailLimitWindowSeconds, now);
   if (count > limit) {
-    log.warn('email request limited by source IP', { event: 'email_ip_limited', ip: meta.ip, count, requestId: meta.requestId });
+    log.warn('email request limited by source IP', { event: 'email_ip_limited', ip: meta.ip, count });
     return false;
   }
   return true;
@@ -47,7 +47,7 @@ export async function emailIpAllowed(deps: AccountDeps, meta: RequestMeta, now: 
 /** Per-address limit: at most EMAIL_MAX_PER_ADDRESS emails of a kind within the window. */
 export async function addressAllowed(deps: AccountDeps, kind: OneTimeTokenKind, email: string, userId: string, now: Date, meta: RequestMeta): Promise<boolean> {
   const ok = await deps.mailLimits.tryReserve(kind, email, now, deps.config.emailMaxPerAddress, deps.config.emailLimitWindowSeconds);
-  if (!ok) log.warn('email limited for this address', { event: 'email_address_limited', kind, userId, requestId: meta.requestId });
+  if (!ok) log.warn('email limited for this address', { event: 'email_address_limited', kind, userId });
   return ok;
 }
 
@@ -57,16 +57,16 @@ export async function sendLinkEmail(
   kind: OneTimeTokenKind,
   to: string,
   token: string,
-  context: { userId: string; requestId?: string | undefined },
+  context: { userId: string },
 ): Promise<boolean> {
   const values = { appUrl: deps.config.appUrl, token, ttlSeconds: ttlOf(deps, kind) };
   const content = kind === 'verify' ? verificationEmail(values) : passwordResetEmail(values);
   try {
     const messageId = await deps.mailer.send({ to, ...content });
-    log.info('email sent', { event: 'email_sent', kind, userId: context.userId, messageId, requestId: context.requestId });
+    log.info('email sent', { event: 'email_sent', kind, userId: context.userId, messageId });
     return true;
   } catch (err) {
-    log.error('email not sent', { event: 'email_failed', kind, userId: context.userId, requestId: context.requestId, error: describeError(err) });
+    log.error('email not sent', { event: 'email_failed', kind, userId: context.userId, error: describeError(err) });
     return false;
   }
 }

@@ -29,7 +29,7 @@ export async function verifyEmail(deps: AccountDeps, tokenValue: string, meta: R
     if (err instanceof ConditionsFailed) throw invalidToken(err);
     throw err;
   }
-  log.info('email verified', { event: 'email_verified', userId: user.id, requestId: meta.requestId });
+  log.info('email verified', { event: 'email_verified', userId: user.id });
   return publicUser({ ...user, emailVerified: true });
 }
 
@@ -53,7 +53,7 @@ export async function resendVerification(deps: AccountDeps, userId: string, meta
     if (err instanceof ConditionsFailed) return;
     throw err;
   }
-  if (!(await sendLinkEmail(deps, 'verify', user.email, token.value, { userId: user.id, requestId: meta.requestId }))) {
+  if (!(await sendLinkEmail(deps, 'verify', user.email, token.value, { userId: user.id }))) {
     throw serviceUnavailable(new Error('verification email not sent'));
   }
 }

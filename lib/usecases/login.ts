@@ -38,14 +38,14 @@ export async function login(
   const waitMs = remainingBackoffMs(attempts, deps.config, now);
   if (waitMs > 0) {
     // Checked before the password: during the wait even the right password is refused.
-    log.warn('login throttled', { event: 'login_throttled', userId: user?.id, failures: attempts?.failures, requestId: meta.requestId });
+    log.warn('login throttled', { event: 'login_throttled', userId: user?.id, failures: attempts?.failures });
     throw tooManyAttempts(waitMs / 1000);
   }
   // Unknown emails pay for a full bcrypt compare too, so timing does not reveal which exist.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(deps.config.bcryptCost));
   if (!user || !passwordOk) {
     const counted = await deps.loginAttempts.recordFailure(input.email, now, FAILURE_MEMORY_SECONDS);
-    log.warn('login failed', { event: 'login_failed', userId: user?.id, failures: counted.failures, requestId: meta.requestId });
+    log.warn('login failed', { event: 'login_failed', userId: user?.id, failures: counted.failures });
     throw invalidCredentials();
   }
   const session = await openSession(deps, user, meta, now, { existingUser: true });
@@ -58,6 +58,6 @@ export async function login(
     items.push(deps.users.replacePasswordHashItem(user.id, user.passwordHash, upgraded));
   }
   await deps.transactions.write(items);
-  log.info('login succeeded', { event: 'login', userId: user.id, sessionId: session.sid, requestId: meta.requestId });
+  log.info('login succeeded', { event: 'login', userId: user.id, sessionId: session.sid });
   return { user: publicUser(user), ...session.tokens };
 }

@@ -10,7 +10,7 @@ export async function enforceIpLimit(deps: Deps, action: 'login' | 'register', l
   if (limit <= 0 || !meta.ip) return;
   const { count, windowEndsAt } = await deps.rateLimits.hit(`${action}:${meta.ip}`, 60, now);
   if (count > limit) {
-    log.warn('rate limit hit', { event: `${action}_ip_limited`, ip: meta.ip, count, requestId: meta.requestId });
+    log.warn('rate limit hit', { event: `${action}_ip_limited`, ip: meta.ip, count });
     throw tooManyAttempts(windowEndsAt - now.getTime() / 1000);
   }
 }

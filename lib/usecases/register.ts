@@ -40,11 +40,11 @@ export async function register(
   };
   const session = await openSession(deps, user, meta, now, { existingUser: false });
   await deps.users.create(user, [...session.items, ...verification.items]);
-  log.info('user registered', { event: 'register', userId: user.id, sessionId: session.sid, requestId: meta.requestId });
+  log.info('user registered', { event: 'register', userId: user.id, sessionId: session.sid });
   try {
     // Counts toward the address's limit, so register/delete cycles cannot flood a mailbox.
     if (await addressAllowed(deps, 'verify', user.email, user.id, now, meta)) {
-      await sendLinkEmail(deps, 'verify', user.email, verification.token.value, { userId: user.id, requestId: meta.requestId });
+      await sendLinkEmail(deps, 'verify', user.email, verification.token.value, { userId: user.id });
     }
   } catch (err) {
     // The account exists and the client is signed in: a failed limit check must not turn that into a 503.

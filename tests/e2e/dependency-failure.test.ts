@@ -110,7 +110,7 @@ describe('when the key store is down and the access token is valid', () => {
     expectUnavailable(answer);
     const logged = await waitForLog(mark, (e) => e.message === 'request failed');
     const failure = logged.find((e) => e.message === 'request failed');
-    expect(failure).toMatchObject({ level: 'error', code: 'service_unavailable', status: 503, route: 'POST /auth/logout' });
+    expect(failure).toMatchObject({ level: 'error', code: 'service_unavailable', status: 503, route: 'POST /auth/logout', requestId: expect.any(String) });
     // The cause is the key set, not DynamoDB (also down here): the token is checked first.
     expect(JSON.stringify(failure)).toContain('cannot read dev key set');
   });

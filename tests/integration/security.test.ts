@@ -1,6 +1,7 @@
 /**
  * Security properties of the use cases against DynamoDB Local, one attack or defence per test.
  */
+import { withRequestId } from '../../lib/log';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import bcrypt from 'bcryptjs';
@@ -14,7 +15,7 @@ import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
 import { issued, testClock, testDeps, uniqueEmail } from '../helpers/deps';
 
-const meta = { ip: '192.0.2.10', userAgent: 'security', requestId: 'req-1' };
+const meta = { ip: '192.0.2.10', userAgent: 'security' };
 const PASSWORD = 'correct horse battery';
 
 afterEach(() => {
@@ -106,7 +107,8 @@ describe('security logs', () => {
     const email = uniqueEmail('logs');
     const first = await register(deps, { email, password: PASSWORD, name: undefined }, meta);
     for (let i = 0; i < 5; i += 1) {
-      await expect(login(deps, { email, password: 'wrong password 1' }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
+      // As the HTTP middleware does for a request: every line of the login carries its id.
+      await expect(withRequestId('req-1', () => login(deps, { email, password: 'wrong password 1' }, meta))).rejects.toMatchObject({ code: 'invalid_credentials' });
     }
     await expect(login(deps, { email, password: PASSWORD }, meta)).rejects.toMatchObject({ code: 'too_many_attempts' });
     clock.advance(60_000);
