@@ -38,5 +38,5 @@ export async function deleteAccount(deps: AccountDeps, caller: Caller, input: De
     throw err;
   }
   await attempt.succeeded();
-  log.info('account deleted; every session revoked', { event: 'account_deleted', userId: user.id, revokedSessionIds: revocation.sessionIds, requestId: meta.requestId });
+  log.info('account deleted; every session revoked', { event: 'account_deleted', userId: user.id, revokedSessionIds: revocation.sessionIds });
 }

@@ -21,12 +21,12 @@ export async function checkPasswordLikeLogin(
   const attempts = await deps.loginAttempts.get(user.email);
   const waitMs = remainingBackoffMs(attempts, deps.config, now);
   if (waitMs > 0) {
-    log.warn('password check throttled', { event: 'login_throttled', userId: user.id, requestId: meta.requestId });
+    log.warn('password check throttled', { event: 'login_throttled', userId: user.id });
     throw tooManyAttempts(waitMs / 1000);
   }
   if (!(await verifyPassword(password, user.passwordHash))) {
     await deps.loginAttempts.recordFailure(user.email, now, FAILURE_MEMORY_SECONDS);
-    log.warn('password check failed', { event: 'login_failed', userId: user.id, requestId: meta.requestId });
+    log.warn('password check failed', { event: 'login_failed', userId: user.id });
     throw invalidCredentials();
   }
   return {

@@ -46,7 +46,6 @@ export async function changePassword(deps: AccountDeps, caller: Caller, input: C
     userId: user.id,
     sessionId: caller.sessionId,
     revokedSessionIds: revocation.sessionIds,
-    requestId: meta.requestId,
   });
 }
 
@@ -74,7 +73,7 @@ async function sendResetLink(deps: AccountDeps, email: string, meta: RequestMeta
   // Taken for unknown addresses too: the same requests either way, and no flood of any mailbox.
   if (!(await addressAllowed(deps, 'reset', email, user?.id ?? 'none', now, meta))) return;
   if (!user || user.disabledAt) {
-    log.info('password reset requested for no usable account', { event: 'password_reset_requested', found: Boolean(user), requestId: meta.requestId });
+    log.info('password reset requested for no usable account', { event: 'password_reset_requested', found: Boolean(user) });
     return;
   }
   const { token, items } = issueToken(deps, 'reset', user.id, now, user.resetTokenHash);
@@ -84,8 +83,8 @@ async function sendResetLink(deps: AccountDeps, email: string, meta: RequestMeta
     if (err instanceof ConditionsFailed) return; // deleted meanwhile
     throw err;
   }
-  log.info('password reset requested', { event: 'password_reset_requested', userId: user.id, requestId: meta.requestId });
-  await sendLinkEmail(deps, 'reset', user.email, token.value, { userId: user.id, requestId: meta.requestId });
+  log.info('password reset requested', { event: 'password_reset_requested', userId: user.id });
+  await sendLinkEmail(deps, 'reset', user.email, token.value, { userId: user.id });
 }
 
 /**
@@ -114,6 +113,6 @@ export async function resetPassword(deps: AccountDeps, input: ResetInput, meta: 
     if (err instanceof ConditionsFailed) throw serviceUnavailable(err);
     throw err;
   }
-  log.info('password reset; every session revoked', { event: 'password_reset', userId: user.id, revokedSessionIds: revocation.sessionIds, requestId: meta.requestId });
+  log.info('password reset; every session revoked', { event: 'password_reset', userId: user.id, revokedSessionIds: revocation.sessionIds });
 }
 
