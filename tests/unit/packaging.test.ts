@@ -56,14 +56,14 @@ const PROD_PARAMS = [
   '--param=issuer=https://auth.example.com',
   '--param=audience=https://api.example.com',
   '--param=corsAllowedOrigins=https://app.example.com',
-  '--param=appUrl=https://app.example.com',
-  '--param=emailFrom=Example <no-reply@example.com>',
 ];
 /** Teams that manage the secrets themselves, encrypted with their own KMS key. */
 const MANUAL_PARAMS = [
   ...PROD_PARAMS,
   '--param=signingKeysSecretId=auth/prod/keys',
   '--param=signingPublicKeysSecretId=auth/prod/public-keys',
+  '--param=appUrl=https://accounts.example.com',
+  '--param=emailFrom=Example <no-reply@example.com>',
   '--param=kmsKeyArn=arn:aws:kms:us-east-1:123456789012:key/0b6a4c1e-1111-2222-3333-444455556666',
 ];
 
@@ -304,8 +304,9 @@ describe('serverless package for a production stage', () => {
         SIGNING_ALG: 'RS256',
         USERS_TABLE: { Ref: 'UsersTable' },
         SESSIONS_TABLE: { Ref: 'SessionsTable' },
+        // Not given: derived from the first CORS origin and the issuer's host.
         APP_URL: 'https://app.example.com',
-        EMAIL_FROM: 'Example <no-reply@example.com>',
+        EMAIL_FROM: 'Lambda JWT Auth <no-reply@auth.example.com>',
       });
       expect(env.SES_ENDPOINT || undefined, id).toBeUndefined();
       // Bumped by the emergency runbook to replace every warm container (README "Emergency rotation").
@@ -351,6 +352,8 @@ describe('serverless package with secrets managed by hand and a customer-managed
       expect(fn.Properties.Environment.Variables, id).toMatchObject({
         SIGNING_KEYS_SECRET_ID: 'auth/prod/keys',
         SIGNING_PUBLIC_KEYS_SECRET_ID: 'auth/prod/public-keys',
+        APP_URL: 'https://accounts.example.com',
+        EMAIL_FROM: 'Example <no-reply@example.com>',
       });
     }
   });
