@@ -25,9 +25,9 @@ declare module 'vitest' {
     keysFile: string;
     /** In-memory DynamoDB Local with the `local` stage's tables. */
     dynamoEndpoint: string;
-    /** The shared serverless-offline gateway (built bundles, test settings of helpers/gateway.ts). */
     /** The SES v2 emulator (aws-ses-v2-local): `GET <sesEndpoint>/store` lists every email sent. */
     sesEndpoint: string;
+    /** The shared serverless-offline gateway (built bundles, test settings of helpers/gateway.ts). */
     apiUrl: string;
     /** Endpoint of the gateway's functions for direct invocation (AWS Lambda Invoke API). */
     lambdaEndpoint: string;
