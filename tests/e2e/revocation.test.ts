@@ -12,8 +12,7 @@
  * DynamoDB is reached through a switchable proxy (tests/helpers/fault-proxy.ts), so one case can
  * make it fail for the authorizer while the gateway keeps running.
  *
- * Password change/reset and account deletion (which also revoke sessions) get their cases here
- * when those endpoints exist.
+ * Password change and reset and account deletion revoke sessions too, each with its case here.
  *
  * The sessions endpoints (GET /auth/sessions, DELETE /auth/sessions/{id}) are tested here too:
  * ending a session is one more way to revoke one.
@@ -21,6 +20,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uniqueEmail } from '../helpers/deps';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
+import { latestToken } from '../helpers/mail';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { bearer, call, expectDenied, expectNoCredentials, type Answer } from '../helpers/http';
 
@@ -36,6 +36,7 @@ beforeAll(async () => {
   offline = await startTestGateway({
     DYNAMODB_ENDPOINT: proxy.url,
     SIGNING_KEYS_FILE: inject('keysFile'),
+    SES_ENDPOINT: inject('sesEndpoint'),
     AUTHORIZER_LIVE_CACHE_SECONDS: String(LIVE_CACHE_SECONDS),
     AUTHORIZER_STALE_SECONDS: String(STALE_SECONDS),
     REFRESH_REUSE_GRACE_SECONDS: String(GRACE_SECONDS),
@@ -131,6 +132,43 @@ describe('the authorizer refuses a revoked session\'s access token once the boun
     await pastTheBound();
     await expectRefused(first.accessToken, 'the first access token of the reused session');
     await expectRefused(rotated.body.accessToken, 'the successor\'s access token');
+  });
+});
+
+describe('the account changes that end sessions', () => {
+  it('after a password change, for every other session of the user but not the caller\'s', async () => {
+    const first = await register();
+    const second = await login(first.email);
+    await expectWorks(second.accessToken);
+    const changed = await send('POST', '/auth/password/change', { json: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' }, token: first.accessToken });
+    expect(changed.status).toBe(204);
+    await pastTheBound();
+    await expectRefused(second.accessToken, 'the other session\'s access token after a password change');
+    await expectWorks(first.accessToken);
+  });
+
+  it('after a password reset, for every session of the user', async () => {
+    const first = await register();
+    const second = await login(first.email);
+    await expectWorks(first.accessToken);
+    await expectWorks(second.accessToken);
+    expect((await send('POST', '/auth/password/forgot', { json: { email: first.email } })).status).toBe(202);
+    const token = await latestToken(first.email, 'reset-password');
+    expect((await send('POST', '/auth/password/reset', { json: { token, newPassword: 'a brand new passphrase' } })).status).toBe(204);
+    await pastTheBound();
+    await expectRefused(first.accessToken, 'an access token from before the reset');
+    await expectRefused(second.accessToken, 'another access token from before the reset');
+  });
+
+  it('after the account is deleted, for every session it had', async () => {
+    const first = await register();
+    const second = await login(first.email);
+    await expectWorks(second.accessToken);
+    const deleted = await send('DELETE', '/auth/me', { json: { password: PASSWORD }, token: first.accessToken });
+    expect(deleted.status).toBe(204);
+    await pastTheBound();
+    await expectRefused(first.accessToken, 'the deleting session\'s access token');
+    await expectRefused(second.accessToken, 'the other session\'s access token of the deleted account');
   });
 });
 
