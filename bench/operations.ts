@@ -149,7 +149,7 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
         slot.refreshToken = body.refreshToken;
         slot.accessToken = body.accessToken;
       };
-    }, '2 (token read, one rotation transaction)'),
+    }, '2 (token read; one rotation transaction, which also checks the user still exists, is enabled and holds the claims signed) + 2 only after the user changed'),
   );
   results.push(
     await measure('me', fast, async (i) => {

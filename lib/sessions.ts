@@ -95,7 +95,8 @@ export type RevocationReason =
   | 'session_deleted'
   | 'password_changed'
   | 'password_reset'
-  | 'account_deleted';
+  | 'account_deleted'
+  | 'account_disabled';
 
 export function isActive(session: SessionRecord | undefined, now: Date): session is SessionRecord {
   return Boolean(session && !session.revokedAt && session.expiresAt > epochSeconds(now));
@@ -322,6 +323,9 @@ export async function sessionOfRefreshToken(deps: Pick<SessionDeps, 'sessions'>,
 // ---------------------------------------------------------------------------------------------
 // Revoking
 
+/** What revoking needs: no keys, no configuration (the users CLI revokes too). */
+export type RevokingDeps = Pick<SessionDeps, 'sessions' | 'transactions'>;
+
 /**
  * Revokes one session. With `userId`, only that user's session (a request naming another user's
  * session id changes nothing). True when this call revoked an active session.
@@ -350,7 +354,7 @@ export interface UserRevocation {
  * fit (always, within the per-user cap); past that, see the module comment. Returns the ids.
  */
 export async function revokeUserSessions(
-  deps: SessionDeps,
+  deps: RevokingDeps,
   userId: string,
   now: Date,
   reason: RevocationReason,
@@ -374,7 +378,7 @@ export async function revokeUserSessions(
  * transaction commits.
  */
 export async function userSessionRevocationItems(
-  deps: SessionDeps,
+  deps: RevokingDeps,
   userId: string,
   now: Date,
   reason: RevocationReason,
@@ -385,7 +389,7 @@ export async function userSessionRevocationItems(
   return { items, sessionIds: sids };
 }
 
-async function sessionsToRevoke(deps: SessionDeps, userId: string, now: Date, options: UserRevocation): Promise<string[]> {
+async function sessionsToRevoke(deps: RevokingDeps, userId: string, now: Date, options: UserRevocation): Promise<string[]> {
   const listed = await deps.sessions.listActiveSessionIds(userId, now);
   const sids = new Set([...listed, ...(options.include ?? [])]);
   if (options.except !== undefined) sids.delete(options.except);
@@ -397,7 +401,7 @@ async function sessionsToRevoke(deps: SessionDeps, userId: string, now: Date, op
  * rest, which is revoked first, in full transactions of its own.
  */
 async function revocationPlan(
-  deps: SessionDeps,
+  deps: RevokingDeps,
   sids: string[],
   now: Date,
   reason: RevocationReason,

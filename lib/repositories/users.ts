@@ -75,14 +75,17 @@ export class UsersRepository {
     }
   }
 
-  /** Transaction item swapping the password hash, only if it is still the one we verified. */
+  /**
+   * Transaction item swapping the password hash, only if it is still the one we verified and the
+   * user is not disabled (it stands in for {@link activeCheckItem} in a login's transaction).
+   */
   replacePasswordHashItem(userId: string, expected: string, replacement: string): TransactWriteItem {
     return {
       Update: {
         TableName: this.table,
         Key: { pk: userKey(userId) },
         UpdateExpression: 'SET passwordHash = :replacement',
-        ConditionExpression: 'passwordHash = :expected',
+        ConditionExpression: 'passwordHash = :expected AND attribute_not_exists(disabledAt)',
         ExpressionAttributeValues: { ':replacement': replacement, ':expected': expected },
       },
     };
@@ -194,6 +197,33 @@ export class UsersRepository {
     };
   }
 
+  /** Condition for a login's transaction: the user still exists and is not disabled. */
+  activeCheckItem(userId: string): TransactWriteItem {
+    return {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: { pk: userKey(userId) },
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(disabledAt)',
+      },
+    };
+  }
+
+  /**
+   * Administration: a transaction item disabling the account (no login, no refresh), to commit
+   * with the revocation of its sessions. A second disabling keeps the first time.
+   */
+  disableItem(id: string, disabledAt: string): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: userKey(id) },
+        UpdateExpression: 'SET disabledAt = if_not_exists(disabledAt, :at)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': disabledAt },
+      },
+    };
+  }
+
   /** Administration: replaces the roles. Returns the updated user, or undefined if there is none. */
   async setRoles(id: string, roles: string[]): Promise<UserRecord | undefined> {
     return this.update(id, 'SET #roles = :roles', { ':roles': roles }, { '#roles': 'roles' });
@@ -231,7 +261,11 @@ export class UsersRepository {
     }
   }
 
-  /** Administration: one page of users (a scan; the CLI's listing, not a request path). */
+  /**
+   * Administration: one page of users (a scan; the CLI's listing, not a request path): at least
+   * `limit` if there are that many, and every user of the scan pages read (cutting a page short
+   * would skip the users past the cut, since `next` resumes after the whole page).
+   */
   async list(limit: number, startKey?: Record<string, unknown>): Promise<{ users: UserRecord[]; next: Record<string, unknown> | undefined }> {
     const users: UserRecord[] = [];
     let key = startKey;
@@ -243,17 +277,21 @@ export class UsersRepository {
             FilterExpression: 'begins_with(pk, :user)',
             ExpressionAttributeValues: { ':user': 'USER#' },
             ExclusiveStartKey: key,
+            // Items read per request, users or not: the loop stops once a page holds enough users.
+            Limit: limit,
           }),
         ),
       );
       for (const item of page.Items ?? []) users.push(toUser(item));
       key = page.LastEvaluatedKey;
     } while (key && users.length < limit);
-    return { users: users.slice(0, limit), next: key };
+    return { users, next: key };
   }
 
-  async findById(id: string): Promise<UserRecord | undefined> {
-    const out = await dynamo(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: userKey(id) } })));
+  async findById(id: string, options: { consistent?: boolean } = {}): Promise<UserRecord | undefined> {
+    const out = await dynamo(() =>
+      this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: userKey(id) }, ConsistentRead: options.consistent === true })),
+    );
     return out.Item ? toUser(out.Item) : undefined;
   }
 

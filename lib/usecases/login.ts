@@ -1,5 +1,6 @@
 import type { Config } from '../config';
-import { invalidCredentials, tooManyAttempts } from '../errors';
+import { hasCode, invalidCredentials, tooManyAttempts } from '../errors';
+import { cancellationCodes } from '../repositories/dynamo';
 import { log } from '../log';
 import { costOf, dummyHash, hashPassword, verifyPassword } from '../passwords';
 import type { LoginAttempts } from '../repositories/login-attempts';
@@ -43,21 +44,35 @@ export async function login(
   }
   // Unknown emails pay for a full bcrypt compare too, so timing does not reveal which exist.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(deps.config.bcryptCost));
-  if (!user || !passwordOk) {
+  // A disabled account answers exactly like a wrong password, failure counted, whether or not the
+  // password was right: the answer tells nobody that the account exists, let alone its state.
+  const disabled = user?.disabledAt !== undefined;
+  if (!user || !passwordOk || disabled) {
     const counted = await deps.loginAttempts.recordFailure(input.email, now, FAILURE_MEMORY_SECONDS);
-    log.warn('login failed', { event: 'login_failed', userId: user?.id, failures: counted.failures });
+    log.warn('login failed', { event: 'login_failed', userId: user?.id, failures: counted.failures, disabled: disabled || undefined });
     throw invalidCredentials();
   }
   const session = await openSession(deps, user, meta, now, { existingUser: true });
-  const items = [...session.items];
+  // First item, on the user: it must still exist, be enabled (and hold the hash just checked) when
+  // the session is written, so a disabling, deletion or password change racing this login cannot
+  // leave it a session nobody revoked. When BCRYPT_COST was raised since this hash was made, that
+  // item also upgrades the hash, now that we know the password.
+  const userItem =
+    costOf(user.passwordHash) !== deps.config.bcryptCost
+      ? deps.users.replacePasswordHashItem(user.id, user.passwordHash, await hashPassword(input.password, deps.config.bcryptCost))
+      : deps.users.activeCheckItem(user.id);
+  const items = [userItem, ...session.items];
   // A success always clears earlier failures, in the same write as the session.
   if (attempts) items.push(deps.loginAttempts.resetItem(input.email));
-  // BCRYPT_COST was raised since this hash was made: upgrade it now that we know the password.
-  if (costOf(user.passwordHash) !== deps.config.bcryptCost) {
-    const upgraded = await hashPassword(input.password, deps.config.bcryptCost);
-    items.push(deps.users.replacePasswordHashItem(user.id, user.passwordHash, upgraded));
+  try {
+    await deps.transactions.write(items);
+  } catch (err) {
+    if (hasCode(err, 'service_unavailable') && cancellationCodes(err.cause)[0] === 'ConditionalCheckFailed') {
+      log.warn('login failed', { event: 'login_failed', userId: user.id, reason: 'user deleted, disabled or its password changed meanwhile' });
+      throw invalidCredentials();
+    }
+    throw err;
   }
-  await deps.transactions.write(items);
   log.info('login succeeded', { event: 'login', userId: user.id, sessionId: session.sid });
   return { user: publicUser(user), ...session.tokens };
 }

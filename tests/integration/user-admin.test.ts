@@ -1,0 +1,180 @@
+/**
+ * User administration (lib/usecases/user-admin.ts, what `npm run users` runs) against DynamoDB
+ * Local, with the real login and refresh use cases: what an operator's change does to the user's
+ * tokens. Each attack has its own test.
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { verifyAccessToken } from '../../lib/tokens/access-token';
+import { accessSettings } from '../../lib/usecases/deps';
+import { login } from '../../lib/usecases/login';
+import { refresh } from '../../lib/usecases/refresh';
+import { register } from '../../lib/usecases/register';
+import { deleteUser, disableUser, enableUser, listUsers, setRoles, showUser } from '../../lib/usecases/user-admin';
+import { issued, testDeps, uniqueEmail } from '../helpers/deps';
+
+const meta = { ip: '203.0.113.40', userAgent: 'vitest/1.0' };
+const PASSWORD = 'correct horse battery';
+type Ctx = ReturnType<typeof testDeps>;
+
+async function signedUp(ctx: Ctx, tag = 'admin') {
+  const email = uniqueEmail(tag);
+  const result = await register(ctx.deps, { email, password: PASSWORD, name: 'Ada' }, meta);
+  return { email, id: result.user.id, refreshToken: result.refreshToken };
+}
+
+const claimsOf = (ctx: Ctx, accessToken: string) => verifyAccessToken(ctx.deps.keys, accessSettings(ctx.config), accessToken, ctx.deps.clock());
+const tokenIdOf = (refreshToken: string) => refreshToken.split('.')[0]!;
+
+describe('roles', () => {
+  it('a role removed by an admin is gone from the next refreshed token', async () => {
+    const ctx = testDeps();
+    const { email, refreshToken } = await signedUp(ctx);
+    await setRoles(ctx.deps, email, ['user', 'admin']);
+    const promoted = await refresh(ctx.deps, refreshToken);
+    expect((await claimsOf(ctx, promoted.accessToken)).roles).toEqual(['user', 'admin']);
+
+    await setRoles(ctx.deps, email, ['user']);
+    const demoted = await refresh(ctx.deps, promoted.refreshToken);
+    const claims = await claimsOf(ctx, demoted.accessToken);
+    expect(claims.roles).toEqual(['user']);
+    expect(claims.scope?.split(' ')).not.toContain('role:admin');
+  });
+
+  it('refuses role names that would break the authorizer context or the scope, and changes nothing', async () => {
+    const ctx = testDeps();
+    const { id } = await signedUp(ctx);
+    for (const bad of [['admin,root'], ['two words'], ['"quoted"'], ['x'.repeat(65)], Array.from({ length: 21 }, (_, i) => `r${i}`)]) {
+      await expect(setRoles(ctx.deps, id, bad)).rejects.toMatchObject({ code: 'invalid_request' });
+    }
+    expect((await showUser(ctx.deps, id)).roles).toEqual(['user']);
+  });
+
+  it('trims and de-duplicates roles, and allows none', async () => {
+    const ctx = testDeps();
+    const { id } = await signedUp(ctx);
+    await expect(setRoles(ctx.deps, id, [' admin', 'admin', 'billing:read'])).resolves.toMatchObject({ roles: ['admin', 'billing:read'] });
+    await expect(setRoles(ctx.deps, id, [])).resolves.toMatchObject({ roles: [] });
+  });
+});
+
+describe('disabling', () => {
+  it('a disabled user\'s refresh token is refused, and every session is revoked in the transaction that disables', async () => {
+    const ctx = testDeps();
+    const { email, id, refreshToken } = await signedUp(ctx);
+    const second = await login(ctx.deps, { email, password: PASSWORD }, meta);
+    const result = await disableUser(ctx.deps, email);
+    expect(result).toMatchObject({ id, revokedSessions: 2, disabledAt: expect.any(String) });
+    await expect(refresh(ctx.deps, refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
+    await expect(refresh(ctx.deps, second.refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
+    const sids = await Promise.all([refreshToken, second.refreshToken].map(async (t) => (await ctx.deps.sessions.getToken(tokenIdOf(t)))!.sid));
+    const sessions = await ctx.deps.sessions.getSessions(sids);
+    expect(sessions.map((s) => (s as { revokedReason?: string }).revokedReason)).toEqual(['account_disabled', 'account_disabled']);
+  });
+
+  it('a disabled user\'s refresh token is refused even when only the flag was set (no session revoked)', async () => {
+    const ctx = testDeps();
+    const { id, refreshToken } = await signedUp(ctx);
+    await ctx.doc.send(
+      new UpdateCommand({ TableName: ctx.config.usersTable, Key: { pk: `USER#${id}` }, UpdateExpression: 'SET disabledAt = :at', ExpressionAttributeValues: { ':at': new Date().toISOString() } }),
+    );
+    await expect(refresh(ctx.deps, refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
+  });
+
+  it('a disabled user signing in with the right password gets the wrong-password answer, counted as a failure', async () => {
+    const ctx = testDeps({ env: { LOGIN_MAX_FAILURES: '2' } });
+    const { email } = await signedUp(ctx);
+    await disableUser(ctx.deps, email);
+    const right = await login(ctx.deps, { email, password: PASSWORD }, meta).catch((e: unknown) => e);
+    const wrong = await login(ctx.deps, { email, password: 'not the password' }, meta).catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ code: 'invalid_credentials' });
+    expect(right).toMatchObject({ code: 'invalid_credentials', message: (wrong as Error).message });
+    // Both counted: the third attempt is throttled, exactly as after two wrong passwords.
+    await expect(login(ctx.deps, { email, password: PASSWORD }, meta)).rejects.toMatchObject({ code: 'too_many_attempts' });
+  });
+
+  it('a login racing the disabling of its account gets no session', async () => {
+    const ctx = testDeps();
+    const { email, id } = await signedUp(ctx);
+    // The account is disabled after this login read the user and checked the password.
+    const users = Object.create(ctx.deps.users) as typeof ctx.deps.users;
+    users.findForLogin = async (e: string) => {
+      const found = await ctx.deps.users.findForLogin(e);
+      await disableUser(ctx.deps, id);
+      return found;
+    };
+    await expect(login({ ...ctx.deps, users }, { email, password: PASSWORD }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
+    expect(await ctx.deps.sessions.listActiveSessionIds(id, new Date())).toEqual([]);
+  });
+
+  it('an enabled account signs in again, and the sessions the disabling revoked stay revoked', async () => {
+    const ctx = testDeps();
+    const { email, refreshToken } = await signedUp(ctx);
+    await disableUser(ctx.deps, email);
+    await expect(enableUser(ctx.deps, email)).resolves.toMatchObject({ disabledAt: null });
+    await expect(login(ctx.deps, { email, password: PASSWORD }, meta)).resolves.toEqual(issued(email));
+    await expect(refresh(ctx.deps, refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
+  });
+});
+
+describe('deleting', () => {
+  it('a deleted user\'s refresh token cannot mint an access token, and the email registers again as someone new', async () => {
+    const ctx = testDeps();
+    const { email, id, refreshToken } = await signedUp(ctx);
+    await expect(deleteUser(ctx.deps, id)).resolves.toEqual({ id, email, revokedSessions: 1 });
+    expect(await ctx.deps.users.findById(id, { consistent: true })).toBeUndefined();
+    expect(await ctx.deps.users.findByEmail(email)).toBeUndefined();
+    const sid = (await ctx.deps.sessions.getToken(tokenIdOf(refreshToken)))!.sid;
+    expect(await ctx.deps.sessions.getSession(sid)).toMatchObject({ revokedAt: expect.any(String) });
+    await expect(refresh(ctx.deps, refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
+    const again = await register(ctx.deps, { email, password: PASSWORD, name: undefined }, meta);
+    expect(again.user.id).not.toBe(id);
+    await expect(refresh(ctx.deps, refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
+  });
+
+  it('answers not_found for an unknown user and writes nothing', async () => {
+    const ctx = testDeps();
+    await expect(deleteUser(ctx.deps, uniqueEmail('nobody'))).rejects.toMatchObject({ code: 'not_found' });
+    await expect(disableUser(ctx.deps, 'no-such-id')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(setRoles(ctx.deps, 'no-such-id', ['user'])).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('showing and listing', () => {
+  it('shows a user by email (any case) or id, with its state and active sessions, never the password hash', async () => {
+    const ctx = testDeps();
+    const { email, id } = await signedUp(ctx);
+    const byEmail = await showUser(ctx.deps, email.toUpperCase());
+    expect(byEmail).toEqual({
+      id, email, name: 'Ada', roles: ['user'], emailVerified: false, createdAt: expect.any(String), disabledAt: null, activeSessions: 1,
+    });
+    expect(await showUser(ctx.deps, id)).toEqual(byEmail);
+    expect(JSON.stringify(byEmail)).not.toMatch(/\$2[aby]\$|passwordHash/);
+  });
+
+  it('lists every user across pages, without hashes', async () => {
+    const ctx = testDeps();
+    const mine = new Set<string>();
+    for (let i = 0; i < 3; i += 1) mine.add((await signedUp(ctx, 'listed')).id);
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await listUsers(ctx.deps, { limit: 2, cursor });
+      for (const u of page.users) {
+        expect(seen.has(u.id)).toBe(false);
+        seen.add(u.id);
+      }
+      expect(JSON.stringify(page.users)).not.toMatch(/\$2[aby]\$|passwordHash/);
+      cursor = page.next;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(1);
+    for (const id of mine) expect(seen.has(id)).toBe(true);
+  });
+
+  it('refuses a cursor that is not one it printed', async () => {
+    const ctx = testDeps();
+    await expect(listUsers(ctx.deps, { limit: 2, cursor: 'bm9wZQ' })).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+});
