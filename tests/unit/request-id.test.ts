@@ -81,7 +81,8 @@ describe('the authorizer handler', () => {
     const { handler } = await import('../../functions/authorizer');
     const base = { version: '2.0', type: 'REQUEST', routeArn: 'arn:aws:execute-api:us-east-1:1:api/$default/GET/x', headers: { authorization: 'Bearer a.b.c' } };
     await handler({ ...base, requestContext: { requestId: 'gw-1' } } as never, context('lambda-4'));
-    await handler({ type: 'TOKEN', authorizationToken: 'Bearer a.b.c', methodArn: base.routeArn } as never, context('lambda-5')).catch(() => undefined);
+    // A REST authorizer denies by throwing exactly Unauthorized.
+    await expect(handler({ type: 'TOKEN', authorizationToken: 'Bearer a.b.c', methodArn: base.routeArn } as never, context('lambda-5'))).rejects.toThrow(/^Unauthorized$/);
     const denies = lines.filter((l) => l.event === 'authorizer_deny');
     expect(denies.map((l) => l.requestId)).toEqual(['gw-1', 'lambda-5']);
   });
