@@ -22,7 +22,8 @@
  *   environment further environment variables of this function only
  */
 const FUNCTIONS = [
-  { name: 'register', http: { method: 'POST', path: '/auth/register' }, memorySize: 1024 },
+  // The functions that send email run under MailerRole: the only ones allowed ses:SendEmail.
+  { name: 'register', http: { method: 'POST', path: '/auth/register' }, memorySize: 1024, role: 'MailerRole' },
   { name: 'login', http: { method: 'POST', path: '/auth/login' }, memorySize: 1024 },
   { name: 'refresh', http: { method: 'POST', path: '/auth/refresh' } },
   { name: 'logout', http: { method: 'POST', path: '/auth/logout' } },
@@ -46,9 +47,9 @@ const FUNCTIONS = [
   { name: 'rotate-keys', role: 'RotationRole' },
   { name: 'authorizer', role: 'AuthorizerRole', memorySize: 256 },
   { name: 'verify-email', http: { method: 'POST', path: '/auth/email/verify' } },
-  { name: 'resend-verification', http: { method: 'POST', path: '/auth/email/resend' }, authorizer: true },
+  { name: 'resend-verification', http: { method: 'POST', path: '/auth/email/resend' }, authorizer: true, role: 'MailerRole' },
   { name: 'password-change', http: { method: 'POST', path: '/auth/password/change' }, authorizer: true, memorySize: 1024 },
-  { name: 'password-forgot', http: { method: 'POST', path: '/auth/password/forgot' } },
+  { name: 'password-forgot', http: { method: 'POST', path: '/auth/password/forgot' }, role: 'MailerRole' },
   { name: 'password-reset', http: { method: 'POST', path: '/auth/password/reset' }, memorySize: 1024 },
   { name: 'account-delete', http: { method: 'DELETE', path: '/auth/me' }, authorizer: true, memorySize: 1024 },
 ];
@@ -56,6 +57,8 @@ const FUNCTIONS = [
 /** Name of the HTTP API authorizer in serverless.yml (provider.httpApi.authorizers). */
 const HTTP_AUTHORIZER = 'jwtAuthorizer';
 const VERIFIER_ROLE = 'VerifierRole';
+/** The service role's rights plus ses:SendEmail from the configured identity (serverless.yml). */
+const MAILER_ROLE = 'MailerRole';
 
 const camelCase = (name) => name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 
@@ -111,6 +114,13 @@ function serverlessFunctions() {
   return Object.fromEntries(FUNCTIONS.map((fn) => [serverlessKey(fn), definitionOf(fn)]));
 }
 
+/** `${file(infra/functions.js):mailerLogGroupArns}`: the log groups MailerRole may write. */
+function mailerLogGroupArns() {
+  return FUNCTIONS.filter((fn) => fn.role === MAILER_ROLE).map((fn) => ({
+    'Fn::GetAtt': [`${normalizedKey(serverlessKey(fn))}LogGroup`, 'Arn'],
+  }));
+}
+
 /** `${file(infra/functions.js):verifierLogGroupArns}`: the log groups VerifierRole may write. */
 function verifierLogGroupArns() {
   return FUNCTIONS.filter((fn) => roleOf(fn) === VERIFIER_ROLE).map((fn) => ({
@@ -128,4 +138,6 @@ module.exports = {
   routeKeys,
   serverlessFunctions,
   verifierLogGroupArns,
+  mailerLogGroupArns,
+  MAILER_ROLE,
 };

@@ -62,7 +62,7 @@ async function settings({ resolveVariable }) {
   };
 }
 
-const ROLES_READING_KEYS = ['IamRoleLambdaExecution', 'VerifierRole', 'AuthorizerRole'];
+const ROLES_READING_KEYS = ['IamRoleLambdaExecution', 'VerifierRole', 'AuthorizerRole', 'MailerRole'];
 
 function kmsPolicies(s) {
   if (!s.kmsKeyArn) return {};

@@ -175,6 +175,26 @@ describe('serverless package for a production stage', () => {
       expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     });
 
+    it('grants ses:SendEmail only to the functions that send, and only from the emailFrom address or its domain', () => {
+      const sendsMail = (role: Json) =>
+        asList(role.Properties.Policies)
+          .flatMap((p: Json) => asList(p.PolicyDocument.Statement))
+          .filter((st: Json) => asList(st.Action).some((a) => String(a).startsWith('ses:')));
+      const withSes = resourcesOfType(template, 'AWS::IAM::Role').filter(([, role]) => sendsMail(role).length > 0);
+      expect(withSes.map(([id]) => id)).toEqual(['MailerRole']);
+      const [statement] = sendsMail(template.Resources.MailerRole);
+      expect(statement.Action).toEqual(['ses:SendEmail']);
+      expect(JSON.stringify(statement.Resource)).toContain(':identity/no-reply@example.com');
+      expect(JSON.stringify(statement.Resource)).toContain(':identity/example.com');
+      const senders = resourcesOfType(template, 'AWS::Lambda::Function')
+        .filter(([, fn]) => JSON.stringify(fn.Properties.Role).includes('MailerRole'))
+        .map(([id]) => id)
+        .sort();
+      expect(senders).toEqual(['PasswordForgotLambdaFunction', 'RegisterLambdaFunction', 'ResendVerificationLambdaFunction']);
+      // MailerRole keeps the service role's table and key access.
+      expect(JSON.stringify(template.Resources.MailerRole.Properties.Policies)).toContain('SigningKeysSecret');
+    });
+
     it('grants no KMS permission when no KMS key is given (the AWS-managed key needs none)', () => {
       expect(resourcesOfType(template, 'AWS::IAM::Policy').filter(([id]) => id.includes('Kms'))).toEqual([]);
     });
@@ -360,7 +380,7 @@ describe('serverless package with secrets managed by hand and a customer-managed
 
   it('grants kms:Decrypt on the key, through Secrets Manager only, to every role reading the secrets', () => {
     const policy = template.Resources.SigningKeysKmsDecryptPolicy.Properties;
-    expect(policy.Roles).toEqual([{ Ref: 'IamRoleLambdaExecution' }, { Ref: 'VerifierRole' }, { Ref: 'AuthorizerRole' }]);
+    expect(policy.Roles).toEqual([{ Ref: 'IamRoleLambdaExecution' }, { Ref: 'VerifierRole' }, { Ref: 'AuthorizerRole' }, { Ref: 'MailerRole' }]);
     const [statement] = policy.PolicyDocument.Statement;
     expect(statement).toMatchObject({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: MANUAL_PARAMS.at(-1)!.split('=')[2] });
     expect(JSON.stringify(statement.Condition)).toContain('kms:ViaService');
