@@ -79,6 +79,22 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
     sessionsList: ((await import('../functions/sessions-list')).handler as unknown) as Handler,
     sessionDelete: ((await import('../functions/session-delete')).handler as unknown) as Handler,
     authorizer: ((await import('../functions/authorizer')).handler as unknown) as (e: unknown) => Promise<{ isAuthorized: boolean }>,
+    verifyEmail: ((await import('../functions/verify-email')).handler as unknown) as Handler,
+    resend: ((await import('../functions/resend-verification')).handler as unknown) as Handler,
+    forgot: ((await import('../functions/password-forgot')).handler as unknown) as Handler,
+    reset: ((await import('../functions/password-reset')).handler as unknown) as Handler,
+    change: ((await import('../functions/password-change')).handler as unknown) as Handler,
+    deleteMe: ((await import('../functions/account-delete')).handler as unknown) as Handler,
+  };
+  const { accountDeps } = await import('../lib/container/account');
+  const { issueToken } = await import('../lib/usecases/email-links');
+  /** A token of `kind` made current for the user, written directly (setup, not measured). */
+  const tokenFor = async (kind: 'verify' | 'reset', userId: string) => {
+    const deps = accountDeps();
+    const user = await deps.users.findById(userId);
+    const { token, items } = issueToken(deps, kind, userId, new Date(), kind === 'verify' ? user?.verifyTokenHash : user?.resetTokenHash);
+    await deps.transactions.write(items);
+    return token.value;
   };
 
   async function measure(name: string, n: number, make: (i: number) => Promise<() => Promise<void>>, designMinimum: string): Promise<OperationResult> {
@@ -128,7 +144,7 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
         expect(201, await handlers.register(event('POST', '/auth/register', { email, password }), context), 'register');
         users.push({ email });
       };
-    }, '1 (one transaction: user, email claim, session, token) + 1 per-IP counter'),
+    }, '3 (one transaction: user, email claim, verification token, session, refresh token; the address send log read + conditional write) + 1 per-IP counter; + 1 SES send'),
   );
   results.push(
     await measure('login', slow, async (i) => {
@@ -178,6 +194,66 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
   const withAuthorizer = (slot: { userId: string; sid: string; email: string }) => ({
     authorizer: { lambda: { userId: slot.userId, sessionId: slot.sid, email: slot.email, roles: 'user' } },
   });
+  // Account lifecycle. Each row works on fresh accounts from one registration + login apiece.
+  const accountsFor = async (n: number) => {
+    const made: { email: string; userId: string; accessToken: string; sid: string }[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const email = `bench-acct-${randomUUID()}@example.com`;
+      const body = expect(201, await handlers.register(event('POST', '/auth/register', { email, password }), context), 'register');
+      const claims = JSON.parse(Buffer.from(body.accessToken.split('.')[1], 'base64url').toString());
+      made.push({ email, userId: body.user.id, accessToken: body.accessToken, sid: claims.sid });
+    }
+    return made;
+  };
+  const asCaller = (a: { userId: string; sid: string; email: string }) => ({
+    authorizer: { lambda: { userId: a.userId, sessionId: a.sid, email: a.email, emailVerified: 'false', roles: 'user' } },
+  });
+  const accounts = await accountsFor(slow * 3);
+  results.push(
+    await measure('verify email', slow, async (i) => {
+      const a = accounts[i]!;
+      const token = await tokenFor('verify', a.userId);
+      return async () => void expect(200, await handlers.verifyEmail(event('POST', '/auth/email/verify', { token }), context), 'verify');
+    }, '3 (token item, user, one transaction consuming the token and marking the user)'),
+  );
+  results.push(
+    await measure('resend verification', slow, async (i) => {
+      const a = accounts[slow + i]!;
+      return async () => void expect(202, await handlers.resend(event('POST', '/auth/email/resend', undefined, asCaller(a)), context), 'resend');
+    }, '4 (user, per-address send log read + conditional write, one transaction) + 1 per-IP counter; + 1 SES send'),
+  );
+  results.push(
+    await measure('forgot password (account exists)', slow, async (i) => {
+      const a = accounts[i]!;
+      return async () => void expect(202, await handlers.forgot(event('POST', '/auth/password/forgot', { email: a.email }), context), 'forgot');
+    }, '5 (email claim, user, send log read + write, one transaction) + 1 per-IP counter; + 1 SES send'),
+  );
+  results.push(
+    await measure('forgot password (no account)', slow, async () => {
+      const email = `bench-none-${randomUUID()}@example.com`;
+      return async () => void expect(202, await handlers.forgot(event('POST', '/auth/password/forgot', { email }), context), 'forgot');
+    }, '4, the same reads as above (claim, absent user, send log read + write) + 1 per-IP counter'),
+  );
+  results.push(
+    await measure('password reset', slow, async (i) => {
+      const a = accounts[i]!;
+      const token = await tokenFor('reset', a.userId);
+      return async () => void expect(204, await handlers.reset(event('POST', '/auth/password/reset', { token, newPassword: 'another good password' }), context), 'reset');
+    }, '4 (token item, user, sessions index, one transaction: token, hash, every session)'),
+  );
+  results.push(
+    await measure('password change', slow, async (i) => {
+      const a = accounts[slow + i]!;
+      const body = { currentPassword: password, newPassword: 'another good password' };
+      return async () => void expect(204, await handlers.change(event('POST', '/auth/password/change', body, asCaller(a)), context), 'change');
+    }, '4 (user, failure counter, sessions index, one transaction: hash + other sessions)'),
+  );
+  results.push(
+    await measure('delete account', slow, async (i) => {
+      const a = accounts[2 * slow + i]!;
+      return async () => void expect(204, await handlers.deleteMe(event('DELETE', '/auth/me', { password }, asCaller(a)), context), 'delete');
+    }, '4 (user, failure counter, sessions index, one transaction: user, claim, counters, sessions)'),
+  );
   results.push(
     await measure('sessions list', fast, async (i) => {
       const slot = tokens[i % tokens.length]!;

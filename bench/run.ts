@@ -12,7 +12,7 @@ import { tableNames } from '../infra/tables.js';
 import { KeyStore } from '../lib/keys/key-store';
 import { FileKeySource } from '../lib/keys/sources';
 import { signAccessToken } from '../lib/tokens/access-token';
-import { ensureDevKeys, ensureTables, freePort, localDynamoClient, startDynamoLocal, startOffline, type Child } from '../scripts/stack';
+import { ensureDevKeys, ensureTables, freePort, localDynamoClient, startDynamoLocal, startOffline, startSesLocal, type Child } from '../scripts/stack';
 import { benchAuthorizer } from './authorizer';
 import { benchColdStart } from './cold-start';
 import { benchHttp } from './http';
@@ -32,8 +32,13 @@ async function main(): Promise<void> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'jwt-auth-bench-'));
   try {
     const keysFile = path.join(workDir, 'keys.json');
-    const [dynamo] = await Promise.all([freePort().then((port) => startDynamoLocal({ port })), buildAll(), ensureDevKeys(keysFile, 'RS256')]);
-    children.push(dynamo);
+    const [dynamo, ses] = await Promise.all([
+      freePort().then((port) => startDynamoLocal({ port })),
+      freePort().then((port) => startSesLocal({ port })),
+      buildAll(),
+      ensureDevKeys(keysFile, 'RS256'),
+    ]);
+    children.push(dynamo, ses);
     await ensureTables(dynamo.endpoint, 'local');
     const env = {
       AUTH_MODE: 'local',
@@ -41,6 +46,11 @@ async function main(): Promise<void> {
       AUDIENCE,
       SIGNING_KEYS_FILE: keysFile,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
+      SES_ENDPOINT: ses.endpoint,
+      // The account rows measure requests and handler time, not the anti-enumeration floor.
+      FORGOT_MIN_RESPONSE_MS: '0',
+      EMAIL_MAX_PER_ADDRESS: '1000',
+      EMAIL_IP_LIMIT_PER_WINDOW: '0',
       BCRYPT_COST: String(BCRYPT_COST),
       // High enough never to trip, low enough to stay on: their counters are part of the cost.
       LOGIN_IP_LIMIT_PER_MINUTE: '1000000',

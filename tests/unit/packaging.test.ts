@@ -182,7 +182,7 @@ describe('serverless package for a production stage', () => {
           .filter((st: Json) => asList(st.Action).some((a) => String(a).startsWith('ses:')));
       const withSes = resourcesOfType(template, 'AWS::IAM::Role').filter(([, role]) => sendsMail(role).length > 0);
       expect(withSes.map(([id]) => id)).toEqual(['MailerRole']);
-      const [statement] = sendsMail(template.Resources.MailerRole);
+      const [statement] = sendsMail(template.Resources.MailerRole) as Json[];
       expect(statement.Action).toEqual(['ses:SendEmail']);
       expect(JSON.stringify(statement.Resource)).toContain(':identity/no-reply@example.com');
       expect(JSON.stringify(statement.Resource)).toContain(':identity/example.com');
