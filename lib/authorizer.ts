@@ -79,13 +79,49 @@ export function stageWildcard(methodArn: string): string {
   return methodArn.includes('/') && stage ? `${prefix}/${stage}/*` : methodArn;
 }
 
+/**
+ * With REQUIRE_VERIFIED_EMAIL on, the routes an unverified user still needs: asking for a new
+ * verification link, seeing and deleting the account, and managing its sessions and password.
+ */
+export const UNVERIFIED_ROUTES = [
+  'POST /auth/email/resend',
+  'GET /auth/me',
+  'DELETE /auth/me',
+  'POST /auth/password/change',
+  'GET /auth/sessions',
+  'DELETE /auth/sessions/{id}',
+];
+const UNVERIFIED_ROUTE_PATTERNS = UNVERIFIED_ROUTES.map(
+  (route) => new RegExp(`^${route.replace(/\{[^/]+\}/g, '[^/]+').replace(/[/]/g, '\\/')}$`),
+);
+
+/** "METHOD /path" of the request: HTTP API's routeKey, or the method and path of a REST methodArn. */
+function routeOf(event: AuthorizerEvent, shape: Shape): string | undefined {
+  if (shape === 'http-api') {
+    const e = event as { routeKey?: unknown; requestContext?: { http?: { method?: string; path?: string } } };
+    if (typeof e.routeKey === 'string' && e.routeKey.includes(' ')) return e.routeKey;
+    const http = e.requestContext?.http;
+    return http?.method && http.path ? `${http.method} ${http.path}` : undefined;
+  }
+  // arn:aws:execute-api:region:account:api/stage/METHOD/path/parts
+  const arn = (event as { methodArn?: unknown }).methodArn;
+  if (typeof arn !== 'string') return undefined;
+  const [, , method, ...path] = (arn.split(':')[5] ?? '').split('/');
+  return method ? `${method} /${path.join('/')}` : undefined;
+}
+
+function reachableUnverified(event: AuthorizerEvent, shape: Shape): boolean {
+  const route = routeOf(event, shape);
+  return route !== undefined && UNVERIFIED_ROUTE_PATTERNS.some((pattern) => pattern.test(route));
+}
+
 async function check(deps: AuthorizerDeps, event: AuthorizerEvent, shape: Shape): Promise<AccessClaims | undefined> {
   if (shape === 'unknown') return undefined;
   const token = bearerToken(presentedHeader(event, shape));
   if (!token) return undefined;
   try {
     const claims = await verifyAccessToken(deps.keys, deps.settings, token, deps.clock());
-    if (deps.requireVerifiedEmail && !claims.emailVerified) {
+    if (deps.requireVerifiedEmail && !claims.emailVerified && !reachableUnverified(event, shape)) {
       log.info('access denied', { event: 'authorizer_deny', reason: 'email not verified', userId: claims.sub });
       return undefined;
     }

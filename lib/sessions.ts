@@ -263,9 +263,11 @@ async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor
   const graceMs = deps.config.refreshReuseGraceSeconds * 1000;
   const withinGrace = now.getTime() - new Date(record.consumedAt ?? 0).getTime() <= graceMs;
   if (withinGrace && record.successorId === successor.id) {
-    const session = await deps.sessions.getSession(record.sid);
+    // The retry of a lost answer gets the same successor, but with the user as it is now: a user
+    // deleted or disabled since the first use is refused here too, and claims are current.
+    const [session, claims] = await Promise.all([deps.sessions.getSession(record.sid), currentClaims(deps, record.userId)]);
     if (!isActive(session, now)) throw invalidRefreshToken();
-    return tokenResponse(deps, subjectOf(record), successor.value, now);
+    return tokenResponse(deps, subjectOf(record, claims), successor.value, now);
   }
   const revoked = await deps.sessions.revoke(record.sid, now, 'refresh_token_reused');
   log.warn('refresh token reuse detected; session revoked', {
@@ -293,7 +295,8 @@ function snapshotOf(record: RefreshTokenRecord): Claims | undefined {
 
 /** The user's current claims; a deleted or disabled user has none, and its refresh fails. */
 async function currentClaims(deps: SessionDeps, userId: string): Promise<Claims> {
-  const user = await deps.users.findById(userId);
+  // Strongly consistent: this read follows a failed condition, and a stale copy would fail it again.
+  const user = await deps.users.findById(userId, { consistent: true });
   if (!user || user.disabledAt) throw invalidRefreshToken(new Error(user ? 'user disabled' : 'user deleted'));
   return { email: user.email, roles: user.roles, emailVerified: user.emailVerified };
 }

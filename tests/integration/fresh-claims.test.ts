@@ -44,6 +44,14 @@ describe('claims at refresh', () => {
     await expect(refresh(deps, victim.refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
   });
 
+  it('attack: a deleted user retries a consumed refresh token within the grace window: refused too', async () => {
+    const { deps, doc, config } = testDeps();
+    const victim = await register(deps, { email: uniqueEmail('grace'), password: PASSWORD, name: undefined }, meta);
+    await refresh(deps, victim.refreshToken);
+    await doc.send(new DeleteCommand({ TableName: config.usersTable, Key: { pk: `USER#${victim.user.id}` } }));
+    await expect(refresh(deps, victim.refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
+  });
+
   it('refuses a disabled user and works again once enabled', async () => {
     const { deps } = testDeps();
     const first = await register(deps, { email: uniqueEmail('disabled'), password: PASSWORD, name: undefined }, meta);

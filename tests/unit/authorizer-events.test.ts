@@ -164,4 +164,18 @@ describe('email verification in the authorizer', () => {
     expect(await authorize(strict, httpApi(`Bearer ${unverified}`) as never)).toEqual({ isAuthorized: false });
     await expect(authorize(strict, restToken(`Bearer ${unverified}`) as never)).rejects.toThrow('Unauthorized');
   });
+
+  it('with REQUIRE_VERIFIED_EMAIL still lets an unverified user resend the link, see or delete the account and manage sessions', async () => {
+    const doc = await generateKeySet('RS256');
+    const keys = new KeyStore({ description: 'memory', load: async () => JSON.stringify(doc) }, { alg: 'RS256' });
+    const strict = { keys, settings, clock: () => new Date(), requireVerifiedEmail: true };
+    const unverified = await signAccessToken(keys, settings, { userId: 'u', sessionId: 's', email: 'v@example.com', roles: [] }, new Date());
+    const route = (routeKey: string) => ({ ...httpApi(`Bearer ${unverified}`), routeKey });
+    for (const key of ['POST /auth/email/resend', 'GET /auth/me', 'DELETE /auth/me', 'DELETE /auth/sessions/{id}']) {
+      expect(await authorize(strict, route(key) as never), key).toMatchObject({ isAuthorized: true });
+    }
+    expect(await authorize(strict, route('GET /example/hello') as never)).toEqual({ isAuthorized: false });
+    const rest = { type: 'TOKEN', authorizationToken: `Bearer ${unverified}`, methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/auth/me' };
+    expect(await authorize(strict, rest as never)).toMatchObject({ principalId: 'u' });
+  });
 });
