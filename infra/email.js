@@ -20,8 +20,16 @@ function identityArns(emailFrom) {
   }));
 }
 
+/** The emailFrom parameter, or the same default the functions get (infra/deploy-defaults.js). */
 async function sesIdentityArns({ resolveVariable }) {
-  return identityArns(await resolveVariable('param:emailFrom'));
+  let emailFrom;
+  try {
+    emailFrom = await resolveVariable('param:emailFrom');
+  } catch {
+    emailFrom = undefined;
+  }
+  if (!emailFrom) emailFrom = await require('./deploy-defaults').emailFrom({ resolveVariable });
+  return identityArns(String(emailFrom));
 }
 
 module.exports = { fromAddress, identityArns, sesIdentityArns };

@@ -184,8 +184,9 @@ describe('serverless package for a production stage', () => {
       expect(withSes.map(([id]) => id)).toEqual(['MailerRole']);
       const [statement] = sendsMail(template.Resources.MailerRole) as Json[];
       expect(statement.Action).toEqual(['ses:SendEmail']);
-      expect(JSON.stringify(statement.Resource)).toContain(':identity/no-reply@example.com');
-      expect(JSON.stringify(statement.Resource)).toContain(':identity/example.com');
+      // emailFrom defaults to no-reply@<issuer host> (infra/deploy-defaults.js).
+      expect(JSON.stringify(statement.Resource)).toContain(':identity/no-reply@auth.example.com');
+      expect(JSON.stringify(statement.Resource)).toContain(':identity/auth.example.com"');
       const senders = resourcesOfType(template, 'AWS::Lambda::Function')
         .filter(([, fn]) => JSON.stringify(fn.Properties.Role).includes('MailerRole'))
         .map(([id]) => id)
