@@ -1,3 +1,4 @@
+import { systemClock } from '../lib/clock';
 import { containerConfig } from '../lib/container/config';
 import { sessionsRepository } from '../lib/container/data';
 import { unauthorized } from '../lib/errors';
@@ -7,7 +8,7 @@ import { json } from '../lib/http/responses';
 import { mySessions } from '../lib/usecases/user-sessions';
 
 containerConfig();
-const deps = { sessions: sessionsRepository(), clock: () => new Date() };
+const deps = { sessions: sessionsRepository(), clock: systemClock };
 
 /** GET /auth/sessions (behind the authorizer) → 200 { sessions: [...] }, the caller's own. */
 export const handler = httpHandler({ body: 'none' }, async (event) => {

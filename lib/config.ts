@@ -90,13 +90,26 @@ export const LOCAL_DEFAULTS = {
 /** Port of the local SES v2 emulator (`npm start` and the tests run one). */
 export const DEFAULT_SES_PORT = 8005;
 
-const REQUIRED_IN_PRODUCTION = [
-  'ISSUER',
-  'AUDIENCE',
-  'SIGNING_KEYS_SECRET_ID',
-  'USERS_TABLE',
-  'SESSIONS_TABLE',
-] as const;
+/** Required in production by every function. */
+const REQUIRED_IN_PRODUCTION = ['ISSUER', 'AUDIENCE'] as const;
+
+/**
+ * Parts of the configuration only some functions need. Each function asks for its parts (the
+ * containers in lib/container/ do, as they build what needs them), and in production only the
+ * settings of those parts are required: the authorizer starts without USERS_TABLE, the JWKS
+ * function without any table. A table setting a function did not ask for is not readable in it.
+ */
+export type ConfigPart = 'usersTable' | 'sessionsTable' | 'signingKeys' | 'verificationKeys';
+export const ALL_CONFIG_PARTS: readonly ConfigPart[] = ['usersTable', 'sessionsTable', 'signingKeys', 'verificationKeys'];
+
+/** The settings a part needs in production (any one of a list). */
+const PART_SETTINGS: Record<ConfigPart, readonly string[]> = {
+  usersTable: ['USERS_TABLE'],
+  sessionsTable: ['SESSIONS_TABLE'],
+  signingKeys: ['SIGNING_KEYS_SECRET_ID'],
+  // Verifiers read the public key set when there is one, else the full one.
+  verificationKeys: ['SIGNING_PUBLIC_KEYS_SECRET_ID', 'SIGNING_KEYS_SECRET_ID'],
+};
 
 function detectMode(env: Env): 'local' | 'production' {
   const explicit = env.AUTH_MODE?.trim();
@@ -186,10 +199,14 @@ function checkIssuer(issuer: string, mode: 'local' | 'production'): void {
  * Reads and validates the configuration. Throws {@link ConfigurationError} naming every problem,
  * so a misconfigured function fails at cold start instead of serving with a fallback.
  */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] = ALL_CONFIG_PARTS): Config {
   const mode = detectMode(env);
   if (mode === 'production') {
-    const missing = REQUIRED_IN_PRODUCTION.filter((name) => text(env, name) === undefined);
+    const missing: string[] = REQUIRED_IN_PRODUCTION.filter((name) => text(env, name) === undefined);
+    for (const part of parts) {
+      const names = PART_SETTINGS[part];
+      if (names.every((name) => text(env, name) === undefined) && !missing.includes(names.join(' or '))) missing.push(names.join(' or '));
+    }
     if (missing.length > 0) {
       throw new ConfigurationError(`missing required settings in production: ${missing.join(', ')}`);
     }
@@ -259,7 +276,22 @@ export function loadConfig(env: Env = process.env): Config {
   if (mode === 'local' && !config.signingKeysFile && !config.signingKeysSecretId) {
     throw new ConfigurationError('set SIGNING_KEYS_FILE (local dev key set) or SIGNING_KEYS_SECRET_ID');
   }
+  if (mode === 'production') {
+    for (const [part, field] of [['usersTable', 'usersTable'], ['sessionsTable', 'sessionsTable']] as const) {
+      if (!parts.includes(part) && text(env, PART_SETTINGS[part][0]!) === undefined) unreadable(config, field, PART_SETTINGS[part][0]!);
+    }
+  }
   return config;
+}
+
+/** A setting this function did not ask for and was not given: reading it is a bug, said loudly. */
+function unreadable(config: Config, field: 'usersTable' | 'sessionsTable', name: string): void {
+  Object.defineProperty(config, field, {
+    enumerable: false,
+    get: () => {
+      throw new ConfigurationError(`${name} is not configured for this function (its container did not ask for it)`);
+    },
+  });
 }
 
 /**
@@ -281,9 +313,9 @@ export function requireEmailSettings(config: Config): Config {
  * Loads the configuration once per container. On failure it logs one clear line and rethrows,
  * which makes the Lambda init fail: the function never serves with a fallback key or issuer.
  */
-export function loadConfigOrDie(env: Env = process.env): Config {
+export function loadConfigOrDie(env: Env = process.env, parts: readonly ConfigPart[] = ALL_CONFIG_PARTS): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(env, parts);
   } catch (err) {
     log.error('refusing to start: invalid configuration', {
       reason: err instanceof Error ? err.message : String(err),

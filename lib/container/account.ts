@@ -20,7 +20,7 @@ let deps: AccountDeps | undefined;
  */
 export function accountDeps(mailer: EmailSender = noMailer): AccountDeps {
   if (!deps) {
-    const config = requireEmailSettings(containerConfig());
+    const config = requireEmailSettings(containerConfig(['usersTable', 'sessionsTable', 'signingKeys']));
     deps = {
       ...serviceDeps(),
       tokens: new OneTimeTokensRepository(documentClient(), config.usersTable),

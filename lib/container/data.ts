@@ -15,8 +15,8 @@ export function documentClient(): DynamoDBDocumentClient {
   return doc;
 }
 
-export const usersRepository = () => new UsersRepository(documentClient(), containerConfig().usersTable);
-export const sessionsRepository = () => new SessionsRepository(documentClient(), containerConfig().sessionsTable);
-export const rateLimitRepository = () => new RateLimitRepository(documentClient(), containerConfig().usersTable);
-export const loginAttemptsRepository = () => new LoginAttemptsRepository(documentClient(), containerConfig().usersTable);
+export const usersRepository = () => new UsersRepository(documentClient(), containerConfig(['usersTable']).usersTable);
+export const sessionsRepository = () => new SessionsRepository(documentClient(), containerConfig(['sessionsTable']).sessionsTable);
+export const rateLimitRepository = () => new RateLimitRepository(documentClient(), containerConfig(['usersTable']).usersTable);
+export const loginAttemptsRepository = () => new LoginAttemptsRepository(documentClient(), containerConfig(['usersTable']).usersTable);
 export const transactionWriter = () => new TransactionWriter(documentClient());

@@ -13,7 +13,7 @@ let store: KeyStore | undefined;
  */
 export function publicKeyStore(): KeyStore {
   if (!store) {
-    const config = containerConfig();
+    const config = containerConfig(['verificationKeys']);
     const source = config.signingKeysFile
       ? new FileKeySource(config.signingKeysFile)
       : new SignedFetchKeySource(config.signingPublicKeysSecretId ?? config.signingKeysSecretId ?? '');

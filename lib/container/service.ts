@@ -9,7 +9,7 @@ let deps: Deps | undefined;
 /** Dependencies of the token-issuing use cases, built once per container. */
 export function serviceDeps(): Deps {
   deps ??= {
-    config: containerConfig(),
+    config: containerConfig(['signingKeys', 'usersTable', 'sessionsTable']),
     users: usersRepository(),
     sessions: sessionsRepository(),
     transactions: transactionWriter(),

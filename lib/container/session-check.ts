@@ -6,8 +6,9 @@ let check: SessionCheck | undefined;
 
 /** The authorizer's per-container session check, or undefined in the stateless setting. */
 export function sessionCheck(): SessionCheck | undefined {
-  const config = containerConfig();
-  if (config.authorizerSessionCheck === 'off') return undefined;
+  if (containerConfig().authorizerSessionCheck === 'off') return undefined;
+  // Only a checking authorizer needs the sessions table.
+  const config = containerConfig(['sessionsTable']);
   check ??= new SessionCheck(new SignedFetchSessionReader({ table: config.sessionsTable, endpoint: config.dynamodbEndpoint }), {
     liveCacheMs: config.authorizerLiveCacheSeconds * 1000,
     staleMs: config.authorizerStaleSeconds * 1000,

@@ -13,7 +13,7 @@ let store: KeyStore | undefined;
  */
 export function signingKeyStore(): KeyStore {
   if (!store) {
-    const config = containerConfig();
+    const config = containerConfig(['signingKeys']);
     const source = config.signingKeysFile
       ? new FileKeySource(config.signingKeysFile)
       : new SecretsManagerKeySource(new SecretsManagerClient({ maxAttempts: 4 }), config.signingKeysSecretId ?? '');

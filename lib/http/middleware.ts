@@ -25,7 +25,6 @@ export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & {
 type Request = middy.Request<HttpEvent, HttpResult, Error, Context>;
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
-const DEFAULT_MAX_BODY_BYTES = 16_384;
 
 function rawBodyBytes(event: HttpEvent): number {
   if (typeof event.body !== 'string') return 0;
@@ -142,10 +141,17 @@ function deadCookieSweeper(settings: CookieModeSettings): middy.MiddlewareObj<Ht
   };
 }
 
-export interface HttpHandlerOptions {
-  /** `json` for endpoints that read a JSON body. */
-  body?: 'json' | 'none';
-  maxBodyBytes?: number;
+export type HttpHandlerOptions = HttpHandlerCommonOptions &
+  (
+    | {
+        /** An endpoint reading a JSON body, at most `maxBodyBytes` (the config's MAX_BODY_BYTES). */
+        body: 'json';
+        maxBodyBytes: number;
+      }
+    | { body?: 'none' }
+  );
+
+interface HttpHandlerCommonOptions {
   /**
    * Routes that can carry the refresh token in a cookie (register, login, refresh, logout).
    * `readsCookie` for the ones that read it (refresh, logout). The CSRF checks run before the
@@ -175,7 +181,7 @@ export function httpHandler(
     // own check is stricter, so it is switched off rather than left to skip parsing silently.
     const parserOptions = { disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0];
     const parser = httpJsonBodyParser(parserOptions) as middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context>;
-    chain.use(jsonBodyGate(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)).use({
+    chain.use(jsonBodyGate(options.maxBodyBytes)).use({
       // An absent body is left undefined for validation to judge (logout accepts none).
       before: (request: Request) => (typeof request.event.body === 'string' ? parser.before?.(request) : undefined),
     });

@@ -265,3 +265,37 @@ describe('email settings', () => {
     expect(loadConfig({ ...LOCAL, REQUIRE_VERIFIED_EMAIL: 'true' }).requireVerifiedEmail).toBe(true);
   });
 });
+
+describe('per-function configuration', () => {
+  const { USERS_TABLE: _users, SESSIONS_TABLE: _sessions, SIGNING_KEYS_SECRET_ID: _keys, ...verifierEnv } = PRODUCTION;
+
+  it("starts the authorizer's parts in production without USERS_TABLE or the private key secret", () => {
+    const config = loadConfig({ ...verifierEnv, SIGNING_PUBLIC_KEYS_SECRET_ID: 'auth/prod/public', SESSIONS_TABLE: 'sessions' }, ['verificationKeys', 'sessionsTable']);
+    expect(config).toMatchObject({ mode: 'production', sessionsTable: 'sessions', signingPublicKeysSecretId: 'auth/prod/public' });
+    // A table the function did not ask for is not silently empty: reading it is refused.
+    expect(() => config.usersTable).toThrow(/USERS_TABLE is not configured for this function/);
+  });
+
+  it("refuses login's parts without USERS_TABLE, naming it", () => {
+    const error = (() => {
+      try {
+        loadConfig({ ...PRODUCTION, USERS_TABLE: '' }, ['signingKeys', 'usersTable', 'sessionsTable']);
+      } catch (err) {
+        return err as Error;
+      }
+      throw new Error('expected a ConfigurationError');
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain('USERS_TABLE');
+    expect(error.message).not.toContain('SESSIONS_TABLE');
+  });
+
+  it('lets a verifier use the full key set secret when there is no public one', () => {
+    expect(loadConfig({ ...verifierEnv, SIGNING_KEYS_SECRET_ID: 'auth/prod/keys' }, ['verificationKeys']).signingKeysSecretId).toBe('auth/prod/keys');
+    expect(() => loadConfig(verifierEnv, ['verificationKeys'])).toThrow(/SIGNING_PUBLIC_KEYS_SECRET_ID or SIGNING_KEYS_SECRET_ID/);
+  });
+
+  it('keeps every table readable where a function asked for none but the setting is there', () => {
+    expect(loadConfig(PRODUCTION, []).usersTable).toBe(PRODUCTION.USERS_TABLE);
+  });
+});

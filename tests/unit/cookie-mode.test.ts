@@ -21,10 +21,10 @@ const settings: CookieModeSettings = { allowedOrigins: [APP, 'http://localhost:5
 const TOKEN = 'q2v7YQ3m0cJc1x9C4p1h8w.3Jt0abcdefghijklmnopqrstuvwxyz0123456789ABC';
 
 /** A stand-in for /auth/refresh: answers which transport the chain decided and the token it saw. */
-const refreshLike = httpHandler({ body: 'json', cookieMode: { settings, readsCookie: true } }, async (event) =>
+const refreshLike = httpHandler({ body: 'json', maxBodyBytes: 16_384, cookieMode: { settings, readsCookie: true } }, async (event) =>
   json(200, { transport: event.authTransport, token: event.authTransport === 'cookie' ? refreshTokenFromCookie(event) ?? null : null }),
 );
-const loginLike = httpHandler({ body: 'json', cookieMode: { settings, readsCookie: false } }, async (event) =>
+const loginLike = httpHandler({ body: 'json', maxBodyBytes: 16_384, cookieMode: { settings, readsCookie: false } }, async (event) =>
   json(200, { transport: event.authTransport }),
 );
 

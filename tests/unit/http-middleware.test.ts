@@ -53,7 +53,7 @@ const context = { awsRequestId: 'aws-req-1', functionName: 'test' } as Context;
 /** A JSON endpoint whose handler records the body it was given. */
 function echoEndpoint(options: { maxBodyBytes?: number } = {}) {
   const seen: unknown[] = [];
-  const handler = httpHandler({ body: 'json', ...options }, async (e) => {
+  const handler = httpHandler({ body: 'json', maxBodyBytes: MAX_BODY, ...options }, async (e) => {
     seen.push(e.body);
     return json(200, { ok: true });
   });

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config';
 import { FUNCTIONS } from '../../esbuild.config.mjs';
 import { FUNCTIONS as MANIFEST, handlerFile, routeKeys, serverlessKey } from '../../infra/functions.js';
 import { serverless, SERVERLESS_TEST_TIMEOUT } from '../helpers/serverless';
@@ -322,13 +323,15 @@ describe('serverless package for a production stage', () => {
         AUDIENCE: 'https://api.example.com',
         SIGNING_KEYS_SECRET_ID: { Ref: 'SigningKeysSecret' },
         SIGNING_PUBLIC_KEYS_SECRET_ID: { Ref: 'SigningPublicKeysSecret' },
-        SIGNING_ALG: 'RS256',
         USERS_TABLE: { Ref: 'UsersTable' },
         SESSIONS_TABLE: { Ref: 'SessionsTable' },
         // Not given: derived from the first CORS origin and the issuer's host.
         APP_URL: 'https://app.example.com',
         EMAIL_FROM: 'Lambda JWT Auth <no-reply@auth.example.com>',
       });
+      // Unset tunables arrive blank and take lib/config.ts's defaults: the function signs RS256.
+      expect(loadConfig({ AUTH_MODE: 'local', SIGNING_KEYS_FILE: 'keys.json', SIGNING_ALG: env.SIGNING_ALG }).signingAlg, id).toBe('RS256');
+      for (const name of ['BCRYPT_COST', 'ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_SECONDS', 'LOGIN_MAX_FAILURES']) expect(env[name], `${id} ${name}`).toBe('');
       expect(env.SES_ENDPOINT || undefined, id).toBeUndefined();
       // Bumped by the emergency runbook to replace every warm container (README "Emergency rotation").
       expect(env.KEYS_EPOCH, id).toBe('0');
