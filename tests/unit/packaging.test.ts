@@ -42,6 +42,12 @@ describe('function bundles', () => {
     expect(heavy).toEqual([]);
   });
 
+  it('leaves aws-jwt-verify\'s JWKS fetcher (node:https, node:stream) out of the authorizer bundle: keys are cached, never fetched', () => {
+    const code = readFileSync(path.join(ROOT, 'dist', 'authorizer', 'index.js'), 'utf8');
+    expect(code).toContain('JWKS fetching is left out of this bundle');
+    expect(code).not.toMatch(/require\("(node:)?(https|stream)"\)/);
+  });
+
   it('can see those dependencies where they belong (the login bundle has the SDK and bcryptjs)', () => {
     const inputs = Object.keys(metaOf('login').inputs);
     for (const name of HEAVY) expect(inputs.some((input) => input.includes(name)), name).toBe(true);
