@@ -360,4 +360,38 @@ describe('demo pages the emails link to', () => {
     expect(await linkPage.locator('#result').innerText()).toContain('invalid, expired or already used');
     await context.close();
   });
+
+  it('reset-password: forgot form, emailed link, opening changes nothing, the new password signs in and old sessions end', async () => {
+    const { context, page } = await openDemo();
+    const email = await registerThroughForm(page);
+    const other = await openDemo();
+    const form = other.page.locator('#forgot-form');
+    await form.locator('input[name=email]').fill(email);
+    await form.locator('button[type=submit]').click();
+    await other.page.locator('#status').filter({ hasText: 'reset link is on its way' }).waitFor();
+    const link = await emailedLink(email, 'reset-password');
+    expect(link.startsWith(`${demoUrl}/reset-password?token=`)).toBe(true);
+
+    await other.page.goto(link);
+    await other.page.locator('input[name=newPassword]').waitFor();
+    expect(other.page.url()).toBe(`${demoUrl}/reset-password`);
+    // Opening the link revoked nothing: the first browser still refreshes.
+    expect(await page.evaluate(() => (window as any).demoAuth.refresh())).toBe(true);
+
+    await other.page.locator('input[name=newPassword]').fill('a brand new passphrase');
+    await other.page.locator('button[type=submit]').click();
+    await other.page.locator('#result[data-outcome=ok]').waitFor();
+    // Every session was revoked by the reset.
+    expect(await page.evaluate(() => (window as any).demoAuth.refresh())).toBe(false);
+
+    await other.page.goto(demoUrl);
+    await other.page.locator('#status').filter({ hasText: 'Signed out' }).waitFor();
+    const login = other.page.locator('#login-form');
+    await login.locator('input[name=email]').fill(email);
+    await login.locator('input[name=password]').fill('a brand new passphrase');
+    await login.locator('button[type=submit]').click();
+    await other.page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor();
+    await other.context.close();
+    await context.close();
+  });
 });
