@@ -35,10 +35,6 @@ import { signAccessToken } from './tokens/access-token';
 import { accessSettings } from './usecases/deps';
 import { deriveSuccessor, hashSecret, newRefreshToken, parseRefreshToken, secretMatches, type RefreshToken } from './tokens/refresh-token';
 
-export const USER_AGENT_MAX = 512;
-/** Rotation attempts against concurrent writers before giving up with 503. */
-const MAX_ROTATION_ATTEMPTS = 4;
-
 /** What the sessions module needs; a use case's deps satisfy it. */
 export interface SessionDeps {
   config: Config;
@@ -104,6 +100,9 @@ export function isActive(session: SessionRecord | undefined, now: Date): session
 
 // ---------------------------------------------------------------------------------------------
 // Issuing
+
+/** User agents are stored (and listed) cut to this length. */
+export const USER_AGENT_MAX = 512;
 
 /**
  * Prepares a new session for `user` with its first refresh token, and signs its access token,
@@ -196,6 +195,9 @@ async function tokenResponse(
 
 // ---------------------------------------------------------------------------------------------
 // Rotating
+
+/** Rotation attempts against concurrent writers before giving up with 503. */
+const MAX_ROTATION_ATTEMPTS = 4;
 
 /**
  * Rotates a refresh token.
