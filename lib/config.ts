@@ -42,6 +42,12 @@ export interface Config {
   authorizerLiveCacheSeconds: number;
   /** While DynamoDB cannot be read, a "live" seen at most this long ago is still honoured. */
   authorizerStaleSeconds: number;
+  /**
+   * How long one session read may take before it counts as failed (then the stale window or a
+   * deny applies). Production keeps it well inside API Gateway's 10 s authorizer limit; the tests
+   * raise it so a loaded machine cannot turn a slow DynamoDB Local answer into a refusal.
+   */
+  authorizerSessionReadTimeoutMs: number;
   /** Browser origins allowed to use cookie mode; the same list as the HTTP API's CORS origins. */
   allowedOrigins: string[];
   /** SameSite attribute of the refresh cookie. */
@@ -255,6 +261,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     authorizerSessionCheck: sessionCheckMode(env),
     authorizerLiveCacheSeconds: integer(env, 'AUTHORIZER_LIVE_CACHE_SECONDS', 3, 0, 300),
     authorizerStaleSeconds: integer(env, 'AUTHORIZER_STALE_SECONDS', 5, 0, 300),
+    authorizerSessionReadTimeoutMs: integer(env, 'AUTHORIZER_SESSION_READ_TIMEOUT_MS', 1000, 50, 30_000),
     allowedOrigins,
     refreshCookieSameSite: sameSite as RefreshCookieSameSite,
     // Only the account functions need these; they check with requireEmailSettings() at cold start.

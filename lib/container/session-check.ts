@@ -9,7 +9,11 @@ export function sessionCheck(): SessionCheck | undefined {
   if (containerConfig().authorizerSessionCheck === 'off') return undefined;
   // Only a checking authorizer needs the sessions table.
   const config = containerConfig(['sessionsTable']);
-  check ??= new SessionCheck(new SignedFetchSessionReader({ table: config.sessionsTable, endpoint: config.dynamodbEndpoint }), {
+  check ??= new SessionCheck(new SignedFetchSessionReader({
+    table: config.sessionsTable,
+    endpoint: config.dynamodbEndpoint,
+    timeoutMs: config.authorizerSessionReadTimeoutMs,
+  }), {
     liveCacheMs: config.authorizerLiveCacheSeconds * 1000,
     staleMs: config.authorizerStaleSeconds * 1000,
   });

@@ -25,6 +25,9 @@ export const TEST_GATEWAY_ENV: Record<string, string> = {
   // Every request comes from 127.0.0.1; the per-IP limits have tests of their own.
   LOGIN_IP_LIMIT_PER_MINUTE: '100000',
   REGISTER_IP_LIMIT_PER_MINUTE: '100000',
+  // The authorizer fails closed when a session read is slow; under a load average of 30 a
+  // DynamoDB Local answer took longer than the production 1 s, and a fresh session was refused.
+  AUTHORIZER_SESSION_READ_TIMEOUT_MS: '15000',
   LOG_LEVEL: 'warn',
 };
 

@@ -74,6 +74,12 @@ describe('loadConfig in local mode', () => {
     });
   });
 
+  it("bounds the authorizer's session read: 1 s by default, settable, never past 30 s", () => {
+    expect(loadConfig(LOCAL).authorizerSessionReadTimeoutMs).toBe(1000);
+    expect(loadConfig({ ...LOCAL, AUTHORIZER_SESSION_READ_TIMEOUT_MS: '15000' }).authorizerSessionReadTimeoutMs).toBe(15_000);
+    expect(configError({ ...LOCAL, AUTHORIZER_SESSION_READ_TIMEOUT_MS: '60000' }).message).toMatch(/AUTHORIZER_SESSION_READ_TIMEOUT_MS/);
+  });
+
   it('accepts EdDSA as the signing algorithm', () => {
     expect(loadConfig({ ...LOCAL, SIGNING_ALG: 'EdDSA' }).signingAlg).toBe('EdDSA');
   });
