@@ -5,11 +5,12 @@ import { containerConfig } from '../lib/container/config';
 import { publicKeyStore } from '../lib/container/public-keys';
 import { sessionCheck } from '../lib/container/session-check';
 import { requestIdOf, withRequestId } from '../lib/log';
+import { accessSettings } from '../lib/usecases/deps';
 
 const config = containerConfig();
 const deps = {
   keys: publicKeyStore(),
-  settings: { issuer: config.issuer, audience: config.audience, alg: config.signingAlg, ttlSeconds: config.accessTokenTtlSeconds },
+  settings: accessSettings(config),
   clock: systemClock,
   sessions: sessionCheck(),
   requireVerifiedEmail: config.requireVerifiedEmail,

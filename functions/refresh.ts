@@ -1,6 +1,7 @@
 import { serviceDeps } from '../lib/container/service';
 import { cookieModeSettings, refreshTokenFromCookie, tokenAnswer } from '../lib/http/cookie-mode';
 import { httpHandler } from '../lib/http/middleware';
+import { requestMeta } from '../lib/http/request';
 import { refresh } from '../lib/usecases/refresh';
 import { parseRefresh } from '../lib/validation';
 
@@ -16,6 +17,6 @@ export const handler = httpHandler(
   async (event) => {
     const transport = event.authTransport ?? 'body';
     const presented = transport === 'cookie' ? (refreshTokenFromCookie(event) ?? '') : parseRefresh(event.body).refreshToken;
-    return tokenAnswer(200, await refresh(deps, presented), transport, cookies);
+    return tokenAnswer(200, await refresh(deps, presented, requestMeta(event, deps.config)), transport, cookies);
   },
 );

@@ -16,5 +16,5 @@ const cookies = cookieModeSettings(deps.config);
  */
 export const handler = httpHandler(
   { body: 'json', maxBodyBytes: deps.config.maxBodyBytes, cookieMode: { settings: cookies, readsCookie: false } },
-  async (event) => tokenAnswer(201, await register(deps, parseRegister(event.body), requestMeta(event)), event.authTransport ?? 'body', cookies),
+  async (event) => tokenAnswer(201, await register(deps, parseRegister(event.body), requestMeta(event, deps.config)), event.authTransport ?? 'body', cookies),
 );

@@ -30,6 +30,13 @@ export interface Config {
   loginMaxFailures: number;
   loginBackoffBaseSeconds: number;
   loginBackoffMaxSeconds: number;
+  /** Failed password checks per account (all sources together) within the window below. */
+  loginAccountMaxFailures: number;
+  loginAccountWindowSeconds: number;
+  /** Lower-case name of a header set by a trusted proxy (e.g. CloudFront) carrying the client IP. */
+  clientIpHeader: string | undefined;
+  /** Seconds an access token is still accepted past `exp` (and `iat` in the future); at most 5. */
+  clockSkewSeconds: number;
   maxBodyBytes: number;
   /** Active sessions one user may hold; opening one more revokes the oldest (see lib/sessions.ts). */
   maxSessionsPerUser: number;
@@ -181,6 +188,13 @@ function sessionCheckMode(env: Env): 'dynamodb' | 'off' {
   return value;
 }
 
+function headerName(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(raw)) throw new ConfigurationError(`${name} must be an HTTP header name, got "${raw}"`);
+  return raw.toLowerCase();
+}
+
 /**
  * The issuer is also where verifiers fetch the metadata and keys (`<issuer>/.well-known/...`), so
  * it must be an absolute URL without query or fragment; https in production, as API Gateway's JWT
@@ -253,6 +267,10 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
     loginBackoffBaseSeconds: integer(env, 'LOGIN_BACKOFF_BASE_SECONDS', 1, 1, 3600),
     loginBackoffMaxSeconds: integer(env, 'LOGIN_BACKOFF_MAX_SECONDS', 900, 1, 86_400),
+    loginAccountMaxFailures: integer(env, 'LOGIN_ACCOUNT_MAX_FAILURES', 100, 1, 1_000_000),
+    loginAccountWindowSeconds: integer(env, 'LOGIN_ACCOUNT_WINDOW_SECONDS', 3600, 60, 86_400),
+    clientIpHeader: headerName(env, 'CLIENT_IP_HEADER'),
+    clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', 5, 0, 5),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16_384, 1024, 1_048_576),
     // At most 50, so revoking every session of a user fits one transaction with room to spare.
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 50, 1, 50),

@@ -21,7 +21,7 @@
  * - The index can also lag behind a session opened a moment ago; callers that know a session id
  *   (logout's Bearer) pass it in `include`.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { epochSeconds, type Clock } from './clock';
 import type { Config } from './config';
 import { hasCode, invalidRefreshToken, refreshTokenReused, serviceUnavailable } from './errors';
@@ -209,7 +209,8 @@ const MAX_ROTATION_ATTEMPTS = 4;
  *    retrying after a lost response). After it, someone is replaying an old token: revoke the
  *    whole session and answer `refresh_token_reused`.
  */
-export async function rotateRefreshToken(deps: SessionDeps, presentedValue: string): Promise<TokenResponse> {
+export async function rotateRefreshToken(deps: SessionDeps, presentedValue: string, client: RotatingClient = {}): Promise<TokenResponse> {
+  const fingerprint = clientFingerprint(client.userAgent);
   const presented = parseRefreshToken(presentedValue);
   if (!presented) throw invalidRefreshToken();
   const successor = deriveSuccessor(await deps.keys.refreshKey(), presented);
@@ -221,7 +222,7 @@ export async function rotateRefreshToken(deps: SessionDeps, presentedValue: stri
     if (!record || !secretMatches(presented.secret, record.secretHash)) throw invalidRefreshToken();
     if (record.expiresAt <= epochSeconds(now)) throw invalidRefreshToken();
 
-    if (record.consumedAt !== undefined) return replayed(deps, record, await successorOnRecord(deps, presented, record, successor), now);
+    if (record.consumedAt !== undefined) return replayed(deps, record, await successorOnRecord(deps, presented, record, successor), now, fingerprint);
 
     // Claims as of the token's issue; the rotation below commits only if the user still holds
     // them (so the usual refresh stays at two requests). Otherwise read the user and sign again.
@@ -232,7 +233,7 @@ export async function rotateRefreshToken(deps: SessionDeps, presentedValue: stri
     // Sign before writing: if the key store fails, the presented token stays unconsumed.
     const response = await tokenResponse(deps, subjectOf(record, claims), successor.value, now);
     try {
-      await deps.sessions.rotate(record, successorRecord, now, deps.users.claimsCheckItem(record.userId, claims));
+      await deps.sessions.rotate(record, successorRecord, now, deps.users.claimsCheckItem(record.userId, claims), fingerprint);
       return response;
     } catch (err) {
       if (hasCode(err, 'session_not_active')) throw invalidRefreshToken(err);
@@ -261,10 +262,14 @@ async function successorOnRecord(deps: SessionDeps, presented: RefreshToken, rec
   return derived;
 }
 
-async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor: RefreshToken, now: Date): Promise<TokenResponse> {
+async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor: RefreshToken, now: Date, fingerprint: string): Promise<TokenResponse> {
   const graceMs = deps.config.refreshReuseGraceSeconds * 1000;
   const withinGrace = now.getTime() - new Date(record.consumedAt ?? 0).getTime() <= graceMs;
-  if (withinGrace && record.successorId === successor.id) {
+  // Only the client that consumed the token may retry it: a replay from another user agent
+  // within the window is a copy of the token, treated as reuse. Tokens consumed before the
+  // fingerprint was recorded carry none and keep the plain window.
+  const sameClient = !record.consumedBy || record.consumedBy === fingerprint;
+  if (withinGrace && sameClient && record.successorId === successor.id) {
     // The retry of a lost answer gets the same successor, but with the user as it is now: a user
     // deleted or disabled since the first use is refused here too, and claims are current.
     const [session, claims] = await Promise.all([deps.sessions.getSession(record.sid), currentClaims(deps, record.userId)]);
@@ -277,8 +282,23 @@ async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor
     userId: record.userId,
     sessionId: record.sid,
     newlyRevoked: revoked,
+    withinGrace,
   });
   throw refreshTokenReused();
+}
+
+/** Who presents a refresh token, as far as the grace window cares. */
+export interface RotatingClient {
+  userAgent?: string | undefined;
+}
+
+/**
+ * The user agent's hash, recorded when a token is consumed: a grace-window retry must come from
+ * the same user agent. Not the IP address: a client whose response was lost has often just moved
+ * between networks (Wi-Fi to mobile data), and a changed IP would revoke a legitimate session.
+ */
+export function clientFingerprint(userAgent: string | undefined): string {
+  return createHash('sha256').update(`ua:${userAgent ?? ''}`).digest('base64url').slice(0, 22);
 }
 
 function subjectOf(record: RefreshTokenRecord, claims: Claims = snapshotOf(record) ?? { email: record.email, roles: record.roles, emailVerified: false }) {

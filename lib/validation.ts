@@ -3,13 +3,12 @@
  * do not justify a schema library in every bundle (measured: see the README's design notes). Unknown fields are dropped here, so nothing
  * a client invents (roles, id, emailVerified...) can reach storage.
  */
+import { canonicalEmail } from './email-address';
 import { invalidRequest, type FieldProblem } from './errors';
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordByteLength } from './passwords';
 
-export const EMAIL_MAX_LENGTH = 254;
+export { EMAIL_MAX_LENGTH } from './email-address';
 export const NAME_MAX_LENGTH = 100;
-// Pragmatic check: one @, a non-empty local part, a dotted domain, no spaces or control characters.
-const EMAIL_PATTERN = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
 
 export type LogoutScope = 'local' | 'global' | 'others';
 
@@ -60,12 +59,14 @@ function email(body: Record<string, unknown>, problems: FieldProblem[]): string 
     problems.push({ field: 'email', message: raw === undefined ? 'is required' : 'must be a string' });
     return '';
   }
-  // NFC first, so the same address typed with composed or decomposed accents is one account.
-  const value = raw.normalize('NFC').trim().toLowerCase();
-  if (value.length === 0 || value.length > EMAIL_MAX_LENGTH || !EMAIL_PATTERN.test(value)) {
-    problems.push({ field: 'email', message: `must be a valid email address of at most ${EMAIL_MAX_LENGTH} characters` });
+  // One canonical form per address (lib/email-address.ts): hidden characters, markup, trailing dots and
+  // mixed-script look-alikes are refused; fullwidth forms and IDN encodings fold to one account.
+  const checked = canonicalEmail(raw);
+  if (!checked.ok) {
+    problems.push({ field: 'email', message: checked.reason });
+    return raw;
   }
-  return value;
+  return checked.email;
 }
 
 function password(body: Record<string, unknown>, problems: FieldProblem[], field = 'password'): string {

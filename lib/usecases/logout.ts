@@ -1,5 +1,5 @@
 import { invalidRequest, unauthorized } from '../errors';
-import { revokeSession, revokeUserSessions, sessionOfRefreshToken } from '../sessions';
+import { isActive, revokeSession, revokeUserSessions, sessionOfRefreshToken } from '../sessions';
 import { verifyAccessToken, type AccessClaims } from '../tokens/access-token';
 import type { LogoutInput } from '../validation';
 import { accessSettings, type Deps } from './deps';
@@ -9,7 +9,8 @@ import { accessSettings, type Deps } from './deps';
  *   session). An unknown, malformed or already revoked refresh token still succeeds: logout is
  *   idempotent and must not become an oracle for which tokens exist.
  * - `global`: every session of the Bearer's user; `others`: all but the Bearer's own session.
- *   Both need a valid Bearer access token, checked here because /auth/logout has no authorizer.
+ *   Both need a valid Bearer access token whose session is still active, checked here because
+ *   /auth/logout has no authorizer.
  *
  * Revocation is written on each session item, which the authorizer reads: the sessions' access
  * tokens stop working within its cache bound.
@@ -31,6 +32,10 @@ export async function logout(deps: Deps, input: LogoutInput, bearer: string | un
   }
   if (bearer === undefined) throw unauthorized();
   const claims = await bearerClaims(deps, bearer, now);
+  // A signature alone is not enough to end other sessions: the token's own session must still be
+  // live, so a token of a session already logged out (still within its lifetime) cannot do it.
+  const own = await deps.sessions.getSession(claims.sid);
+  if (!isActive(own, now) || own.userId !== claims.sub) throw unauthorized();
   await revokeUserSessions(
     deps,
     claims.sub,

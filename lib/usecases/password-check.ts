@@ -1,15 +1,16 @@
-import { invalidCredentials, tooManyAttempts } from '../errors';
+import { invalidCredentials } from '../errors';
 import { log } from '../log';
 import { verifyPassword } from '../passwords';
 import type { UserRecord } from '../repositories/users';
+import { reservePasswordAttempt } from '../throttle/password-attempts';
 import type { Deps, RequestMeta } from './deps';
-import { FAILURE_MEMORY_SECONDS, remainingBackoffMs } from './login';
 
 /**
  * Checks the password of a signed-in user who asks for a sensitive change (password change,
- * account deletion) under the same throttle as a login: while the account's login is throttled
- * even the right password is refused, and a wrong one counts as a failed login. Resolves with a
- * function to call once the change is written, which gives the attempt back.
+ * account deletion) under the login throttle (lib/throttle/password-attempts.ts): the check is
+ * reserved before bcrypt runs, so it is refused (429) once the account and source are throttled,
+ * and a wrong password stays counted as a failed login. Resolves with a function to call once the
+ * change is written, which gives the attempt back.
  */
 export async function checkPasswordLikeLogin(
   deps: Deps,
@@ -18,20 +19,10 @@ export async function checkPasswordLikeLogin(
   meta: RequestMeta,
   now: Date,
 ): Promise<{ succeeded(): Promise<void> }> {
-  const attempts = await deps.loginAttempts.get(user.email);
-  const waitMs = remainingBackoffMs(attempts, deps.config, now);
-  if (waitMs > 0) {
-    log.warn('password check throttled', { event: 'login_throttled', userId: user.id });
-    throw tooManyAttempts(waitMs / 1000);
-  }
+  const attempt = await reservePasswordAttempt(deps, { email: user.email, accountId: user.id, ip: meta.ip }, now);
   if (!(await verifyPassword(password, user.passwordHash))) {
-    await deps.loginAttempts.recordFailure(user.email, now, FAILURE_MEMORY_SECONDS);
     log.warn('password check failed', { event: 'login_failed', userId: user.id });
     throw invalidCredentials();
   }
-  return {
-    succeeded: async () => {
-      if (attempts) await deps.transactions.write([deps.loginAttempts.resetItem(user.email)]).catch(() => undefined);
-    },
-  };
+  return attempt;
 }

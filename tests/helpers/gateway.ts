@@ -37,7 +37,10 @@ export type TestGateway = Awaited<ReturnType<typeof startOffline>> & { lambdaEnd
  * Starts a gateway on free ports with TEST_GATEWAY_ENV overridden by `env`. Pass the services it
  * should use (DYNAMODB_ENDPOINT, SIGNING_KEYS_FILE, ...) in `env`; stop it with `stop()`.
  */
-export async function startTestGateway(env: Record<string, string>, options: { readyPath?: string } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  env: Record<string, string>,
+  options: { readyPath?: string; inProcess?: boolean } = {},
+): Promise<TestGateway> {
   const lambdaPort = await freePort();
   const gateway = await startOffline({ port: await freePort(), lambdaPort, env: { ...TEST_GATEWAY_ENV, ...env }, ...options });
   return Object.assign(gateway, { lambdaEndpoint: `http://127.0.0.1:${lambdaPort}` });

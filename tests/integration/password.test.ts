@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { passwordAttemptKeys } from '../../lib/throttle/password-attempts';
 import { login } from '../../lib/usecases/login';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
@@ -49,7 +50,7 @@ describe('password change', () => {
     const caller = { userId: user.id, sessionId: firstSid };
     await expect(changePassword(deps, caller, { currentPassword: 'wrong password!', newPassword: NEW_PASSWORD }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
     expect(await isRevoked(deps, secondSid)).toBe(false);
-    expect((await deps.loginAttempts.get(user.email))?.failures).toBe(1);
+    expect((await deps.loginAttempts.get(passwordAttemptKeys({ email: user.email, ip: meta.ip })[0]!))?.failures).toBe(1);
     expect((await login(deps, { email: user.email, password: PASSWORD }, meta)).user.id).toBe(user.id);
   });
 
@@ -222,7 +223,7 @@ describe('account deletion', () => {
     const { user, firstSid } = await account(deps);
     await expect(deleteAccount(deps, { userId: user.id, sessionId: firstSid }, { password: 'wrong password!' }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
     expect(await deps.users.findById(user.id)).toBeDefined();
-    expect((await deps.loginAttempts.get(user.email))?.failures).toBe(1);
+    expect((await deps.loginAttempts.get(passwordAttemptKeys({ email: user.email, ip: meta.ip })[0]!))?.failures).toBe(1);
   });
 
   it('answers 503 and deletes nothing when DynamoDB fails on the write', async () => {

@@ -8,6 +8,7 @@ import { SecretsManagerKeySource } from '../../lib/keys/secrets-manager-source';
 import { verifyAccessToken } from '../../lib/tokens/access-token';
 import { parseRefreshToken } from '../../lib/tokens/refresh-token';
 import { accessSettings } from '../../lib/usecases/deps';
+import { passwordAttemptKeys } from '../../lib/throttle/password-attempts';
 import { login } from '../../lib/usecases/login';
 import { logout } from '../../lib/usecases/logout';
 import { me } from '../../lib/usecases/me';
@@ -77,7 +78,7 @@ describe('login', () => {
     expect(wrong.code).toBe('invalid_credentials');
   });
 
-  it('throttles after 5 failures, refuses even the right password during the wait, and resets on success', async () => {
+  it('throttles after 5 failures, refuses even the right password during the wait, and forgives them on a later success', async () => {
     const clock = testClock();
     const { deps } = testDeps({ clock });
     const { user } = await signUp(deps);
@@ -87,9 +88,9 @@ describe('login', () => {
     const throttled = await login(deps, { email: user.email, password: PASSWORD }, meta).catch((e) => e);
     expect(throttled).toMatchObject({ code: 'too_many_attempts' });
     expect(throttled.retryAfterSeconds).toBe(1);
-    clock.advance(1500);
+    clock.advance(60_000);
     await expect(login(deps, { email: user.email, password: PASSWORD }, meta)).resolves.toMatchObject({ user: { id: user.id } });
-    expect(await deps.loginAttempts.get(user.email)).toBeUndefined();
+    expect(await deps.loginAttempts.get(passwordAttemptKeys({ email: user.email, ip: meta.ip })[0]!)).toBeUndefined();
   });
 
   it('doubles the wait with each further failure', async () => {
@@ -221,6 +222,54 @@ describe('logout', () => {
     await expect(logout(deps, { refreshToken: a.refreshToken, scope: 'global' }, undefined)).rejects.toMatchObject({ code: 'unauthorized' });
     await expect(logout(deps, { refreshToken: undefined, scope: 'others' }, 'not-a-jwt')).rejects.toMatchObject({ code: 'unauthorized' });
     await expect(refresh(deps, a.refreshToken)).resolves.toEqual(issued());
+  });
+});
+
+describe('refresh grace window bound to the client', () => {
+  it('a stolen refresh token replayed from another client within the grace window revokes the session instead of sharing the successor', async () => {
+    const clock = testClock();
+    const { deps } = testDeps({ clock });
+    const first = await signUp(deps);
+    const owner = await refresh(deps, first.refreshToken, { userAgent: 'ExampleApp/3.1 (iPhone)', ip: '198.51.100.7' });
+    clock.advance(2_000);
+    await expect(refresh(deps, first.refreshToken, { userAgent: 'curl/8.5', ip: '198.51.100.7' })).rejects.toMatchObject({ code: 'refresh_token_reused' });
+    // The thief got nothing, and the owner's successor died with the session: both must sign in again.
+    await expect(refresh(deps, owner.refreshToken, { userAgent: 'ExampleApp/3.1 (iPhone)' })).rejects.toMatchObject({ code: 'invalid_refresh_token' });
+  });
+
+  it('the same client retrying within the grace window gets the same successor, even from a new IP address', async () => {
+    const clock = testClock();
+    const { deps } = testDeps({ clock });
+    const first = await signUp(deps);
+    const a = await refresh(deps, first.refreshToken, { userAgent: 'ExampleApp/3.1 (iPhone)', ip: '198.51.100.7' });
+    clock.advance(2_000);
+    const b = await refresh(deps, first.refreshToken, { userAgent: 'ExampleApp/3.1 (iPhone)', ip: '203.0.113.99' });
+    expect(b.refreshToken).toBe(a.refreshToken);
+  });
+});
+
+describe('logout with the token of an ended session', () => {
+  it('others: the access token of an already logged-out session cannot end the user\'s other sessions', async () => {
+    const { deps } = testDeps();
+    const a = await signUp(deps);
+    const b = await login(deps, { email: a.user.email, password: PASSWORD }, meta);
+    await logout(deps, { refreshToken: a.refreshToken, scope: 'local' }, undefined);
+    // a's access token still has a valid signature and exp; its session is over.
+    await expect(logout(deps, { refreshToken: undefined, scope: 'others' }, a.accessToken)).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(logout(deps, { refreshToken: undefined, scope: 'global' }, a.accessToken)).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(refresh(deps, b.refreshToken)).resolves.toEqual(issued());
+  });
+
+  it('global: the access token of a session revoked by reuse detection is refused', async () => {
+    const clock = testClock();
+    const { deps } = testDeps({ clock });
+    const a = await signUp(deps);
+    const other = await login(deps, { email: a.user.email, password: PASSWORD }, meta);
+    await refresh(deps, a.refreshToken);
+    clock.advance(60_000);
+    await expect(refresh(deps, a.refreshToken)).rejects.toMatchObject({ code: 'refresh_token_reused' });
+    await expect(logout(deps, { refreshToken: undefined, scope: 'global' }, a.accessToken)).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(refresh(deps, other.refreshToken)).resolves.toEqual(issued());
   });
 });
 

@@ -23,7 +23,7 @@ describe.each(['RS256', 'ES256', 'EdDSA'] as const)('%s access tokens', (alg) =>
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('expire: refused 30 s (the allowed skew) after exp', async () => {
+  it('expire: refused 31 s after exp (beyond the 5 s skew)', async () => {
     const doc = await generateKeySet(alg);
     const token = await signAccessToken(storeOf(doc, alg), settingsFor(alg), subject, new Date(NOW));
     await expect(verifyAccessToken(storeOf(doc, alg, true), settingsFor(alg), token, new Date(NOW + 931_000))).rejects.toBeInstanceOf(InvalidAccessToken);
