@@ -195,13 +195,18 @@ export class UsersRepository {
     };
   }
 
-  /** Condition for a login's transaction: the user still exists and is not disabled. */
-  activeCheckItem(userId: string): TransactWriteItem {
+  /**
+   * Condition for a login's transaction: the user still exists, is not disabled and still holds
+   * the hash the login just checked, so a password change or reset committed while bcrypt ran
+   * leaves the old password no session.
+   */
+  activeCheckItem(userId: string, verifiedHash: string): TransactWriteItem {
     return {
       ConditionCheck: {
         TableName: this.table,
         Key: { pk: userKey(userId) },
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(disabledAt)',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(disabledAt) AND passwordHash = :verified',
+        ExpressionAttributeValues: { ':verified': verifiedHash },
       },
     };
   }

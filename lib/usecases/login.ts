@@ -49,7 +49,7 @@ export async function login(
   const userItem =
     costOf(user.passwordHash) !== deps.config.bcryptCost
       ? deps.users.replacePasswordHashItem(user.id, user.passwordHash, await hashPassword(input.password, deps.config.bcryptCost))
-      : deps.users.activeCheckItem(user.id);
+      : deps.users.activeCheckItem(user.id, user.passwordHash);
   try {
     await deps.transactions.write([userItem, ...session.items]);
   } catch (err) {

@@ -107,6 +107,29 @@ describe('disabling', () => {
     expect(await ctx.deps.sessions.listActiveSessionIds(id, new Date())).toEqual([]);
   });
 
+  it('a login with the old password racing a password reset opens no session', async () => {
+    const ctx = testDeps();
+    const { email, id } = await signedUp(ctx);
+    // The reset commits a new hash after this login read the user and checked the OLD password.
+    const users = Object.create(ctx.deps.users) as typeof ctx.deps.users;
+    users.findForLogin = async (e: string) => {
+      const found = await ctx.deps.users.findForLogin(e);
+      await ctx.doc.send(
+        new UpdateCommand({
+          TableName: ctx.config.usersTable,
+          Key: { pk: `USER#${id}` },
+          UpdateExpression: 'SET passwordHash = :replacement',
+          ExpressionAttributeValues: { ':replacement': '$2b$04$abcdefghijklmnopqrstuuJ6Mpxm8f2tR1m4B2gdKX0Gm7b2jzKfe' },
+        }),
+      );
+      return found;
+    };
+    await expect(login({ ...ctx.deps, users }, { email, password: PASSWORD }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
+    const sessions = await ctx.deps.sessions.listActiveSessionIds(id, new Date());
+    // Only the session registration opened, which the reset itself would revoke.
+    expect(sessions).toHaveLength(1);
+  });
+
   it('an enabled account signs in again, and the sessions the disabling revoked stay revoked', async () => {
     const ctx = testDeps();
     const { email, refreshToken } = await signedUp(ctx);
