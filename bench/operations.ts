@@ -70,21 +70,23 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
   }, { step: 'initialize', name: 'benchCountRequests' });
   const { sessionCheck } = await import('../lib/container/session-check');
 
+  /** The handler of one function of the manifest (functions/<name>.ts), imported in-process. */
+  const handlerOf = async <T = Handler>(name: string) => (await import(`../functions/${name}`)).handler as unknown as T;
   const handlers = {
-    register: ((await import('../functions/register')).handler as unknown) as Handler,
-    login: ((await import('../functions/login')).handler as unknown) as Handler,
-    refresh: ((await import('../functions/refresh')).handler as unknown) as Handler,
-    logout: ((await import('../functions/logout')).handler as unknown) as Handler,
-    me: ((await import('../functions/me')).handler as unknown) as Handler,
-    sessionsList: ((await import('../functions/sessions-list')).handler as unknown) as Handler,
-    sessionDelete: ((await import('../functions/session-delete')).handler as unknown) as Handler,
-    authorizer: ((await import('../functions/authorizer')).handler as unknown) as (e: unknown) => Promise<{ isAuthorized: boolean }>,
-    verifyEmail: ((await import('../functions/verify-email')).handler as unknown) as Handler,
-    resend: ((await import('../functions/resend-verification')).handler as unknown) as Handler,
-    forgot: ((await import('../functions/password-forgot')).handler as unknown) as Handler,
-    reset: ((await import('../functions/password-reset')).handler as unknown) as Handler,
-    change: ((await import('../functions/password-change')).handler as unknown) as Handler,
-    deleteMe: ((await import('../functions/account-delete')).handler as unknown) as Handler,
+    register: await handlerOf('register'),
+    login: await handlerOf('login'),
+    refresh: await handlerOf('refresh'),
+    logout: await handlerOf('logout'),
+    me: await handlerOf('me'),
+    sessionsList: await handlerOf('sessions-list'),
+    sessionDelete: await handlerOf('session-delete'),
+    authorizer: await handlerOf<(e: unknown) => Promise<{ isAuthorized: boolean }>>('authorizer'),
+    verifyEmail: await handlerOf('verify-email'),
+    resend: await handlerOf('resend-verification'),
+    forgot: await handlerOf('password-forgot'),
+    reset: await handlerOf('password-reset'),
+    change: await handlerOf('password-change'),
+    deleteMe: await handlerOf('account-delete'),
   };
   const { accountDeps } = await import('../lib/container/account');
   const { issueToken } = await import('../lib/usecases/email-links');
