@@ -43,11 +43,17 @@ export async function benchHttp(baseUrl: string, seconds = 5): Promise<HttpResul
       return ((await r.json()) as { refreshToken: string }).refreshToken;
     }),
   );
+  // The login load signs in a user of its own: its hundreds of sessions pass the per-user cap
+  // (MAX_SESSIONS_PER_USER), which revokes the oldest, and must not end the sessions the refresh
+  // chains and the /auth/me token below belong to.
+  const loginEmail = `http-bench-login-${Date.now()}@example.com`;
+  const loginReg = await fetch(`${baseUrl}/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email: loginEmail, password }) });
+  if (loginReg.status !== 201) throw new Error(`register answered ${loginReg.status}`);
   let next = 0;
   const results: HttpResult[] = [];
   results.push(
     await run('POST /auth/login', {
-      url: `${baseUrl}/auth/login`, method: 'POST', headers: json, body: JSON.stringify({ email, password }), connections: 2, duration: seconds,
+      url: `${baseUrl}/auth/login`, method: 'POST', headers: json, body: JSON.stringify({ email: loginEmail, password }), connections: 2, duration: seconds,
     }),
   );
   results.push(
