@@ -95,7 +95,7 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
     const deps = accountDeps();
     const user = await deps.users.findById(userId);
     const { token, items } = issueToken(deps, kind, userId, new Date(), kind === 'verify' ? user?.verifyTokenHash : user?.resetTokenHash);
-    await deps.transactions.write(items);
+    await deps.transactions.write(items.map((item) => ({ label: 'token', item })));
     return token.value;
   };
 

@@ -5,7 +5,7 @@ import { containerConfig } from '../lib/container/config';
 import { publicKeyStore } from '../lib/container/public-keys';
 import { sessionCheck } from '../lib/container/session-check';
 import { requestIdOf, withRequestId } from '../lib/log';
-import { accessSettings } from '../lib/usecases/deps';
+import { accessSettings } from '../lib/tokens/access-settings';
 
 const config = containerConfig();
 const deps = {

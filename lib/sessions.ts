@@ -29,10 +29,9 @@ import type { KeyStore } from './keys/key-store';
 import { log } from './log';
 import type { RefreshTokenRecord, SessionRecord, SessionsRepository } from './repositories/sessions';
 import type { UsersRepository } from './repositories/users';
-import { MAX_TRANSACTION_ITEMS, type TransactionWriter } from './repositories/transactions';
-import type { TransactWriteItem } from './repositories/types';
+import { MAX_TRANSACTION_ITEMS, part, parts, type TransactionPart, type TransactionWriter } from './repositories/transactions';
 import { signAccessToken } from './tokens/access-token';
-import { accessSettings } from './usecases/deps';
+import { accessSettings } from './tokens/access-settings';
 import { deriveSuccessor, hashSecret, newRefreshToken, parseRefreshToken, secretMatches, type RefreshToken } from './tokens/refresh-token';
 
 /** What the sessions module needs; a use case's deps satisfy it. */
@@ -77,8 +76,13 @@ export interface TokenResponse {
 /** A session ready to be written: the caller commits `items` in its own transaction. */
 export interface OpenedSession {
   sid: string;
+  /** The session's absolute end (epoch seconds). */
+  expiresAt: number;
   tokens: TokenResponse;
-  items: TransactWriteItem[];
+  /** The new session and its first refresh token, plus the revocation of any `displaced` session. */
+  items: TransactionPart[];
+  /** The user's oldest sessions this one pushes past `maxSessionsPerUser`, revoked by `items`. */
+  displaced: string[];
 }
 
 /** Why a session was revoked, stored as `revokedReason` and logged. */
@@ -106,15 +110,17 @@ export const USER_AGENT_MAX = 512;
 
 /**
  * Prepares a new session for `user` with its first refresh token, and signs its access token,
- * without writing. Signing comes first so a key failure leaves nothing behind. With `existingUser`,
- * the user's oldest sessions past `maxSessionsPerUser` are revoked by the same items.
+ * without writing. Signing comes first so a key failure leaves nothing behind. `active` lists the
+ * user's sessions still within their absolute end (the user record names them): the oldest past
+ * `maxSessionsPerUser` are revoked by the same items. The caller commits the items beside its own
+ * write on the user (lib/sign-in.ts, or the registration creating the user).
  */
 export async function openSession(
   deps: SessionDeps,
   user: SessionSubject,
   origin: SessionOrigin,
   now: Date,
-  options: { existingUser: boolean },
+  active: readonly { sid: string; expiresAt: number }[] = [],
 ): Promise<OpenedSession> {
   const sessionExpiresAt = epochSeconds(now) + deps.config.sessionMaxAgeSeconds;
   const session: SessionRecord = {
@@ -140,20 +146,13 @@ export async function openSession(
     refresh.value,
     now,
   );
-  const items = deps.sessions.newSessionItems(session, record);
-  if (options.existingUser) items.push(...(await sessionLimitItems(deps, user.id, now)));
-  return { sid: session.sid, tokens, items };
-}
-
-/** Revocations keeping the user within `maxSessionsPerUser` once one more session opens. */
-async function sessionLimitItems(deps: SessionDeps, userId: string, now: Date): Promise<TransactWriteItem[]> {
-  const active = await deps.sessions.listActive(userId, now);
   const excess = active.length + 1 - deps.config.maxSessionsPerUser;
-  if (excess <= 0) return [];
-  const oldest = active.sort((a, b) => a.expiresAt - b.expiresAt).slice(0, excess).map((s) => s.sid);
-  // Leave room for the new session and the caller's few items; anything past it goes first.
-  const { items } = await revocationPlan(deps, oldest, now, 'session_limit', userId, MAX_TRANSACTION_ITEMS - 10);
-  return items;
+  const displaced = excess > 0 ? [...active].sort((a, b) => a.expiresAt - b.expiresAt).slice(0, excess).map((s) => s.sid) : [];
+  const items = [
+    ...parts('session', deps.sessions.newSessionItems(session, record)),
+    ...parts('displaced', displaced.map((sid) => deps.sessions.revokeItem(sid, now, 'session_limit'))),
+  ];
+  return { sid: session.sid, expiresAt: sessionExpiresAt, tokens, items, displaced };
 }
 
 interface TokenOwner {
@@ -375,17 +374,19 @@ export interface UserRevocation {
 }
 
 /**
- * Revokes all of the user's active sessions (or all but `except`) now. One transaction when they
- * fit (always, within the per-user cap); past that, see the module comment. Returns the ids.
+ * Revokes all of the user's active sessions (or all but `except`) now: logout `global` and
+ * `others`. `tracked` adds the sessions the user record names (lib/repositories/users.ts), which
+ * the byOwner index may not list yet. One transaction when they fit (always, within the per-user
+ * cap); past that, see the module comment. Returns the ids.
  */
 export async function revokeUserSessions(
   deps: RevokingDeps,
   userId: string,
   now: Date,
   reason: RevocationReason,
-  options: UserRevocation = {},
+  options: UserRevocation & { tracked?: readonly string[] } = {},
 ): Promise<string[]> {
-  const sids = await sessionsToRevoke(deps, userId, now, options);
+  const sids = await sessionsToRevoke(deps, userId, now, { ...options, include: [...(options.include ?? []), ...(options.tracked ?? [])] });
   if (sids.length === 1) await deps.sessions.revoke(sids[0]!, now, reason);
   else {
     const { items } = await revocationPlan(deps, sids, now, reason, userId, MAX_TRANSACTION_ITEMS);
@@ -397,19 +398,20 @@ export async function revokeUserSessions(
 
 /**
  * Transaction items revoking the user's active sessions (or all but `except`), for the caller to
- * write with its own change (a password change, a reset, an account deletion) in ONE transaction.
- * At most `room` items are returned; sessions past that (only possible past the per-user cap) are
- * revoked before this returns, in transactions of their own. Log `sessionIds` once the caller's
- * transaction commits.
+ * write with its own change (a password change, a reset, an account deletion) in ONE transaction:
+ * the sessions the user record names (`tracked`) and, for sessions opened before records named
+ * them, the byOwner index's. At most `room` items are returned; sessions past that (only possible
+ * past the per-user cap) are revoked before this returns, in transactions of their own. Log
+ * `sessionIds` once the caller's transaction commits.
  */
 export async function userSessionRevocationItems(
   deps: RevokingDeps,
   userId: string,
   now: Date,
   reason: RevocationReason,
-  options: UserRevocation & { room?: number } = {},
-): Promise<{ items: TransactWriteItem[]; sessionIds: string[] }> {
-  const sids = await sessionsToRevoke(deps, userId, now, options);
+  options: UserRevocation & { tracked: readonly string[]; room?: number },
+): Promise<{ items: TransactionPart[]; sessionIds: string[] }> {
+  const sids = await sessionsToRevoke(deps, userId, now, { ...options, include: [...(options.include ?? []), ...options.tracked] });
   const { items } = await revocationPlan(deps, sids, now, reason, userId, options.room ?? MAX_TRANSACTION_ITEMS / 2);
   return { items, sessionIds: sids };
 }
@@ -422,8 +424,8 @@ async function sessionsToRevoke(deps: RevokingDeps, userId: string, now: Date, o
 }
 
 /**
- * Splits revocations into what fits `room` items of one transaction (returned as items) and the
- * rest, which is revoked first, in full transactions of its own.
+ * Splits revocations into what fits `room` items of one transaction (returned as items labelled
+ * `revoke`) and the rest, which is revoked first, in full transactions of its own.
  */
 async function revocationPlan(
   deps: RevokingDeps,
@@ -432,12 +434,12 @@ async function revocationPlan(
   reason: RevocationReason,
   userId: string,
   room: number,
-): Promise<{ items: TransactWriteItem[] }> {
+): Promise<{ items: TransactionPart[] }> {
   const overflow = sids.slice(room);
   for (let i = 0; i < overflow.length; i += MAX_TRANSACTION_ITEMS) {
     const chunk = overflow.slice(i, i + MAX_TRANSACTION_ITEMS);
-    await deps.transactions.write(chunk.map((sid) => deps.sessions.revokeItem(sid, now, reason)));
+    await deps.transactions.write(parts('revoke', chunk.map((sid) => deps.sessions.revokeItem(sid, now, reason))));
     log.warn('sessions revoked ahead of the main transaction', { event: 'session_revoked', reason, userId, sessionIds: chunk, overflow: true });
   }
-  return { items: sids.slice(0, room).map((sid) => deps.sessions.revokeItem(sid, now, reason)) };
+  return { items: parts('revoke', sids.slice(0, room).map((sid) => deps.sessions.revokeItem(sid, now, reason))) };
 }

@@ -18,7 +18,8 @@ import { systemClock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import { createDocumentClient } from '../lib/repositories/dynamo';
 import { SessionsRepository } from '../lib/repositories/sessions';
-import { TransactionWriter, Transactions } from '../lib/repositories/transactions';
+import { TransactionWriter } from '../lib/repositories/transactions';
+import { OneTimeTokensRepository } from '../lib/repositories/one-time-tokens';
 import { UsersRepository } from '../lib/repositories/users';
 import { deleteUser, disableUser, enableUser, listUsers, setRoles, showUser, type AdminDeps } from '../lib/usecases/user-admin';
 
@@ -110,11 +111,12 @@ export async function resolveTarget(values: Values, env: Env): Promise<Target> {
 
 export function adminDeps(target: Target): AdminDeps {
   const doc = createDocumentClient({ endpoint: target.endpoint, region: target.region });
+  const transactions = new TransactionWriter(doc);
   return {
-    users: new UsersRepository(doc, target.usersTable),
-    sessions: new SessionsRepository(doc, target.sessionsTable),
-    transactions: new TransactionWriter(doc),
-    tx: new Transactions(doc),
+    users: new UsersRepository(doc, target.usersTable, transactions),
+    sessions: new SessionsRepository(doc, target.sessionsTable, transactions),
+    tokens: new OneTimeTokensRepository(doc, target.usersTable),
+    transactions,
     clock: systemClock,
   };
 }

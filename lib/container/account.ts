@@ -1,6 +1,5 @@
 import type { EmailSender } from '../email/sender';
 import { EmailLimitRepository, OneTimeTokensRepository } from '../repositories/one-time-tokens';
-import { Transactions } from '../repositories/transactions';
 import type { AccountDeps } from '../usecases/account-deps';
 import { requireEmailSettings } from '../config';
 import { containerConfig } from './config';
@@ -26,7 +25,6 @@ export function accountDeps(mailer: EmailSender = noMailer): AccountDeps {
       tokens: new OneTimeTokensRepository(documentClient(), config.usersTable),
       mailLimits: new EmailLimitRepository(documentClient(), config.usersTable),
       mailer,
-      tx: new Transactions(documentClient()),
     };
   }
   return deps;

@@ -15,8 +15,15 @@ export function documentClient(): DynamoDBDocumentClient {
   return doc;
 }
 
-export const usersRepository = () => new UsersRepository(documentClient(), containerConfig(['usersTable']).usersTable);
-export const sessionsRepository = () => new SessionsRepository(documentClient(), containerConfig(['sessionsTable']).sessionsTable);
+let writer: TransactionWriter | undefined;
+
+/** The container's one transaction writer (lib/repositories/transactions.ts). */
+export function transactionWriter(): TransactionWriter {
+  writer ??= new TransactionWriter(documentClient());
+  return writer;
+}
+
+export const usersRepository = () => new UsersRepository(documentClient(), containerConfig(['usersTable']).usersTable, transactionWriter());
+export const sessionsRepository = () => new SessionsRepository(documentClient(), containerConfig(['sessionsTable']).sessionsTable, transactionWriter());
 export const rateLimitRepository = () => new RateLimitRepository(documentClient(), containerConfig(['usersTable']).usersTable);
 export const loginAttemptsRepository = () => new LoginAttemptsRepository(documentClient(), containerConfig(['usersTable']).usersTable);
-export const transactionWriter = () => new TransactionWriter(documentClient());

@@ -1,15 +1,9 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_BY_OWNER_INDEX } from '../../infra/tables.js';
 import { epochSeconds, storedInstant, type EpochSeconds } from '../clock';
-import { serviceUnavailable, sessionNotActive, subjectChanged, tokenAlreadyConsumed } from '../errors';
+import { hasCode, serviceUnavailable, sessionNotActive, subjectChanged, tokenAlreadyConsumed } from '../errors';
 import { cancellationCodes, dynamo, errorName } from './dynamo';
+import { failedOn, part, type TransactionWriter } from './transactions';
 import type { TransactWriteItem } from './types';
 
 export type { EpochSeconds };
@@ -57,6 +51,7 @@ export class SessionsRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly tx: TransactionWriter,
     private readonly byOwnerIndex = SESSIONS_BY_OWNER_INDEX,
   ) {}
 
@@ -105,48 +100,42 @@ export class SessionsRepository {
    * `session_not_active` or `token_already_consumed`; anything else `service_unavailable`.
    */
   async rotate(current: RefreshTokenRecord, successor: RefreshTokenRecord, now: Date, subjectCheck?: TransactWriteItem, consumedBy = ''): Promise<void> {
-    const nowSeconds = epochSeconds(now);
     try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: { pk: tokenKey(current.tokenId) },
-                UpdateExpression: 'SET consumedAt = :consumedAt, successorId = :successorId, consumedBy = :consumedBy',
-                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(consumedAt)',
-                ExpressionAttributeValues: { ':consumedAt': now.toISOString(), ':successorId': successor.tokenId, ':consumedBy': consumedBy },
-              },
-            },
-            {
-              Put: {
-                TableName: this.table,
-                Item: { pk: tokenKey(successor.tokenId), ...successor },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.table,
-                Key: { pk: sessionKey(current.sid) },
-                UpdateExpression: 'SET lastUsedAt = :lastUsedAt',
-                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND expiresAt > :now',
-                ExpressionAttributeValues: { ':lastUsedAt': now.toISOString(), ':now': nowSeconds },
-              },
-            },
-            ...(subjectCheck ? [subjectCheck] : []),
-          ],
+      await this.tx.write([
+        part('parent', {
+          Update: {
+            TableName: this.table,
+            Key: { pk: tokenKey(current.tokenId) },
+            UpdateExpression: 'SET consumedAt = :consumedAt, successorId = :successorId, consumedBy = :consumedBy',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(consumedAt)',
+            ExpressionAttributeValues: { ':consumedAt': now.toISOString(), ':successorId': successor.tokenId, ':consumedBy': consumedBy },
+          },
         }),
-      );
+        part('successor', {
+          Put: {
+            TableName: this.table,
+            Item: { pk: tokenKey(successor.tokenId), ...successor },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        }),
+        part('session', {
+          Update: {
+            TableName: this.table,
+            Key: { pk: sessionKey(current.sid) },
+            UpdateExpression: 'SET lastUsedAt = :lastUsedAt',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND expiresAt > :now',
+            ExpressionAttributeValues: { ':lastUsedAt': now.toISOString(), ':now': epochSeconds(now) },
+          },
+        }),
+        ...(subjectCheck ? [part('user', subjectCheck)] : []),
+      ]);
     } catch (err) {
-      const codes = cancellationCodes(err);
-      if (codes[2] === 'ConditionalCheckFailed') throw sessionNotActive();
-      if (codes[3] === 'ConditionalCheckFailed') throw subjectChanged();
-      if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed') throw tokenAlreadyConsumed();
-      // A conflict with a concurrent transaction on the same items: the caller re-reads and decides.
-      if (codes.includes('TransactionConflict')) throw tokenAlreadyConsumed();
-      throw serviceUnavailable(err);
+      if (failedOn(err, 'session')) throw sessionNotActive();
+      if (failedOn(err, 'user')) throw subjectChanged();
+      if (failedOn(err)) throw tokenAlreadyConsumed();
+      // A conflict that outlasted the writer's retries: the caller re-reads and decides.
+      if (hasCode(err, 'service_unavailable') && isConflict(err.cause)) throw tokenAlreadyConsumed();
+      throw err;
     }
   }
 
@@ -247,4 +236,9 @@ export class SessionsRepository {
   async listActiveSessionIds(userId: string, now: Date): Promise<string[]> {
     return (await this.listActive(userId, now)).map((s) => s.sid);
   }
+}
+
+/** A transaction cancelled only by conflicts with concurrent transactions. */
+function isConflict(err: unknown): boolean {
+  return cancellationCodes(err).includes('TransactionConflict');
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, GetCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OneTimeTokenKind } from '../tokens/one-time-token';
 import { oneTimeTokenKey } from './one-time-tokens';
 import type { TransactWriteItem } from './types';
 import { emailTaken, serviceUnavailable } from '../errors';
-import { cancellationCodes, dynamo } from './dynamo';
+import { dynamo } from './dynamo';
+import { failedOn, part, parts, type TransactionPart, type TransactionWriter } from './transactions';
 
 export interface UserRecord {
   id: string;
@@ -20,10 +21,62 @@ export interface UserRecord {
   resetTokenHash?: string | undefined;
   /** Set by an administrator: no login, no refresh. */
   disabledAt?: string | undefined;
+  /**
+   * Bumped in the transaction of every credential change (password change or reset, disabling,
+   * and later email change and factors): a sign-in commits only while it still holds the value
+   * read before its checks, so a sign-in that checked the old credentials opens nothing after it.
+   */
+  credentialEpoch: number;
+  /**
+   * Bumped by every sign-in's transaction: a credential change commits only while it still holds
+   * the value it read with the sessions below, so no sign-in can slip in between its read and its
+   * write (it is retried instead).
+   */
+  signIns: number;
+  /**
+   * The sessions opened since this record's version tracks them: session id → absolute end
+   * (epoch seconds), one `session:<sid>` attribute each, written by the sign-in that opened it in
+   * the same transaction. A credential change revokes exactly these (plus the index's older ones).
+   */
+  sessionEnds: Record<string, number>;
 }
 
 export const userKey = (id: string) => `USER#${id}`;
 const emailKey = (email: string) => `EMAIL#${email}`;
+/** Prefix of the user item's attributes naming its sessions (see UserRecord.sessionEnds). */
+const SESSION_ATTRIBUTE = 'session:';
+
+/** What a credential change read, and must still find when it commits. */
+export interface UserSnapshot {
+  id: string;
+  credentialEpoch: number;
+  signIns: number;
+}
+
+/** A counter attribute equal to `value`, an absent one counting as 0 (users older than it). */
+function counterIs(name: string, placeholder: string, value: number): string {
+  return value === 0 ? `(attribute_not_exists(${name}) OR ${name} = ${placeholder})` : `${name} = ${placeholder}`;
+}
+
+/** Condition: the user item still holds the snapshot (no sign-in, no credential change since). */
+function snapshotCondition(snapshot: UserSnapshot): { expression: string; values: Record<string, unknown> } {
+  return {
+    expression: `attribute_exists(pk) AND ${counterIs('credentialEpoch', ':snapEpoch', snapshot.credentialEpoch)} AND ${counterIs('signIns', ':snapSignIns', snapshot.signIns)}`,
+    values: { ':snapEpoch': snapshot.credentialEpoch, ':snapSignIns': snapshot.signIns },
+  };
+}
+
+/**
+ * A credential change's update of the user item: its own SET and REMOVE clauses, plus the epoch
+ * bump and the removal of the sessions it revokes, on the condition that nothing signed in or
+ * changed since `snapshot` (and its own `condition`).
+ */
+interface ChangeExpression {
+  set: string[];
+  remove: string[];
+  condition?: string;
+  values: Record<string, unknown>;
+}
 const POINTER: Record<OneTimeTokenKind, 'verifyTokenHash' | 'resetTokenHash'> = { verify: 'verifyTokenHash', reset: 'resetTokenHash' };
 
 /** The user was deleted or changed (password, token) since it was read: the write did nothing. */
@@ -38,6 +91,7 @@ export class UsersRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly tx: TransactionWriter,
   ) {}
 
   /**
@@ -45,47 +99,75 @@ export class UsersRepository {
    * (the first session) so registration is all-or-nothing. A taken email surfaces as the domain
    * error `email_taken`, decided by DynamoDB's condition, never by an earlier read.
    */
-  async create(user: UserRecord, alsoWrite: TransactWriteItem[] = []): Promise<void> {
+  async create(user: UserRecord, alsoWrite: TransactionPart[] = []): Promise<void> {
     try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: { pk: emailKey(user.email), userId: user.id, createdAt: user.createdAt },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.table,
-                Item: { pk: userKey(user.id), ...user },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            ...alsoWrite,
-          ],
+      await this.tx.write([
+        part('email', {
+          Put: {
+            TableName: this.table,
+            Item: { pk: emailKey(user.email), userId: user.id, createdAt: user.createdAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
         }),
-      );
+        part('user', { Put: { TableName: this.table, Item: toItem(user), ConditionExpression: 'attribute_not_exists(pk)' } }),
+        ...alsoWrite,
+      ]);
     } catch (err) {
-      if (cancellationCodes(err)[0] === 'ConditionalCheckFailed') throw emailTaken();
-      throw serviceUnavailable(err);
+      if (failedOn(err, 'email')) throw emailTaken();
+      throw err;
     }
   }
 
   /**
-   * Transaction item swapping the password hash, only if it is still the one we verified and the
-   * user is not disabled (it stands in for {@link activeCheckItem} in a login's transaction).
+   * The user item's part of a sign-in's transaction: it commits only if the user still exists, is
+   * not disabled, holds the hash that was checked and the credential epoch read before the check,
+   * so a credential change committed meanwhile leaves that sign-in no session. It records the new
+   * session and bumps `signIns` (so a credential change that read the user before this commits
+   * retries and sees it), forgets sessions past their end, and, with `upgradedHash`, replaces the
+   * hash made at an older BCRYPT_COST.
    */
-  replacePasswordHashItem(userId: string, expected: string, replacement: string): TransactWriteItem {
+  signInItem(
+    checked: { id: string; passwordHash: string; credentialEpoch: number },
+    session: { sid: string; expiresAt: number },
+    forget: readonly string[],
+    upgradedHash?: string,
+  ): TransactWriteItem {
+    const names: Record<string, string> = { '#new': SESSION_ATTRIBUTE + session.sid };
+    forget.forEach((sid, i) => (names[`#old${i}`] = SESSION_ATTRIBUTE + sid));
+    const values: Record<string, unknown> = { ':zero': 0, ':one': 1, ':end': session.expiresAt, ':epoch': checked.credentialEpoch, ':verified': checked.passwordHash };
+    const set = ['signIns = if_not_exists(signIns, :zero) + :one', '#new = :end'];
+    if (upgradedHash) {
+      set.push('passwordHash = :upgraded');
+      values[':upgraded'] = upgradedHash;
+    }
+    const remove = forget.map((_, i) => `#old${i}`);
     return {
       Update: {
         TableName: this.table,
-        Key: { pk: userKey(userId) },
-        UpdateExpression: 'SET passwordHash = :replacement',
-        ConditionExpression: 'passwordHash = :expected AND attribute_not_exists(disabledAt)',
-        ExpressionAttributeValues: { ':replacement': replacement, ':expected': expected },
+        Key: { pk: userKey(checked.id) },
+        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(disabledAt) AND passwordHash = :verified AND ${counterIs('credentialEpoch', ':epoch', checked.credentialEpoch)}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /** A credential change's update (see {@link ChangeExpression}): bumps the epoch, forgets `revoked`. */
+  private changeItem(snapshot: UserSnapshot, revoked: readonly string[], change: ChangeExpression): TransactWriteItem {
+    const guard = snapshotCondition(snapshot);
+    const names: Record<string, string> = {};
+    revoked.forEach((sid, i) => (names[`#revoked${i}`] = SESSION_ATTRIBUTE + sid));
+    const set = ['credentialEpoch = if_not_exists(credentialEpoch, :zero) + :one', ...change.set];
+    const remove = [...change.remove, ...revoked.map((_, i) => `#revoked${i}`)];
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: userKey(snapshot.id) },
+        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: change.condition ? `${guard.expression} AND ${change.condition}` : guard.expression,
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ...guard.values, ...change.values },
       },
     };
   }
@@ -121,61 +203,73 @@ export class UsersRepository {
   }
 
   /**
-   * Sets the new hash, only while `tokenHash` is the current reset token. The reset link reached
-   * the mailbox, which proves the address: a pending verification is completed too.
+   * Password reset, as a credential change: sets the new hash, only while `tokenHash` is the
+   * current reset token and the account is enabled. The reset link reached the mailbox, which
+   * proves the address: a pending verification is completed too.
    */
-  resetPasswordItem(userId: string, tokenHash: string, newHash: string, now: Date): TransactWriteItem {
-    return {
-      Update: {
-        TableName: this.table,
-        Key: { pk: userKey(userId) },
-        UpdateExpression: 'SET passwordHash = :newHash, emailVerified = :true, passwordChangedAt = :changedAt REMOVE resetTokenHash, verifyTokenHash',
-        ConditionExpression: 'resetTokenHash = :hash',
-        ExpressionAttributeValues: { ':newHash': newHash, ':true': true, ':hash': tokenHash, ':changedAt': now.toISOString() },
-      },
-    };
-  }
-
-  /** Sets the new hash, only if the current one is still the hash the old password was checked against. */
-  changePasswordItem(userId: string, expectedHash: string, newHash: string, now: Date): TransactWriteItem {
-    return {
-      Update: {
-        TableName: this.table,
-        Key: { pk: userKey(userId) },
-        // A pending reset link dies with the password it was meant to replace.
-        UpdateExpression: 'SET passwordHash = :newHash, passwordChangedAt = :changedAt REMOVE resetTokenHash',
-        ConditionExpression: 'passwordHash = :expected',
-        ExpressionAttributeValues: { ':newHash': newHash, ':expected': expectedHash, ':changedAt': now.toISOString() },
-      },
-    };
+  resetPasswordItem(snapshot: UserSnapshot, revoked: readonly string[], tokenHash: string, newHash: string, now: Date): TransactWriteItem {
+    return this.changeItem(snapshot, revoked, {
+      set: ['passwordHash = :newHash', 'emailVerified = :true', 'passwordChangedAt = :changedAt'],
+      remove: ['resetTokenHash', 'verifyTokenHash'],
+      condition: 'resetTokenHash = :hash AND attribute_not_exists(disabledAt)',
+      values: { ':newHash': newHash, ':true': true, ':hash': tokenHash, ':changedAt': now.toISOString() },
+    });
   }
 
   /**
-   * Deletes the user, its email claim, its failed-login counter and its pending tokens. The user
-   * item must still hold the hash the password was checked against (a concurrent password change
-   * or deletion cancels this one); the claim must still be this user's.
+   * Password change, as a credential change: sets the new hash, only if the current one is still
+   * the hash the old password was checked against. A pending reset link dies with the password it
+   * was meant to replace.
    */
-  deleteItems(user: UserRecord): TransactWriteItem[] {
-    const items: TransactWriteItem[] = [
-      {
+  changePasswordItem(snapshot: UserSnapshot, revoked: readonly string[], expectedHash: string, newHash: string, now: Date): TransactWriteItem {
+    return this.changeItem(snapshot, revoked, {
+      set: ['passwordHash = :newHash', 'passwordChangedAt = :changedAt'],
+      remove: ['resetTokenHash'],
+      condition: 'passwordHash = :expected',
+      values: { ':newHash': newHash, ':expected': expectedHash, ':changedAt': now.toISOString() },
+    });
+  }
+
+  /**
+   * Administration, as a credential change: disables the account (no sign-in, no refresh) and
+   * drops its pending email links. A second disabling keeps the first time.
+   */
+  disableItem(snapshot: UserSnapshot, revoked: readonly string[], disabledAt: string): TransactWriteItem {
+    return this.changeItem(snapshot, revoked, {
+      set: ['disabledAt = if_not_exists(disabledAt, :at)'],
+      remove: ['resetTokenHash', 'verifyTokenHash'],
+      values: { ':at': disabledAt },
+    });
+  }
+
+  /**
+   * Deletes the user, its email claim and its pending tokens. The user item must still be as read
+   * (no sign-in, no credential change since: a racing login makes the caller retry with its
+   * session listed, a racing password change cancels the deletion); the claim must still be this
+   * user's.
+   */
+  deleteItems(user: UserRecord): TransactionPart[] {
+    const guard = snapshotCondition(user);
+    const items: TransactionPart[] = [
+      part('user', {
         Delete: {
           TableName: this.table,
           Key: { pk: userKey(user.id) },
-          ConditionExpression: 'passwordHash = :expected',
-          ExpressionAttributeValues: { ':expected': user.passwordHash },
+          ConditionExpression: `${guard.expression} AND passwordHash = :expected`,
+          ExpressionAttributeValues: { ...guard.values, ':expected': user.passwordHash },
         },
-      },
-      {
+      }),
+      part('email', {
         Delete: {
           TableName: this.table,
           Key: { pk: emailKey(user.email) },
           ConditionExpression: 'userId = :id',
           ExpressionAttributeValues: { ':id': user.id },
         },
-      },
+      }),
     ];
-    if (user.verifyTokenHash) items.push({ Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('verify', user.verifyTokenHash) } } });
-    if (user.resetTokenHash) items.push({ Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('reset', user.resetTokenHash) } } });
+    if (user.verifyTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('verify', user.verifyTokenHash) } } }));
+    if (user.resetTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('reset', user.resetTokenHash) } } }));
     return items;
   }
 
@@ -195,48 +289,14 @@ export class UsersRepository {
     };
   }
 
-  /**
-   * Condition for a login's transaction: the user still exists, is not disabled and still holds
-   * the hash the login just checked, so a password change or reset committed while bcrypt ran
-   * leaves the old password no session.
-   */
-  activeCheckItem(userId: string, verifiedHash: string): TransactWriteItem {
-    return {
-      ConditionCheck: {
-        TableName: this.table,
-        Key: { pk: userKey(userId) },
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(disabledAt) AND passwordHash = :verified',
-        ExpressionAttributeValues: { ':verified': verifiedHash },
-      },
-    };
-  }
-
-  /**
-   * Administration: a transaction item disabling the account (no login, no refresh), to commit
-   * with the revocation of its sessions. A second disabling keeps the first time.
-   */
-  disableItem(id: string, disabledAt: string): TransactWriteItem {
-    return {
-      Update: {
-        TableName: this.table,
-        Key: { pk: userKey(id) },
-        UpdateExpression: 'SET disabledAt = if_not_exists(disabledAt, :at)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':at': disabledAt },
-      },
-    };
-  }
-
   /** Administration: replaces the roles. Returns the updated user, or undefined if there is none. */
   async setRoles(id: string, roles: string[]): Promise<UserRecord | undefined> {
     return this.update(id, 'SET #roles = :roles', { ':roles': roles }, { '#roles': 'roles' });
   }
 
-  /** Administration: disables (no login, no refresh) or enables the account. */
-  async setDisabled(id: string, disabledAt: string | undefined): Promise<UserRecord | undefined> {
-    return disabledAt
-      ? this.update(id, 'SET disabledAt = :at', { ':at': disabledAt })
-      : this.update(id, 'REMOVE disabledAt', undefined);
+  /** Administration: enables a disabled account (disabling is a credential change: {@link disableItem}). */
+  async enable(id: string): Promise<UserRecord | undefined> {
+    return this.update(id, 'REMOVE disabledAt', undefined);
   }
 
   private async update(
@@ -359,5 +419,36 @@ export function toUser(item: Record<string, unknown>): UserRecord {
     verifyTokenHash: typeof item.verifyTokenHash === 'string' ? item.verifyTokenHash : undefined,
     resetTokenHash: typeof item.resetTokenHash === 'string' ? item.resetTokenHash : undefined,
     disabledAt: typeof item.disabledAt === 'string' ? item.disabledAt : undefined,
+    credentialEpoch: typeof item.credentialEpoch === 'number' ? item.credentialEpoch : 0,
+    signIns: typeof item.signIns === 'number' ? item.signIns : 0,
+    sessionEnds: Object.fromEntries(
+      Object.entries(item)
+        .filter(([name, value]) => name.startsWith(SESSION_ATTRIBUTE) && typeof value === 'number')
+        .map(([name, value]) => [name.slice(SESSION_ATTRIBUTE.length), value as number]),
+    ),
   };
+}
+
+/** The stored form of a user: its sessions flattened into `session:<sid>` attributes. */
+function toItem(user: UserRecord): Record<string, unknown> {
+  const { sessionEnds, ...rest } = user;
+  const item: Record<string, unknown> = { pk: userKey(user.id), ...rest };
+  for (const [sid, end] of Object.entries(sessionEnds)) item[SESSION_ATTRIBUTE + sid] = end;
+  return item;
+}
+
+/** The sessions a user record names that have not reached their absolute end. */
+export function trackedSessions(user: Pick<UserRecord, 'sessionEnds'>, now: Date): { sid: string; expiresAt: number }[] {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  return Object.entries(user.sessionEnds)
+    .filter(([, end]) => end > nowSeconds)
+    .map(([sid, expiresAt]) => ({ sid, expiresAt }));
+}
+
+/** Sessions a user record names past their absolute end: forgotten by the next sign-in. */
+export function endedSessions(user: Pick<UserRecord, 'sessionEnds'>, now: Date): string[] {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  return Object.entries(user.sessionEnds)
+    .filter(([, end]) => end <= nowSeconds)
+    .map(([sid]) => sid);
 }

@@ -1,6 +1,5 @@
 import type { EmailSender } from '../email/sender';
 import type { EmailLimitRepository, OneTimeTokensRepository } from '../repositories/one-time-tokens';
-import type { Transactions } from '../repositories/transactions';
 import type { Deps } from './deps';
 
 /** What the account-lifecycle use cases need beyond the token-issuing ones. */
@@ -8,5 +7,4 @@ export interface AccountDeps extends Deps {
   tokens: OneTimeTokensRepository;
   mailLimits: EmailLimitRepository;
   mailer: EmailSender;
-  tx: Transactions;
 }

@@ -6,7 +6,6 @@ import type { RateLimitRepository } from '../repositories/rate-limits';
 import type { SessionsRepository } from '../repositories/sessions';
 import type { TransactionWriter } from '../repositories/transactions';
 import type { UsersRepository } from '../repositories/users';
-import type { AccessTokenSettings } from '../tokens/access-token';
 
 /** Everything a use case touches, passed in so tests can swap any part and freeze time. */
 export interface Deps {
@@ -27,15 +26,3 @@ export interface RequestMeta {
   userAgent: string | undefined;
 }
 
-export type { TokenResponse } from '../sessions';
-
-export function accessSettings(config: Config): AccessTokenSettings {
-  return {
-    issuer: config.issuer,
-    audience: config.audience,
-    alg: config.signingAlg,
-    ttlSeconds: config.accessTokenTtlSeconds,
-    clientId: config.clientId,
-    clockSkewSeconds: config.clockSkewSeconds,
-  };
-}

@@ -1,6 +1,6 @@
 import { invalidToken, serviceUnavailable, unauthorized } from '../errors';
 import { log } from '../log';
-import { ConditionsFailed } from '../repositories/transactions';
+import { failedOn, part, parts } from '../repositories/transactions';
 import { hashOneTimeToken, isOneTimeTokenShape } from '../tokens/one-time-token';
 import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
@@ -24,9 +24,9 @@ export async function verifyEmail(deps: AccountDeps, tokenValue: string, meta: R
   const user = await deps.users.findById(record.userId);
   if (!user || user.verifyTokenHash !== hash) throw invalidToken();
   try {
-    await deps.tx.write([deps.tokens.consumeItem('verify', hash, now), deps.users.markEmailVerifiedItem(user.id, hash)]);
+    await deps.transactions.write([part('token', deps.tokens.consumeItem('verify', hash, now)), part('user', deps.users.markEmailVerifiedItem(user.id, hash))]);
   } catch (err) {
-    if (err instanceof ConditionsFailed) throw invalidToken(err);
+    if (failedOn(err)) throw invalidToken(err);
     throw err;
   }
   log.info('email verified', { event: 'email_verified', userId: user.id });
@@ -47,10 +47,10 @@ export async function resendVerification(deps: AccountDeps, userId: string, meta
   if (!(await addressAllowed(deps, 'verify', user.email, user.id, now, meta))) return;
   const { token, items } = issueToken(deps, 'verify', user.id, now, user.verifyTokenHash);
   try {
-    await deps.tx.write(items);
+    await deps.transactions.write(parts('token', items));
   } catch (err) {
     // Verified (or deleted) between our read and this write: there is nothing to send.
-    if (err instanceof ConditionsFailed) return;
+    if (failedOn(err)) return;
     throw err;
   }
   if (!(await sendLinkEmail(deps, 'verify', user.email, token.value, { userId: user.id }))) {

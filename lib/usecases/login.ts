@@ -1,21 +1,21 @@
-import { hasCode, invalidCredentials } from '../errors';
+import { invalidCredentials } from '../errors';
 import { log } from '../log';
 import { costOf, dummyHash, hashPassword, verifyPassword } from '../passwords';
-import { cancellationCodes } from '../repositories/dynamo';
 import { passwordAttemptKeys, reservePasswordAttempt } from '../throttle/password-attempts';
 import type { LoginInput } from '../validation';
-import type { Deps, RequestMeta, TokenResponse } from './deps';
+import type { Deps, RequestMeta } from './deps';
 import { enforceIpLimit } from './rate-limit';
-import { publicUser, type PublicUser } from '../public-user';
-import { openSession } from '../sessions';
+import type { PublicUser } from '../public-user';
+import type { TokenResponse } from '../sessions';
+import { completeSignIn } from '../sign-in';
 
 /**
  * Signs a user in. DynamoDB requests: (1) the per-IP counter beside one BatchGetItem (email claim
  * + the two throttle counters); (2) the per-source reservation beside the user read; (3) the
- * per-account reservation; then bcrypt; on success (4) the user's active sessions (session cap)
- * and (5) the session transaction, then (6) the two give-backs side by side. 5 requests for a
- * wrong password, 8 for a success (9 when a counter cannot be forgiven and is decremented
- * instead), 2-3 for a throttled attempt.
+ * per-account reservation; then bcrypt; on success (4) the session transaction with the user
+ * item's update (lib/sign-in.ts; the session cap is read from the user item of (2)), then (5) the
+ * two give-backs side by side. 5 requests for a wrong password, 7 for a success (8 when a counter
+ * cannot be forgiven and is decremented instead), 2-3 for a throttled attempt.
  */
 export async function login(
   deps: Deps,
@@ -41,27 +41,12 @@ export async function login(
     log.warn('login failed', { event: 'login_failed', userId: user?.id, disabled: disabled || undefined });
     throw invalidCredentials();
   }
-  const session = await openSession(deps, user, meta, now, { existingUser: true });
-  // First item, on the user: it must still exist, be enabled (and hold the hash just checked) when
-  // the session is written, so a disabling, deletion or password change racing this login cannot
-  // leave it a session nobody revoked. When BCRYPT_COST was raised since this hash was made, that
-  // item also upgrades the hash, now that we know the password.
-  const userItem =
-    costOf(user.passwordHash) !== deps.config.bcryptCost
-      ? deps.users.replacePasswordHashItem(user.id, user.passwordHash, await hashPassword(input.password, deps.config.bcryptCost))
-      : deps.users.activeCheckItem(user.id, user.passwordHash);
-  try {
-    await deps.transactions.write([userItem, ...session.items]);
-  } catch (err) {
-    if (hasCode(err, 'service_unavailable') && cancellationCodes(err.cause)[0] === 'ConditionalCheckFailed') {
-      log.warn('login failed', { event: 'login_failed', userId: user.id, reason: 'user deleted, disabled or its password changed meanwhile' });
-      throw invalidCredentials();
-    }
-    throw err;
-  }
+  // When BCRYPT_COST was raised since this hash was made, the sign-in also upgrades the hash, now
+  // that we know the password.
+  const upgradedHash = costOf(user.passwordHash) !== deps.config.bcryptCost ? await hashPassword(input.password, deps.config.bcryptCost) : undefined;
+  const result = await completeSignIn(deps, user, meta, now, { upgradedHash });
   // The give-back stays out of the session transaction: attackers writing the same counters
   // could otherwise cancel the owner's sign-in with transaction conflicts.
   await attempt.succeeded();
-  log.info('login succeeded', { event: 'login', userId: user.id, sessionId: session.sid });
-  return { user: publicUser(user), ...session.tokens };
+  return result;
 }

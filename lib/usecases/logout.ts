@@ -2,7 +2,8 @@ import { invalidRequest, unauthorized } from '../errors';
 import { isActive, revokeSession, revokeUserSessions, sessionOfRefreshToken } from '../sessions';
 import { verifyAccessToken, type AccessClaims } from '../tokens/access-token';
 import type { LogoutInput } from '../validation';
-import { accessSettings, type Deps } from './deps';
+import { accessSettings } from '../tokens/access-settings';
+import type { Deps } from './deps';
 
 /**
  * - `local`: revokes the session of the given refresh token (or, without one, the Bearer's own

@@ -1,8 +1,8 @@
-import { invalidCredentials, invalidToken, serviceUnavailable, unauthorized } from '../errors';
+import { commitCredentialChange } from '../credential-change';
+import { invalidCredentials, invalidToken, unauthorized } from '../errors';
 import { log } from '../log';
 import { hashPassword } from '../passwords';
-import { ConditionsFailed } from '../repositories/transactions';
-import { userSessionRevocationItems } from '../sessions';
+import { failedOn, part, parts } from '../repositories/transactions';
 import { hashOneTimeToken, isOneTimeTokenShape } from '../tokens/one-time-token';
 import type { ChangePasswordInput, ForgotInput, ResetInput } from '../validation';
 import type { AccountDeps } from './account-deps';
@@ -18,9 +18,11 @@ export interface Caller {
 
 /**
  * POST /auth/password/change. The current password is checked under the login throttle (a wrong
- * one counts as a failed login). The new hash and the revocation of every OTHER session of the
- * user are one transaction, conditional on the hash still being the one just checked: a racing
- * change or reset makes this one fail rather than both half-apply. The caller's session stays.
+ * one counts as a failed login). Then, as a credential change (lib/credential-change.ts), ONE
+ * transaction sets the new hash and revokes every OTHER session of the user, including one whose
+ * login raced this change; it is conditional on the hash still being the one just checked, so a
+ * racing change or reset makes this one fail (`invalid_credentials`) rather than both half-apply.
+ * The caller's session stays.
  */
 export async function changePassword(deps: AccountDeps, caller: Caller, input: ChangePasswordInput, meta: RequestMeta): Promise<void> {
   const now = deps.clock();
@@ -28,24 +30,25 @@ export async function changePassword(deps: AccountDeps, caller: Caller, input: C
   if (!user) throw unauthorized();
   const attempt = await checkPasswordLikeLogin(deps, user, input.currentPassword, meta, now);
   const newHash = await hashPassword(input.newPassword, deps.config.bcryptCost);
-  const revocation = await userSessionRevocationItems(deps, user.id, now, 'password_changed', { except: caller.sessionId });
-  const items = [deps.users.changePasswordItem(user.id, user.passwordHash, newHash, now), ...revocation.items];
-  // A pending reset link dies with the password it was meant to replace.
-  if (user.resetTokenHash) items.push(deps.tokens.deleteItem('reset', user.resetTokenHash));
-  try {
-    await deps.tx.write(items);
-  } catch (err) {
-    // The password changed (or the account went) since we checked it: the current password is no longer current.
-    if (err instanceof ConditionsFailed && err.codes[0] === 'ConditionalCheckFailed') throw invalidCredentials();
-    if (err instanceof ConditionsFailed) throw serviceUnavailable(err);
-    throw err;
-  }
+  const checkedHash = user.passwordHash;
+  const { revokedSessionIds } = await commitCredentialChange(deps, user.id, now, {
+    reason: 'password_changed',
+    keep: caller.sessionId,
+    plan: (current, revoked) => {
+      // The password changed (or the account went) since we checked it: the current password is no longer current.
+      if (!current || current.passwordHash !== checkedHash) throw invalidCredentials();
+      const items = [part('user', deps.users.changePasswordItem(current, revoked, checkedHash, newHash, now))];
+      // A pending reset link dies with the password it was meant to replace.
+      if (current.resetTokenHash) items.push(part('pending', deps.tokens.deleteItem('reset', current.resetTokenHash)));
+      return { user: current, userItem: items };
+    },
+  });
   await attempt.succeeded();
   log.info('password changed; other sessions revoked', {
     event: 'password_changed',
     userId: user.id,
     sessionId: caller.sessionId,
-    revokedSessionIds: revocation.sessionIds,
+    revokedSessionIds,
   });
 }
 
@@ -78,9 +81,9 @@ async function sendResetLink(deps: AccountDeps, email: string, meta: RequestMeta
   }
   const { token, items } = issueToken(deps, 'reset', user.id, now, user.resetTokenHash);
   try {
-    await deps.tx.write(items);
+    await deps.transactions.write(parts('token', items));
   } catch (err) {
-    if (err instanceof ConditionsFailed) return; // deleted meanwhile
+    if (failedOn(err)) return; // deleted meanwhile
     throw err;
   }
   log.info('password reset requested', { event: 'password_reset_requested', userId: user.id });
@@ -89,10 +92,11 @@ async function sendResetLink(deps: AccountDeps, email: string, meta: RequestMeta
 
 /**
  * POST /auth/password/reset. The token must be the user's current reset token, unexpired and
- * unused. ONE transaction consumes it (conditional on both the token item and the user's pointer
- * to it), sets the new hash and revokes every session of the user; of two concurrent uses of one
- * token exactly one commits. A weak newPassword was refused by validation before any of this,
- * so it consumes nothing.
+ * unused, and the account enabled. As a credential change (lib/credential-change.ts), ONE
+ * transaction consumes it (conditional on both the token item and the user's pointer to it), sets
+ * the new hash and revokes every session of the user, including one whose login raced the reset;
+ * of two concurrent uses of one token exactly one commits. A weak newPassword was refused by
+ * validation before any of this, so it consumes nothing.
  */
 export async function resetPassword(deps: AccountDeps, input: ResetInput, meta: RequestMeta): Promise<void> {
   if (!isOneTimeTokenShape(input.token)) throw invalidToken();
@@ -101,18 +105,22 @@ export async function resetPassword(deps: AccountDeps, input: ResetInput, meta: 
   const record = await deps.tokens.find('reset', hash);
   if (!record || record.expiresAt <= Math.floor(now.getTime() / 1000)) throw invalidToken();
   const user = await deps.users.findById(record.userId);
-  if (!user || user.resetTokenHash !== hash) throw invalidToken();
+  if (!user || user.resetTokenHash !== hash || user.disabledAt) throw invalidToken();
   const newHash = await hashPassword(input.newPassword, deps.config.bcryptCost);
-  const revocation = await userSessionRevocationItems(deps, user.id, now, 'password_reset');
-  const items = [deps.tokens.consumeItem('reset', hash, now), deps.users.resetPasswordItem(user.id, hash, newHash, now), ...revocation.items];
-  if (user.verifyTokenHash) items.push(deps.tokens.deleteItem('verify', user.verifyTokenHash));
-  try {
-    await deps.tx.write(items);
-  } catch (err) {
-    if (err instanceof ConditionsFailed && (err.codes[0] === 'ConditionalCheckFailed' || err.codes[1] === 'ConditionalCheckFailed')) throw invalidToken(err);
-    if (err instanceof ConditionsFailed) throw serviceUnavailable(err);
-    throw err;
-  }
-  log.info('password reset; every session revoked', { event: 'password_reset', userId: user.id, revokedSessionIds: revocation.sessionIds });
+  const { revokedSessionIds } = await commitCredentialChange(deps, user.id, now, {
+    reason: 'password_reset',
+    plan: (current, revoked) => {
+      if (!current || current.resetTokenHash !== hash || current.disabledAt) throw invalidToken();
+      const items = [
+        part('token', deps.tokens.consumeItem('reset', hash, now)),
+        part('user', deps.users.resetPasswordItem(current, revoked, hash, newHash, now)),
+      ];
+      if (current.verifyTokenHash) items.push(part('pending', deps.tokens.deleteItem('verify', current.verifyTokenHash)));
+      return { user: current, userItem: items };
+    },
+    onConflict: (err) => {
+      if (failedOn(err, 'token')) throw invalidToken(err);
+    },
+  });
+  log.info('password reset; every session revoked', { event: 'password_reset', userId: user.id, revokedSessionIds });
 }
-

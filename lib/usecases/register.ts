@@ -3,10 +3,11 @@ import { describeError, log } from '../log';
 import { hashPassword } from '../passwords';
 import { publicUser, type PublicUser } from '../public-user';
 import type { UserRecord } from '../repositories/users';
-import { openSession } from '../sessions';
+import { openSession, type TokenResponse } from '../sessions';
+import { parts } from '../repositories/transactions';
 import type { RegisterInput } from '../validation';
 import type { AccountDeps } from './account-deps';
-import type { RequestMeta, TokenResponse } from './deps';
+import type { RequestMeta } from './deps';
 import { addressAllowed, issueToken, sendLinkEmail } from './email-links';
 import { enforceIpLimit } from './rate-limit';
 
@@ -37,9 +38,14 @@ export async function register(
     createdAt: now.toISOString(),
     passwordHash: await hashPassword(input.password, deps.config.bcryptCost),
     verifyTokenHash: verification.token.hash,
+    credentialEpoch: 0,
+    signIns: 1,
+    sessionEnds: {},
   };
-  const session = await openSession(deps, user, meta, now, { existingUser: false });
-  await deps.users.create(user, [...session.items, ...verification.items]);
+  const session = await openSession(deps, user, meta, now);
+  // The user item names its first session, as every sign-in's does (lib/sign-in.ts).
+  user.sessionEnds[session.sid] = session.expiresAt;
+  await deps.users.create(user, [...session.items, ...parts('token', verification.items)]);
   log.info('user registered', { event: 'register', userId: user.id, sessionId: session.sid });
   try {
     // Counts toward the address's limit, so register/delete cycles cannot flood a mailbox.

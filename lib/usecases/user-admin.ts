@@ -13,18 +13,18 @@
  * Nothing here returns a password hash.
  */
 import type { Clock } from '../clock';
-import { invalidRequest, notFound, serviceUnavailable } from '../errors';
+import { commitCredentialChange } from '../credential-change';
+import { invalidRequest, notFound } from '../errors';
 import { log } from '../log';
 import { publicUser, type PublicUser } from '../public-user';
-import { ConditionsFailed, MAX_TRANSACTION_ITEMS, type Transactions } from '../repositories/transactions';
-import type { TransactWriteItem } from '../repositories/types';
+import { part } from '../repositories/transactions';
 import type { UserRecord, UsersRepository } from '../repositories/users';
-import { revokeUserSessions, userSessionRevocationItems, type RevokingDeps } from '../sessions';
+import type { OneTimeTokensRepository } from '../repositories/one-time-tokens';
+import type { RevokingDeps } from '../sessions';
 
 export interface AdminDeps extends RevokingDeps {
   users: UsersRepository;
-  /** Conditional writes: a failed condition is reported, a conflict retried. */
-  tx: Transactions;
+  tokens: Pick<OneTimeTokensRepository, 'deleteItem'>;
   clock: Clock;
 }
 
@@ -98,54 +98,51 @@ export async function setRoles(deps: AdminDeps, ref: string, roles: string[]): P
 }
 
 /**
- * Disables the account and revokes every session in one transaction. A session the byOwner index
- * did not list yet (opened a moment before) is swept right after; a login committing after the
- * flag fails on its own condition (lib/usecases/login.ts).
+ * Disables the account as a credential change (lib/credential-change.ts): the flag, the end of
+ * its pending email links and the revocation of every session, including one whose login raced
+ * the disabling, in ONE transaction.
  */
 export async function disableUser(deps: AdminDeps, ref: string): Promise<AdminUserView & { revokedSessions: number }> {
-  const user = await findUser(deps, ref);
+  const found = await findUser(deps, ref);
   const now = deps.clock();
-  const flag = deps.users.disableItem(user.id, now.toISOString());
-  const { items, sessionIds } = await userSessionRevocationItems(deps, user.id, now, 'account_disabled', { room: MAX_TRANSACTION_ITEMS - 1 });
-  await write(deps, [flag, ...items]);
-  const stragglers = await revokeUserSessions(deps, user.id, now, 'account_disabled');
-  log.info('user disabled; every session revoked', { event: 'user_disabled', userId: user.id, revokedSessionIds: [...sessionIds, ...stragglers] });
-  return { ...adminView(await findUser(deps, user.id)), revokedSessions: sessionIds.length + stragglers.length };
+  const { user, revokedSessionIds } = await commitCredentialChange(deps, found.id, now, {
+    reason: 'account_disabled',
+    plan: (current, revoked) => {
+      if (!current) throw notFound();
+      const items = [part('user', deps.users.disableItem(current, revoked, now.toISOString()))];
+      // Its reset and verification links die with it: a disabled account changes nothing by email.
+      if (current.resetTokenHash) items.push(part('pending', deps.tokens.deleteItem('reset', current.resetTokenHash)));
+      if (current.verifyTokenHash) items.push(part('pending', deps.tokens.deleteItem('verify', current.verifyTokenHash)));
+      return { user: current, userItem: items };
+    },
+  });
+  log.info('user disabled; every session revoked', { event: 'user_disabled', userId: user.id, revokedSessionIds });
+  return { ...adminView(await findUser(deps, user.id)), revokedSessions: revokedSessionIds.length };
 }
 
 /** Enables the account: it can sign in again. Sessions revoked by the disabling stay revoked. */
 export async function enableUser(deps: AdminDeps, ref: string): Promise<AdminUserView> {
   const user = await findUser(deps, ref);
-  const enabled = await deps.users.setDisabled(user.id, undefined);
+  const enabled = await deps.users.enable(user.id);
   if (!enabled) throw notFound();
   log.info('user enabled', { event: 'user_enabled', userId: user.id });
   return adminView(enabled);
 }
 
 /**
- * Deletes the account with the items DELETE /auth/me uses: the user (conditional on the hash just
- * read, so a racing password change cancels it), the email claim, the failed-login counter, the
- * pending email tokens, and the revocation of every session, in ONE transaction.
+ * Deletes the account with the items DELETE /auth/me uses, as a credential change: the user, the
+ * email claim, the pending email tokens, and the revocation of every session, in ONE transaction.
  */
 export async function deleteUser(deps: AdminDeps, ref: string): Promise<{ id: string; email: string; revokedSessions: number }> {
-  const user = await findUser(deps, ref);
+  const found = await findUser(deps, ref);
   const now = deps.clock();
-  const userItems = deps.users.deleteItems(user);
-  const { items, sessionIds } = await userSessionRevocationItems(deps, user.id, now, 'account_deleted', { room: MAX_TRANSACTION_ITEMS - userItems.length });
-  await write(deps, [...userItems, ...items]);
-  const stragglers = await revokeUserSessions(deps, user.id, now, 'account_deleted');
-  log.info('user deleted by an operator; every session revoked', { event: 'user_deleted', userId: user.id, revokedSessionIds: [...sessionIds, ...stragglers] });
-  return { id: user.id, email: user.email, revokedSessions: sessionIds.length + stragglers.length };
-}
-
-/** A failed condition means the user changed between our read and our write: nothing was written. */
-async function write(deps: AdminDeps, items: TransactWriteItem[]): Promise<void> {
-  try {
-    await deps.tx.write(items);
-  } catch (err) {
-    if (err instanceof ConditionsFailed) {
-      throw serviceUnavailable(new Error(`the user changed meanwhile (${err.codes.join(',')}); nothing was written, run the command again`));
-    }
-    throw err;
-  }
+  const { user, revokedSessionIds } = await commitCredentialChange(deps, found.id, now, {
+    reason: 'account_deleted',
+    plan: (current) => {
+      if (!current) throw notFound();
+      return { user: current, userItem: deps.users.deleteItems(current) };
+    },
+  });
+  log.info('user deleted by an operator; every session revoked', { event: 'user_deleted', userId: user.id, revokedSessionIds });
+  return { id: user.id, email: user.email, revokedSessions: revokedSessionIds.length };
 }

@@ -12,7 +12,7 @@ import { createDocumentClient } from '../../lib/repositories/dynamo';
 import { LoginAttemptsRepository } from '../../lib/repositories/login-attempts';
 import { RateLimitRepository } from '../../lib/repositories/rate-limits';
 import { SessionsRepository } from '../../lib/repositories/sessions';
-import { TransactionWriter, Transactions } from '../../lib/repositories/transactions';
+import { TransactionWriter } from '../../lib/repositories/transactions';
 import { UsersRepository } from '../../lib/repositories/users';
 import { createSesClient, SesEmailSender, type EmailSender } from '../../lib/email/sender';
 import { EmailLimitRepository, OneTimeTokensRepository } from '../../lib/repositories/one-time-tokens';
@@ -56,11 +56,12 @@ export function testDeps(options: { env?: Record<string, string>; clock?: TestCl
   const clock = options.clock ?? testClock();
   const keys = new KeyStore(options.keySource ?? new FileKeySource(config.signingKeysFile!), { alg: config.signingAlg });
   const ses = createSesClient({ from: config.emailFrom, endpoint: config.sesEndpoint });
+  const transactions = new TransactionWriter(doc);
   const deps: AccountDeps = {
     config,
-    users: new UsersRepository(doc, config.usersTable),
-    sessions: new SessionsRepository(doc, config.sessionsTable),
-    transactions: new TransactionWriter(doc),
+    users: new UsersRepository(doc, config.usersTable, transactions),
+    sessions: new SessionsRepository(doc, config.sessionsTable, transactions),
+    transactions,
     loginAttempts: new LoginAttemptsRepository(doc, config.usersTable),
     rateLimits: new RateLimitRepository(doc, config.usersTable),
     keys,
@@ -68,7 +69,6 @@ export function testDeps(options: { env?: Record<string, string>; clock?: TestCl
     tokens: new OneTimeTokensRepository(doc, config.usersTable),
     mailLimits: new EmailLimitRepository(doc, config.usersTable),
     mailer: options.mailer ?? new SesEmailSender(ses, config.emailFrom),
-    tx: new Transactions(doc),
   };
   return { deps, doc, clock, config, ses };
 }

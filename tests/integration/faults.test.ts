@@ -97,7 +97,7 @@ describe('refresh under DynamoDB faults', () => {
 
   it('answers 503 when conflicts persist, with nothing consumed', async () => {
     const { deps, doc, first } = await account();
-    injectFault(doc, { command: 'TransactWriteItemsCommand', error: () => transactionCanceled(['TransactionConflict', 'None', 'None']), times: 10 });
+    injectFault(doc, { command: 'TransactWriteItemsCommand', error: () => transactionCanceled(['TransactionConflict', 'None', 'None']), times: 1000 });
     await expect(refresh(deps, first.refreshToken)).rejects.toMatchObject(unavailable);
     expect((await deps.sessions.getToken(parseRefreshToken(first.refreshToken)!.id))?.consumedAt).toBeUndefined();
   });

@@ -1,7 +1,7 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { verifyAccessToken } from '../../lib/tokens/access-token';
-import { accessSettings } from '../../lib/usecases/deps';
+import { accessSettings } from '../../lib/tokens/access-settings';
 import { verifyEmail } from '../../lib/usecases/email-verification';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
@@ -53,11 +53,12 @@ describe('claims at refresh', () => {
   });
 
   it('refuses a disabled user and works again once enabled', async () => {
-    const { deps } = testDeps();
+    const { deps, doc, config } = testDeps();
     const first = await register(deps, { email: uniqueEmail('disabled'), password: PASSWORD, name: undefined }, meta);
-    await deps.users.setDisabled(first.user.id, new Date().toISOString());
+    // The flag alone, without the revocation disabling commits with it: refresh's own check.
+    await doc.send(new UpdateCommand({ TableName: config.usersTable, Key: { pk: `USER#${first.user.id}` }, UpdateExpression: 'SET disabledAt = :at', ExpressionAttributeValues: { ':at': new Date().toISOString() } }));
     await expect(refresh(deps, first.refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
-    await deps.users.setDisabled(first.user.id, undefined);
+    await deps.users.enable(first.user.id);
     await expect(refresh(deps, first.refreshToken)).resolves.toEqual(issued());
   });
 

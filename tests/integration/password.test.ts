@@ -7,7 +7,7 @@ import { deleteAccount } from '../../lib/usecases/account-deletion';
 import { changePassword, forgotPassword, resetPassword } from '../../lib/usecases/password';
 import { parseReset } from '../../lib/validation';
 import { verifyAccessToken } from '../../lib/tokens/access-token';
-import { accessSettings } from '../../lib/usecases/deps';
+import { accessSettings } from '../../lib/tokens/access-settings';
 import { createSesClient, SesEmailSender } from '../../lib/email/sender';
 import { freePort } from '../../scripts/stack';
 import { injectFault, throttling } from '../helpers/faults';

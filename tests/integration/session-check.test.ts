@@ -3,6 +3,7 @@
  * production: verdicts, the per-container cache and its bounds, and failing closed when DynamoDB
  * cannot be read. Time is a test clock; DynamoDB faults come from a proxy in front of it.
  */
+import { parts } from '../../lib/repositories/transactions';
 import { systemClock } from '../../lib/clock';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
@@ -43,10 +44,10 @@ async function newSession(overrides: Partial<SessionRecord> = {}): Promise<Sessi
   };
   const t = newRefreshToken();
   await deps.transactions.write(
-    repo.newSessionItems(s, {
+    parts('session', repo.newSessionItems(s, {
       tokenId: t.id, sid: s.sid, userId: s.userId, secretHash: hashSecret(t.secret), issuedAt: s.createdAt,
       expiresAt: nowSeconds + 600, sessionExpiresAt: s.expiresAt, consumedAt: undefined, successorId: undefined, email: 'a@example.com', roles: ['user'],
-    }),
+    })),
   );
   return s;
 }

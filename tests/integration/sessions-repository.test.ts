@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { parts } from '../../lib/repositories/transactions';
+import type { TransactWriteItem } from '../../lib/repositories/types';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../lib/errors';
 import type { RefreshTokenRecord, SessionRecord } from '../../lib/repositories/sessions';
@@ -41,7 +43,7 @@ function token(s: SessionRecord): RefreshTokenRecord {
 describe('SessionsRepository on DynamoDB Local', () => {
   const { deps } = testDeps();
   const repo = deps.sessions;
-  const write = (items: Parameters<typeof deps.transactions.write>[0]) => deps.transactions.write(items);
+  const write = (items: TransactWriteItem[]) => deps.transactions.write(parts('test', items));
 
   it('stores a session with its first token and reads both back', async () => {
     const s = session(randomUUID());

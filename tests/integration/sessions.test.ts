@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { MAX_TRANSACTION_ITEMS } from '../../lib/repositories/transactions';
+import { MAX_TRANSACTION_ITEMS, part, parts } from '../../lib/repositories/transactions';
 import type { RefreshTokenRecord, SessionRecord } from '../../lib/repositories/sessions';
 import { listSessions, openSession, revokeSession, revokeUserSessions, userSessionRevocationItems } from '../../lib/sessions';
 import { hashSecret, newRefreshToken } from '../../lib/tokens/refresh-token';
@@ -39,7 +39,7 @@ async function seedSessions(ctx: Ctx, userId: string, count: number): Promise<st
       items.push(...ctx.deps.sessions.newSessionItems(session, token));
       sids.push(session.sid);
     }
-    await ctx.deps.transactions.write(items);
+    await ctx.deps.transactions.write(parts('session', items));
   }
   return sids;
 }
@@ -113,15 +113,16 @@ describe('revoking', () => {
 
 describe('revocation items for a caller\'s transaction', () => {
   /** The caller's own write: a marker item, conditional so a test can make it fail. */
-  const marker = (ctx: Ctx, id: string, mustNotExist = true) => ({
-    Put: { TableName: ctx.config.usersTable, Item: { pk: `TEST#${id}` }, ...(mustNotExist ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}) },
-  });
+  const marker = (ctx: Ctx, id: string, mustNotExist = true) =>
+    part('marker', {
+      Put: { TableName: ctx.config.usersTable, Item: { pk: `TEST#${id}` }, ...(mustNotExist ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}) },
+    });
 
   it('revokes every other session in the same transaction as the caller\'s write', async () => {
     const ctx = testDeps();
     const user = randomUUID();
     const sids = await seedSessions(ctx, user, 4);
-    const { items, sessionIds } = await userSessionRevocationItems(ctx.deps, user, ctx.clock.now(), 'password_changed', { except: sids[0] });
+    const { items, sessionIds } = await userSessionRevocationItems(ctx.deps, user, ctx.clock.now(), 'password_changed', { except: sids[0], tracked: [] });
     expect(sessionIds.sort()).toEqual(sids.slice(1).sort());
     expect(await revokedOf(ctx, sids)).toEqual([]);
     await ctx.deps.transactions.write([marker(ctx, randomUUID()), ...items]);
@@ -134,7 +135,7 @@ describe('revocation items for a caller\'s transaction', () => {
     const sids = await seedSessions(ctx, user, 50);
     const taken = randomUUID();
     await ctx.deps.transactions.write([marker(ctx, taken, false)]);
-    const { items } = await userSessionRevocationItems(ctx.deps, user, ctx.clock.now(), 'password_reset');
+    const { items } = await userSessionRevocationItems(ctx.deps, user, ctx.clock.now(), 'password_reset', { tracked: [] });
     expect(items).toHaveLength(50);
     await expect(ctx.deps.transactions.write([marker(ctx, taken), ...items])).rejects.toMatchObject({ code: 'service_unavailable' });
     expect(await revokedOf(ctx, sids)).toEqual([]);
@@ -144,7 +145,7 @@ describe('revocation items for a caller\'s transaction', () => {
     const ctx = testDeps();
     const user = randomUUID();
     const sids = await seedSessions(ctx, user, 130);
-    const { items, sessionIds } = await userSessionRevocationItems(ctx.deps, user, ctx.clock.now(), 'account_deleted', { room: 40 });
+    const { items, sessionIds } = await userSessionRevocationItems(ctx.deps, user, ctx.clock.now(), 'account_deleted', { room: 40, tracked: [] });
     expect(sessionIds).toHaveLength(130);
     expect(items).toHaveLength(40);
     // The overflow is already revoked; the caller's transaction failing leaves exactly it revoked.
@@ -155,7 +156,7 @@ describe('revocation items for a caller\'s transaction', () => {
     await expect(ctx.deps.transactions.write([marker(ctx, taken), ...items])).rejects.toMatchObject({ code: 'service_unavailable' });
     expect(await revokedOf(ctx, sids)).toHaveLength(90);
     // A retry lists only the 40 still active and finishes the job.
-    const retry = await userSessionRevocationItems(ctx.deps, user, ctx.clock.now(), 'account_deleted', { room: 40 });
+    const retry = await userSessionRevocationItems(ctx.deps, user, ctx.clock.now(), 'account_deleted', { room: 40, tracked: [] });
     expect(retry.sessionIds).toHaveLength(40);
     await ctx.deps.transactions.write([marker(ctx, randomUUID()), ...retry.items]);
     expect(await revokedOf(ctx, sids)).toHaveLength(130);
@@ -207,7 +208,7 @@ describe('listing', () => {
   it('opens a session whose items the caller writes, with a working access token', async () => {
     const ctx = testDeps();
     const user = { id: randomUUID(), email: uniqueEmail('open'), roles: ['user'] };
-    const opened = await openSession(ctx.deps, user, origin, ctx.clock.now(), { existingUser: true });
+    const opened = await openSession(ctx.deps, user, origin, ctx.clock.now());
     expect(await ctx.deps.sessions.getSession(opened.sid)).toBeUndefined();
     await ctx.deps.transactions.write(opened.items);
     expect(await ctx.deps.sessions.getSession(opened.sid)).toMatchObject({ userId: user.id, ip: origin.ip, userAgent: origin.userAgent });

@@ -7,7 +7,7 @@ import { SESSIONS_BY_OWNER_INDEX } from '../../infra/tables.js';
 import { SecretsManagerKeySource } from '../../lib/keys/secrets-manager-source';
 import { verifyAccessToken } from '../../lib/tokens/access-token';
 import { parseRefreshToken } from '../../lib/tokens/refresh-token';
-import { accessSettings } from '../../lib/usecases/deps';
+import { accessSettings } from '../../lib/tokens/access-settings';
 import { passwordAttemptKeys } from '../../lib/throttle/password-attempts';
 import { login } from '../../lib/usecases/login';
 import { logout } from '../../lib/usecases/logout';

@@ -14,6 +14,9 @@ function user(email: string): UserRecord {
     emailVerified: false,
     createdAt: new Date().toISOString(),
     passwordHash: '$2b$04$abcdefghijklmnopqrstuuMh1c0b0N6sR8Yd8dO4bB4bSjY3kY5y6',
+    credentialEpoch: 0,
+    signIns: 0,
+    sessionEnds: {},
   };
 }
 

@@ -4,7 +4,7 @@ import { loadConfig } from '../../lib/config';
 import { generateKeySet } from '../../lib/keys/generate';
 import { KeyStore } from '../../lib/keys/key-store';
 import { InvalidAccessToken, signAccessToken, verifyAccessToken } from '../../lib/tokens/access-token';
-import { accessSettings } from '../../lib/usecases/deps';
+import { accessSettings } from '../../lib/tokens/access-settings';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const subject = { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', roles: ['user'] };

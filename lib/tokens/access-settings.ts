@@ -1,0 +1,14 @@
+import type { Config } from '../config';
+import type { AccessTokenSettings } from './access-token';
+
+/** The access-token settings of a configuration: what signing and every verifier here use. */
+export function accessSettings(config: Config): AccessTokenSettings {
+  return {
+    issuer: config.issuer,
+    audience: config.audience,
+    alg: config.signingAlg,
+    ttlSeconds: config.accessTokenTtlSeconds,
+    clientId: config.clientId,
+    clockSkewSeconds: config.clockSkewSeconds,
+  };
+}
