@@ -1,7 +1,5 @@
 import { accountDeps } from '../lib/container/account';
-import { unauthorized } from '../lib/errors';
 import { httpHandler } from '../lib/http/middleware';
-import { authorizerContext, requestMeta } from '../lib/http/request';
 import { noContent } from '../lib/http/responses';
 import { deleteAccount } from '../lib/usecases/account-deletion';
 import { parseDeleteAccount } from '../lib/validation';
@@ -9,9 +7,7 @@ import { parseDeleteAccount } from '../lib/validation';
 const deps = accountDeps();
 
 /** DELETE /auth/me { password } (behind the authorizer) → 204; the user, its email claim and every session are gone. */
-export const handler = httpHandler({ body: 'json', maxBodyBytes: deps.config.maxBodyBytes }, async (event) => {
-  const caller = authorizerContext(event);
-  if (!caller) throw unauthorized();
-  await deleteAccount(deps, caller, parseDeleteAccount(event.body), requestMeta(event));
+export const handler = httpHandler({ config: deps.config, body: 'json', caller: 'required' }, async (request) => {
+  await deleteAccount(deps, request.caller, parseDeleteAccount(request.body), request.meta);
   return noContent();
 });

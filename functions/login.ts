@@ -1,7 +1,6 @@
 import { serviceDeps } from '../lib/container/service';
 import { cookieModeSettings, tokenAnswer } from '../lib/http/cookie-mode';
 import { httpHandler } from '../lib/http/middleware';
-import { requestMeta } from '../lib/http/request';
 import { login } from '../lib/usecases/login';
 import { parseLogin } from '../lib/validation';
 
@@ -13,6 +12,6 @@ const cookies = cookieModeSettings(deps.config);
  * (`X-Auth-Transport: cookie`) the refresh token goes into the refresh cookie instead of the body.
  */
 export const handler = httpHandler(
-  { body: 'json', maxBodyBytes: deps.config.maxBodyBytes, cookieMode: { settings: cookies, readsCookie: false } },
-  async (event) => tokenAnswer(200, await login(deps, parseLogin(event.body), requestMeta(event, deps.config)), event.authTransport ?? 'body', cookies),
+  { config: deps.config, body: 'json', cookieMode: { settings: cookies, readsCookie: false } },
+  async (request) => tokenAnswer(200, await login(deps, parseLogin(request.body), request.meta), request.transport, cookies),
 );

@@ -1,7 +1,6 @@
 import { serviceDeps } from '../lib/container/service';
-import { cookieModeSettings, refreshTokenFromCookie, tokenAnswer } from '../lib/http/cookie-mode';
+import { cookieModeSettings, tokenAnswer } from '../lib/http/cookie-mode';
 import { httpHandler } from '../lib/http/middleware';
-import { requestMeta } from '../lib/http/request';
 import { refresh } from '../lib/usecases/refresh';
 import { parseRefresh } from '../lib/validation';
 
@@ -13,10 +12,9 @@ const cookies = cookieModeSettings(deps.config);
  * token is read from, and its successor written to, the refresh cookie.
  */
 export const handler = httpHandler(
-  { body: 'json', maxBodyBytes: deps.config.maxBodyBytes, cookieMode: { settings: cookies, readsCookie: true } },
-  async (event) => {
-    const transport = event.authTransport ?? 'body';
-    const presented = transport === 'cookie' ? (refreshTokenFromCookie(event) ?? '') : parseRefresh(event.body).refreshToken;
-    return tokenAnswer(200, await refresh(deps, presented, requestMeta(event, deps.config)), transport, cookies);
+  { config: deps.config, body: 'json', cookieMode: { settings: cookies, readsCookie: true } },
+  async (request) => {
+    const presented = request.transport === 'cookie' ? (request.refreshCookie ?? '') : parseRefresh(request.body).refreshToken;
+    return tokenAnswer(200, await refresh(deps, presented, request.meta), request.transport, cookies);
   },
 );

@@ -2,7 +2,6 @@ import { accountDeps } from '../lib/container/account';
 import { sesSender } from '../lib/container/mail';
 import { cookieModeSettings, tokenAnswer } from '../lib/http/cookie-mode';
 import { httpHandler } from '../lib/http/middleware';
-import { requestMeta } from '../lib/http/request';
 import { register } from '../lib/usecases/register';
 import { parseRegister } from '../lib/validation';
 
@@ -15,6 +14,6 @@ const cookies = cookieModeSettings(deps.config);
  * refresh cookie instead of the body.
  */
 export const handler = httpHandler(
-  { body: 'json', maxBodyBytes: deps.config.maxBodyBytes, cookieMode: { settings: cookies, readsCookie: false } },
-  async (event) => tokenAnswer(201, await register(deps, parseRegister(event.body), requestMeta(event, deps.config)), event.authTransport ?? 'body', cookies),
+  { config: deps.config, body: 'json', cookieMode: { settings: cookies, readsCookie: false } },
+  async (request) => tokenAnswer(201, await register(deps, parseRegister(request.body), request.meta), request.transport, cookies),
 );

@@ -16,7 +16,7 @@
  */
 import { csrfRejected, invalidRequest } from '../errors';
 import type { RefreshCookieSameSite } from '../config';
-import type { HttpEvent } from './middleware';
+import type { HttpEvent } from './event';
 import { json, type HttpResult } from './responses';
 
 export const REFRESH_COOKIE_NAME = '__Secure-refresh_token';

@@ -1,38 +1,62 @@
 /**
  * The HTTP plumbing shared by every endpoint handler:
  *
- *   httpHandler({ body: 'json' }, async (event) => json(200, ...))
+ *   httpHandler({ config, body: 'json', caller: 'required' }, async (request) => json(200, ...))
  *
  * - header names are lower-cased (API Gateway REST keeps the client's casing, HTTP API does not);
- * - JSON endpoints refuse bodies over the cap (413) and non-JSON content types (415) before
- *   parsing, then parse with middy's JSON body parser (a parse failure is 400 `invalid_json`);
+ * - JSON endpoints refuse bodies over the configured cap (413) and non-JSON content types (415)
+ *   before parsing, then parse with middy's JSON body parser (a parse failure is 400 `invalid_json`);
+ * - the handler gets one typed {@link HttpRequest}, built here from the container's configuration:
+ *   the source IP (with CLIENT_IP_HEADER honoured) and user agent, the caller on routes behind the
+ *   authorizer (401 without one), the refresh-token transport and the presented refresh cookie.
+ *   What every handler needs is decided once, so none can forget it;
  * - one error middleware writes every error body from the catalogue in `lib/errors.ts`.
  */
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { AppError, type ErrorCode, type PublicErrorCode } from '../errors';
+import type { Context } from 'aws-lambda';
+import type { Caller } from '../caller';
+import { AppError, unauthorized, type ErrorCode, type PublicErrorCode } from '../errors';
 import { describeError, log, requestIdOf, withRequestId } from '../log';
-import { clearedRefreshCookie, transportOf, type CookieModeSettings, type Transport } from './cookie-mode';
+import type { RequestMeta } from '../usecases/deps';
+import { clearedRefreshCookie, refreshTokenFromCookie, transportOf, type CookieModeSettings, type Transport } from './cookie-mode';
+import type { HttpEvent } from './event';
+import { callerOf, requestMeta } from './request';
 import { json, type HttpResult } from './responses';
 
-export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & {
-  body?: unknown;
-  /** How this request carries the refresh token; set on routes with a `cookieMode` option. */
-  authTransport?: Transport;
-};
-type Request = middy.Request<HttpEvent, HttpResult, Error, Context>;
+export type { HttpEvent };
+/** The event with what the chain decided about it, kept for the error path (the cookie sweeper). */
+type ChainEvent = HttpEvent & { authTransport?: Transport };
+type Request = middy.Request<ChainEvent, HttpResult, Error, Context>;
+
+/** What a handler gets: the request as the middleware understood it. */
+export interface HttpRequest {
+  event: HttpEvent;
+  /** The parsed JSON body (JSON routes; undefined when none was sent), for validation to judge. */
+  body: unknown;
+  /** Trusted source IP and user agent. */
+  meta: RequestMeta;
+  /** The caller, on routes behind the authorizer (see `caller` below). */
+  caller: Caller | undefined;
+  /** How the refresh token travels: `cookie` only on cookie-mode routes asked for it. */
+  transport: Transport;
+  /** The refresh token of the cookie, on routes that read it, in cookie mode. */
+  refreshCookie: string | undefined;
+}
+
+/** A request on a route behind the authorizer: the caller is there. */
+export type CallerRequest = HttpRequest & { caller: Caller };
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
-function rawBodyBytes(event: HttpEvent): number {
+function rawBodyBytes(event: ChainEvent): number {
   if (typeof event.body !== 'string') return 0;
   return event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body, 'utf8');
 }
 
 /** Size and content-type gate in front of the JSON parser. */
-function jsonBodyGate(maxBodyBytes: number): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context> {
+function jsonBodyGate(maxBodyBytes: number): middy.MiddlewareObj<ChainEvent, HttpResult, Error, Context> {
   return {
     before: (request: Request) => {
       const { event } = request;
@@ -106,7 +130,7 @@ function challengeOf(error: AppError, status: number): Record<string, string> {
 }
 
 /** The one place that turns an error into an HTTP answer. */
-function errorResponder(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context> {
+function errorResponder(): middy.MiddlewareObj<ChainEvent, HttpResult, Error, Context> {
   return {
     onError: (request: Request) => {
       const error = toAppError(request.error);
@@ -129,7 +153,7 @@ function errorResponder(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
  * In cookie mode, a refresh cookie the service refused as invalid or reused is cleared in the
  * same answer, so the browser stops sending a token that can never work again.
  */
-function deadCookieSweeper(settings: CookieModeSettings): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context> {
+function deadCookieSweeper(settings: CookieModeSettings): middy.MiddlewareObj<ChainEvent, HttpResult, Error, Context> {
   return {
     onError: (request: Request) => {
       const code = (request.error as { code?: unknown } | null)?.code;
@@ -141,17 +165,17 @@ function deadCookieSweeper(settings: CookieModeSettings): middy.MiddlewareObj<Ht
   };
 }
 
-export type HttpHandlerOptions = HttpHandlerCommonOptions &
-  (
-    | {
-        /** An endpoint reading a JSON body, at most `maxBodyBytes` (the config's MAX_BODY_BYTES). */
-        body: 'json';
-        maxBodyBytes: number;
-      }
-    | { body?: 'none' }
-  );
-
-interface HttpHandlerCommonOptions {
+export interface HttpHandlerOptions {
+  /** The container's configuration: the trusted client IP header and the body cap come from it. */
+  config: { clientIpHeader: string | undefined; maxBodyBytes: number };
+  /** `json`: an endpoint reading a JSON body, at most MAX_BODY_BYTES. */
+  body?: 'json' | 'none';
+  /**
+   * `required`: a route behind the authorizer. Its context is always there when the gateway runs
+   * the authorizer; a request without it (a misrouted integration) answers 401, never reaching
+   * the handler.
+   */
+  caller?: 'required';
   /**
    * Routes that can carry the refresh token in a cookie (register, login, refresh, logout).
    * `readsCookie` for the ones that read it (refresh, logout). The CSRF checks run before the
@@ -161,11 +185,19 @@ interface HttpHandlerCommonOptions {
 }
 
 export function httpHandler(
+  options: HttpHandlerOptions & { caller: 'required' },
+  handler: (request: CallerRequest, context: Context) => Promise<HttpResult>,
+): (event: HttpEvent, context: Context) => Promise<HttpResult>;
+export function httpHandler(
   options: HttpHandlerOptions,
-  handler: (event: HttpEvent, context: Context) => Promise<HttpResult>,
-) {
-  const { cookieMode } = options;
-  const chain = middy<HttpEvent, HttpResult, Error, Context>();
+  handler: (request: HttpRequest, context: Context) => Promise<HttpResult>,
+): (event: HttpEvent, context: Context) => Promise<HttpResult>;
+export function httpHandler(
+  options: HttpHandlerOptions,
+  handler: (request: CallerRequest, context: Context) => Promise<HttpResult>,
+): (event: HttpEvent, context: Context) => Promise<HttpResult> {
+  const { cookieMode, config } = options;
+  const chain = middy<ChainEvent, HttpResult, Error, Context>();
   // Registered first, so its onError runs after the error responder has written the answer.
   if (cookieMode) chain.use(deadCookieSweeper(cookieMode.settings));
   chain.use(errorResponder()).use(httpHeaderNormalizer());
@@ -180,13 +212,26 @@ export function httpHandler(
     // Our gate has already accepted the media type (case-insensitively, as RFC 9110 says); middy's
     // own check is stricter, so it is switched off rather than left to skip parsing silently.
     const parserOptions = { disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0];
-    const parser = httpJsonBodyParser(parserOptions) as middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context>;
-    chain.use(jsonBodyGate(options.maxBodyBytes)).use({
+    const parser = httpJsonBodyParser(parserOptions) as middy.MiddlewareObj<ChainEvent, HttpResult, Error, Context>;
+    chain.use(jsonBodyGate(config.maxBodyBytes)).use({
       // An absent body is left undefined for validation to judge (logout accepts none).
       before: (request: Request) => (typeof request.event.body === 'string' ? parser.before?.(request) : undefined),
     });
   }
-  const run = chain.handler(handler);
+  const run = chain.handler((event, context) => {
+    const caller = callerOf(event);
+    if (options.caller === 'required' && !caller) throw unauthorized();
+    const transport = event.authTransport ?? 'body';
+    const request = {
+      event,
+      body: event.body,
+      meta: requestMeta(event, config),
+      caller: caller!,
+      transport,
+      refreshCookie: transport === 'cookie' && cookieMode?.readsCookie ? refreshTokenFromCookie(event) : undefined,
+    };
+    return handler(request, context);
+  });
   // The request id is set here, once, for every log line of the request (lib/log.ts).
   return (event: HttpEvent, context: Context): Promise<HttpResult> =>
     withRequestId(requestIdOf(event, context), () => run(event, context));

@@ -1,12 +1,15 @@
+import type { Caller } from '../caller';
 import type { RequestMeta } from '../usecases/deps';
 import { clientIp } from './client-ip';
-import type { HttpEvent } from './middleware';
+import type { HttpEvent } from './event';
 
 /**
  * Source IP (see client-ip.ts: what API Gateway measured, or the header of a trusted proxy named
- * by CLIENT_IP_HEADER; never client-supplied forwarding headers) and user agent.
+ * by CLIENT_IP_HEADER; never client-supplied forwarding headers) and user agent. The settings are
+ * required: the HTTP middleware calls this once per request with the container's configuration,
+ * so no handler can leave the trusted header out.
  */
-export function requestMeta(event: HttpEvent, settings: { clientIpHeader?: string | undefined } = {}): RequestMeta {
+export function requestMeta(event: HttpEvent, settings: { clientIpHeader: string | undefined }): RequestMeta {
   const http = event.requestContext?.http as { userAgent?: string } | undefined;
   const rest = (event.requestContext as { identity?: { userAgent?: string | null } } | undefined)?.identity;
   return {
@@ -15,16 +18,8 @@ export function requestMeta(event: HttpEvent, settings: { clientIpHeader?: strin
   };
 }
 
-/** The flat context our authorizer hands to protected routes (HTTP API, payload 2.0). */
-export interface AuthorizerContext {
-  userId: string;
-  sessionId: string;
-  email: string;
-  emailVerified: boolean;
-  roles: string;
-}
-
-export function authorizerContext(event: HttpEvent): AuthorizerContext | undefined {
+/** The caller our authorizer put on the request (HTTP API, payload 2.0), if any. */
+export function callerOf(event: HttpEvent): Caller | undefined {
   const ctx = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } } | undefined)?.authorizer?.lambda;
   if (!ctx || typeof ctx.userId !== 'string' || typeof ctx.sessionId !== 'string') return undefined;
   return {

@@ -5,7 +5,7 @@ import type { DeleteAccountInput } from '../validation';
 import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
 import { checkPasswordLikeLogin } from './password-check';
-import type { Caller } from './password';
+import type { Caller } from '../caller';
 
 /**
  * DELETE /auth/me. The password is checked under the login throttle. Then, as a credential change
@@ -20,7 +20,7 @@ import type { Caller } from './password';
  * comes last. A failure in between leaves the account in place with fewer usable sessions, never
  * a deleted account with a usable token; a retry completes it.
  */
-export async function deleteAccount(deps: AccountDeps, caller: Caller, input: DeleteAccountInput, meta: RequestMeta): Promise<void> {
+export async function deleteAccount(deps: AccountDeps, caller: Pick<Caller, 'userId' | 'sessionId'>, input: DeleteAccountInput, meta: RequestMeta): Promise<void> {
   const now = deps.clock();
   const user = await deps.users.findById(caller.userId);
   if (!user) throw unauthorized();

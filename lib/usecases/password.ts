@@ -1,3 +1,4 @@
+import type { Caller } from '../caller';
 import { commitCredentialChange } from '../credential-change';
 import { invalidCredentials, invalidToken, unauthorized } from '../errors';
 import { log } from '../log';
@@ -10,12 +11,6 @@ import type { RequestMeta } from './deps';
 import { checkPasswordLikeLogin } from './password-check';
 import { addressAllowed, emailIpAllowed, issueToken, sendLinkEmail } from './email-links';
 
-/** The signed-in caller, as the authorizer described it. */
-export interface Caller {
-  userId: string;
-  sessionId: string;
-}
-
 /**
  * POST /auth/password/change. The current password is checked under the login throttle (a wrong
  * one counts as a failed login). Then, as a credential change (lib/credential-change.ts), ONE
@@ -24,7 +19,7 @@ export interface Caller {
  * racing change or reset makes this one fail (`invalid_credentials`) rather than both half-apply.
  * The caller's session stays.
  */
-export async function changePassword(deps: AccountDeps, caller: Caller, input: ChangePasswordInput, meta: RequestMeta): Promise<void> {
+export async function changePassword(deps: AccountDeps, caller: Pick<Caller, 'userId' | 'sessionId'>, input: ChangePasswordInput, meta: RequestMeta): Promise<void> {
   const now = deps.clock();
   const user = await deps.users.findById(caller.userId);
   if (!user) throw unauthorized();

@@ -1,3 +1,4 @@
+import type { Caller } from '../caller';
 /**
  * The caller's own sessions: list them, end one.
  *
@@ -19,16 +20,11 @@ export interface SessionView {
   current: boolean;
 }
 
-export interface Caller {
-  userId: string;
-  sessionId: string;
-}
-
 /** Session ids are UUIDs (randomUUID); anything else cannot name a session. */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The caller's active sessions, the current one first, then the most recently used. */
-export async function mySessions(deps: Pick<SessionDeps, 'sessions' | 'clock'>, caller: Caller): Promise<SessionView[]> {
+export async function mySessions(deps: Pick<SessionDeps, 'sessions' | 'clock'>, caller: Pick<Caller, 'userId' | 'sessionId'>): Promise<SessionView[]> {
   const sessions = await listSessions(deps, caller.userId, deps.clock());
   return sessions
     .map((s) => ({
@@ -46,7 +42,7 @@ export async function mySessions(deps: Pick<SessionDeps, 'sessions' | 'clock'>, 
  * Ends one of the caller's sessions, the current one included (its access token is then refused
  * by the authorizer within the revocation bound, and its refresh token at once).
  */
-export async function endMySession(deps: Pick<SessionDeps, 'sessions' | 'clock'>, caller: Caller, id: string | undefined): Promise<void> {
+export async function endMySession(deps: Pick<SessionDeps, 'sessions' | 'clock'>, caller: Pick<Caller, 'userId' | 'sessionId'>, id: string | undefined): Promise<void> {
   if (id === undefined || !SESSION_ID.test(id)) throw notFound();
   // One conditional write: it revokes only an active session of this user, so there is no
   // read-then-write window and no way to learn about another user's session.

@@ -21,11 +21,12 @@ const settings: CookieModeSettings = { allowedOrigins: [APP, 'http://localhost:5
 const TOKEN = 'q2v7YQ3m0cJc1x9C4p1h8w.3Jt0abcdefghijklmnopqrstuvwxyz0123456789ABC';
 
 /** A stand-in for /auth/refresh: answers which transport the chain decided and the token it saw. */
-const refreshLike = httpHandler({ body: 'json', maxBodyBytes: 16_384, cookieMode: { settings, readsCookie: true } }, async (event) =>
-  json(200, { transport: event.authTransport, token: event.authTransport === 'cookie' ? refreshTokenFromCookie(event) ?? null : null }),
+const config = { clientIpHeader: undefined, maxBodyBytes: 16_384 };
+const refreshLike = httpHandler({ config, body: 'json', cookieMode: { settings, readsCookie: true } }, async (request) =>
+  json(200, { transport: request.transport, token: request.refreshCookie ?? null }),
 );
-const loginLike = httpHandler({ body: 'json', maxBodyBytes: 16_384, cookieMode: { settings, readsCookie: false } }, async (event) =>
-  json(200, { transport: event.authTransport }),
+const loginLike = httpHandler({ config, body: 'json', cookieMode: { settings, readsCookie: false } }, async (request) =>
+  json(200, { transport: request.transport }),
 );
 
 function event(options: { headers?: Record<string, string>; cookies?: string[]; body?: string } = {}): HttpEvent {

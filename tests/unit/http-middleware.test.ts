@@ -51,10 +51,14 @@ const jsonEvent = (body: unknown, headers: Record<string, string> = { 'content-t
 const context = { awsRequestId: 'aws-req-1', functionName: 'test' } as Context;
 
 /** A JSON endpoint whose handler records the body it was given. */
+/** Configuration with nothing set: no trusted client IP header, the default body cap. */
+const NO_SETTINGS = { clientIpHeader: undefined, maxBodyBytes: 16_384 };
+
 function echoEndpoint(options: { maxBodyBytes?: number } = {}) {
   const seen: unknown[] = [];
-  const handler = httpHandler({ body: 'json', maxBodyBytes: MAX_BODY, ...options }, async (e) => {
-    seen.push(e.body);
+  const config = { clientIpHeader: undefined, maxBodyBytes: options.maxBodyBytes ?? MAX_BODY };
+  const handler = httpHandler({ config, body: 'json' }, async (request) => {
+    seen.push(request.body);
     return json(200, { ok: true });
   });
   return { seen, call: (e: HttpEvent) => handler(e, context) as Promise<HttpResult> };
@@ -62,7 +66,7 @@ function echoEndpoint(options: { maxBodyBytes?: number } = {}) {
 
 /** An endpoint that throws what it is given. */
 function throwing(error: unknown) {
-  const handler = httpHandler({ body: 'none' }, async () => {
+  const handler = httpHandler({ config: NO_SETTINGS }, async () => {
     throw error;
   });
   return handler(event({ method: 'GET', path: '/auth/me' }), context) as Promise<HttpResult>;
@@ -320,7 +324,7 @@ describe('httpHandler errors', () => {
 
 describe('httpHandler responses', () => {
   it('passes a successful answer through with the base headers', async () => {
-    const handler = httpHandler({ body: 'none' }, async () => json(200, { hello: 'world' }));
+    const handler = httpHandler({ config: NO_SETTINGS }, async () => json(200, { hello: 'world' }));
     const result = (await handler(event({ method: 'GET', path: '/example/hello' }), context)) as HttpResult;
     expect(result.statusCode).toBe(200);
     expect(bodyOf(result)).toEqual({ hello: 'world' });

@@ -34,7 +34,8 @@ const event = (requestId?: string) =>
   }) as unknown as HttpEvent;
 
 /** An endpoint whose work logs twice, across an await, then fails or answers. */
-const endpoint = httpHandler({ body: 'none' }, async (e) => {
+const NO_SETTINGS = { clientIpHeader: undefined, maxBodyBytes: 16_384 };
+const endpoint = httpHandler({ config: NO_SETTINGS }, async ({ event: e }) => {
   log.info('step one', { event: 'one' });
   await new Promise((r) => setTimeout(r, 5));
   log.warn('step two', { event: 'two' });
@@ -64,7 +65,7 @@ describe('request ids on log lines', () => {
   it('writes no request id outside a request, and a caller cannot override it', async () => {
     log.info('cold start');
     expect(lines[0]).not.toHaveProperty('requestId');
-    const spoofing = httpHandler({ body: 'none' }, async () => {
+    const spoofing = httpHandler({ config: NO_SETTINGS }, async () => {
       log.info('spoof', { requestId: 'other' });
       return json(200, {});
     });
