@@ -152,6 +152,17 @@ describe('TOTP factors', () => {
     expect((await factors.get(userId)).factors).toHaveLength(1);
   });
 
+  it('attack: 20 parallel confirmations of a second enrolment add exactly one factor (the enrolment is single use)', async () => {
+    const userId = randomUUID();
+    await enrolConfirmed(userId);
+    // With a factor already there, the first-factor condition plays no part: only the enrolment's own do.
+    const { pending } = await enrol(userId, later(60));
+    const results = await Promise.all(Array.from({ length: 20 }, () => commit(factors.confirmItems(pending, { step: totpStep(later(60)), now: later(60) }))));
+    expect(count(results, 'committed')).toBe(1);
+    expect(count(results, 'refused')).toBe(19);
+    expect((await factors.get(userId)).factors).toHaveLength(2);
+  });
+
   it('attack: two enrolments confirmed in parallel as "first factor" store one recovery set', async () => {
     const userId = randomUUID();
     const a = await enrol(userId);
