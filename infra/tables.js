@@ -9,6 +9,12 @@
  *   EMAIL#<email>    email claim: { userId }. Written in the same transaction as the user with
  *                    attribute_not_exists(pk), which is what makes emails unique.
  *   LOGIN#<email>    failed-login counter { failures, lastFailureAt, expiresAt } (TTL)
+ *   FACTORS#<userId> confirmed second factors { factors: { <factorId>: { type, name, secret
+ *                    (sealed), lastStep, ... } }, recoverySalt, recoveryCodes (hash set) }
+ *                    (lib/repositories/factors.ts)
+ *   FACTOR_PENDING#<userId>#<factorId>  an enrolment awaiting its first code (TTL)
+ *   MFATOKEN#<sha256> a sign-in awaiting its second factor { userId, binding, methods,
+ *                    attempts, expiresAt } (TTL; lib/repositories/mfa-tokens.ts)
  *
  * sessions table (pk):
  *   SESSION#<sid>    { userId, createdAt, lastUsedAt, expiresAt, userAgent, ip, revokedAt? }
