@@ -1,3 +1,4 @@
+import { mailboxOf } from '../email-address';
 import { passwordResetEmail, verificationEmail } from '../email/templates';
 import { sourceKey } from '../http/client-ip';
 import { describeError, log } from '../log';
@@ -49,10 +50,14 @@ export async function emailIpAllowed(deps: AccountDeps, meta: RequestMeta, now: 
   return true;
 }
 
-/** Per-address limit: at most EMAIL_MAX_PER_ADDRESS emails of a kind within the window. */
+/**
+ * Per-mailbox limit: at most EMAIL_MAX_PER_ADDRESS emails of a kind within the window reach one
+ * mailbox. The key folds the address to its mailbox ({@link mailboxOf}: `+tag` everywhere, dots at
+ * Gmail), so registering or resetting `victim+1`, `victim+2`, ... cannot bomb one inbox.
+ */
 export async function addressAllowed(deps: AccountDeps, kind: OneTimeTokenKind, email: string, userId: string, now: Date, meta: RequestMeta): Promise<boolean> {
-  const ok = await deps.mailLimits.tryReserve(kind, email, now, deps.config.emailMaxPerAddress, deps.config.emailLimitWindowSeconds);
-  if (!ok) log.warn('email limited for this address', { event: 'email_address_limited', kind, userId });
+  const ok = await deps.mailLimits.tryReserve(kind, mailboxOf(email), now, deps.config.emailMaxPerAddress, deps.config.emailLimitWindowSeconds);
+  if (!ok) log.warn('email limited for this mailbox', { event: 'email_address_limited', kind, userId });
   return ok;
 }
 

@@ -44,3 +44,31 @@ describe('per-source email limit', () => {
     expect(await resetEmailsSent(emails)).toBe(3);
   });
 });
+
+describe('per-mailbox email limit', () => {
+  it('attack: ten registrations of victim+N@ put no more than 3 verification emails in the victim\'s mailbox', async () => {
+    const { deps } = testDeps();
+    const [base, domain] = uniqueEmail('victim').split('@') as [string, string];
+    const variants = Array.from({ length: 10 }, (_, i) => `${base}+${i + 1}@${domain}`);
+    for (const email of variants) {
+      const { user } = await register(deps, { email, password: PASSWORD, name: undefined }, { ip: '192.0.2.50', userAgent: 'bomber' });
+      // Only the limit folds: each account keeps the address it was registered with.
+      expect(user.email).toBe(email);
+    }
+    const received = (await Promise.all(variants.map((email) => emailsTo(email)))).flat();
+    expect(received.filter((e) => e.subject === 'Confirm your email address')).toHaveLength(3);
+  });
+
+  it('attack: accounts under +tag, dotted and googlemail.com spellings of one Gmail mailbox get it no more than 3 emails of each kind', async () => {
+    const { deps } = testDeps({ env: { FORGOT_MIN_RESPONSE_MS: '0' } });
+    const name = `victim${randomInt(1_000_000_000)}`;
+    const dotted = `${name.slice(0, 3)}.${name.slice(3)}`;
+    const spellings = [`${name}@gmail.com`, `${name}+1@gmail.com`, `${dotted}@gmail.com`, `${name}@googlemail.com`, `${dotted}+2@googlemail.com`, `${name}+3@gmail.com`];
+    for (const email of spellings) await register(deps, { email, password: PASSWORD, name: undefined }, { ip: '192.0.2.51', userAgent: 'bomber' });
+    // A limited forgot-password answers exactly like any other.
+    for (const email of spellings) await expect(forgotPassword(deps, { email }, { ip: '192.0.2.52', userAgent: 'bomber' })).resolves.toBeUndefined();
+    const received = (await Promise.all(spellings.map((email) => emailsTo(email)))).flat();
+    expect(received.filter((e) => e.subject === 'Confirm your email address')).toHaveLength(3);
+    expect(received.filter((e) => e.subject === RESET_SUBJECT)).toHaveLength(3);
+  });
+});
