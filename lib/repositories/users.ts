@@ -100,29 +100,34 @@ export class UsersRepository {
         TableName: this.table,
         Key: { pk: userKey(userId) },
         UpdateExpression: 'SET #pointer = :hash',
-        ConditionExpression: kind === 'verify' ? 'attribute_exists(pk) AND emailVerified = :false' : 'attribute_exists(pk)',
+        // A disabled account gets no new link (its pending ones were deleted with the disabling).
+        ConditionExpression: kind === 'verify'
+          ? 'attribute_exists(pk) AND attribute_not_exists(disabledAt) AND emailVerified = :false'
+          : 'attribute_exists(pk) AND attribute_not_exists(disabledAt)',
         ExpressionAttributeNames: { '#pointer': POINTER[kind] },
         ExpressionAttributeValues: kind === 'verify' ? { ':hash': hash, ':false': false } : { ':hash': hash },
       },
     };
   }
 
-  /** Marks the email verified, only while `tokenHash` is the current verification token. */
+  /** Marks the email verified, only while `tokenHash` is the current verification token and the account is not disabled. */
   markEmailVerifiedItem(userId: string, tokenHash: string): TransactWriteItem {
     return {
       Update: {
         TableName: this.table,
         Key: { pk: userKey(userId) },
         UpdateExpression: 'SET emailVerified = :true REMOVE verifyTokenHash',
-        ConditionExpression: 'verifyTokenHash = :hash',
+        ConditionExpression: 'verifyTokenHash = :hash AND attribute_not_exists(disabledAt)',
         ExpressionAttributeValues: { ':true': true, ':hash': tokenHash },
       },
     };
   }
 
   /**
-   * Sets the new hash, only while `tokenHash` is the current reset token. The reset link reached
-   * the mailbox, which proves the address: a pending verification is completed too.
+   * Sets the new hash, only while `tokenHash` is the current reset token and the account is not
+   * disabled (disabling deletes the link too; this holds if a link was issued while it committed).
+   * The reset link reached the mailbox, which proves the address: a pending verification is
+   * completed too.
    */
   resetPasswordItem(userId: string, tokenHash: string, newHash: string, now: Date): TransactWriteItem {
     return {
@@ -130,7 +135,7 @@ export class UsersRepository {
         TableName: this.table,
         Key: { pk: userKey(userId) },
         UpdateExpression: 'SET passwordHash = :newHash, emailVerified = :true, passwordChangedAt = :changedAt REMOVE resetTokenHash, verifyTokenHash',
-        ConditionExpression: 'resetTokenHash = :hash',
+        ConditionExpression: 'resetTokenHash = :hash AND attribute_not_exists(disabledAt)',
         ExpressionAttributeValues: { ':newHash': newHash, ':true': true, ':hash': tokenHash, ':changedAt': now.toISOString() },
       },
     };
@@ -174,6 +179,12 @@ export class UsersRepository {
         },
       },
     ];
+    return [...items, ...this.pendingLinkDeleteItems(user)];
+  }
+
+  /** Transaction items deleting the user's pending verification and reset links, as `user` named them. */
+  pendingLinkDeleteItems(user: Pick<UserRecord, 'verifyTokenHash' | 'resetTokenHash'>): TransactWriteItem[] {
+    const items: TransactWriteItem[] = [];
     if (user.verifyTokenHash) items.push({ Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('verify', user.verifyTokenHash) } } });
     if (user.resetTokenHash) items.push({ Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('reset', user.resetTokenHash) } } });
     return items;
@@ -213,14 +224,16 @@ export class UsersRepository {
 
   /**
    * Administration: a transaction item disabling the account (no login, no refresh), to commit
-   * with the revocation of its sessions. A second disabling keeps the first time.
+   * with the revocation of its sessions. A second disabling keeps the first time. The pointers to
+   * the pending links go too, so a link issued after the caller read the user (and so not among
+   * the items it deletes) is dead as well.
    */
   disableItem(id: string, disabledAt: string): TransactWriteItem {
     return {
       Update: {
         TableName: this.table,
         Key: { pk: userKey(id) },
-        UpdateExpression: 'SET disabledAt = if_not_exists(disabledAt, :at)',
+        UpdateExpression: 'SET disabledAt = if_not_exists(disabledAt, :at) REMOVE verifyTokenHash, resetTokenHash',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':at': disabledAt },
       },

@@ -101,7 +101,8 @@ export async function resetPassword(deps: AccountDeps, input: ResetInput, meta: 
   const record = await deps.tokens.find('reset', hash);
   if (!record || record.expiresAt <= Math.floor(now.getTime() / 1000)) throw invalidToken();
   const user = await deps.users.findById(record.userId);
-  if (!user || user.resetTokenHash !== hash) throw invalidToken();
+  // A disabled account's link is refused here and again by the write's condition on the user item.
+  if (!user || user.disabledAt || user.resetTokenHash !== hash) throw invalidToken();
   const newHash = await hashPassword(input.newPassword, deps.config.bcryptCost);
   const revocation = await userSessionRevocationItems(deps, user.id, now, 'password_reset');
   const items = [deps.tokens.consumeItem('reset', hash, now), deps.users.resetPasswordItem(user.id, hash, newHash, now), ...revocation.items];

@@ -4,9 +4,10 @@
  *
  * - Roles reach tokens at the user's next refresh (lib/sessions.ts checks the user item in every
  *   rotation); access tokens already issued keep their claims until `exp` (15 min by default).
- * - Disabling writes `disabledAt` and revokes every session in ONE transaction: refreshes fail at
- *   once, logins answer like a wrong password, and the authorizer refuses the sessions' access
- *   tokens within its revocation bound.
+ * - Disabling writes `disabledAt`, deletes the pending verification and reset links and revokes
+ *   every session in ONE transaction: refreshes fail at once, logins answer like a wrong password,
+ *   a reset link cannot set a password (or verify the email) of the disabled account, and the
+ *   authorizer refuses the sessions' access tokens within its revocation bound.
  * - Deleting removes the user, its email claim, failed-login counter and pending email tokens and
  *   revokes every session in ONE transaction (the same items as DELETE /auth/me); the email can
  *   register again.
@@ -106,8 +107,10 @@ export async function disableUser(deps: AdminDeps, ref: string): Promise<AdminUs
   const user = await findUser(deps, ref);
   const now = deps.clock();
   const flag = deps.users.disableItem(user.id, now.toISOString());
-  const { items, sessionIds } = await userSessionRevocationItems(deps, user.id, now, 'account_disabled', { room: MAX_TRANSACTION_ITEMS - 1 });
-  await write(deps, [flag, ...items]);
+  // A reset link outliving the disabling would set a password and verify the email of an account the operator closed.
+  const links = deps.users.pendingLinkDeleteItems(user);
+  const { items, sessionIds } = await userSessionRevocationItems(deps, user.id, now, 'account_disabled', { room: MAX_TRANSACTION_ITEMS - 1 - links.length });
+  await write(deps, [flag, ...links, ...items]);
   const stragglers = await revokeUserSessions(deps, user.id, now, 'account_disabled');
   log.info('user disabled; every session revoked', { event: 'user_disabled', userId: user.id, revokedSessionIds: [...sessionIds, ...stragglers] });
   return { ...adminView(await findUser(deps, user.id)), revokedSessions: sessionIds.length + stragglers.length };
