@@ -67,7 +67,7 @@ export interface Config {
   sesEndpoint: string | undefined;
   emailVerificationTtlSeconds: number;
   passwordResetTtlSeconds: number;
-  /** Emails of one kind that may reach one address within `emailLimitWindowSeconds`. */
+  /** Emails of one kind that may reach one mailbox (`+tag` variants count together) within `emailLimitWindowSeconds`. */
   emailMaxPerAddress: number;
   emailLimitWindowSeconds: number;
   /** Email-sending requests (forgot, resend) per source IP within the same window; 0 disables. */

@@ -75,3 +75,31 @@ export function canonicalEmail(raw: string): EmailCheck {
   if (email.length > EMAIL_MAX_LENGTH) return refuse(`must be at most ${EMAIL_MAX_LENGTH} characters`);
   return { ok: true, email };
 }
+
+/**
+ * The mailbox an address delivers to, as the key of the per-mailbox email limits only: the account
+ * keeps its address as entered (canonical, lower-cased), and sign-in never folds.
+ *
+ * - `+tag` is dropped at every domain. Subaddressing (RFC 5233) delivers `user+anything` to `user`
+ *   at Gmail, Outlook.com, iCloud, Fastmail, Proton and most mail servers, so without folding an
+ *   attacker could register (or ask resets for) `victim+1`, `victim+2`, ... and send 3 emails per
+ *   tag into one mailbox. A server that gives `+` another meaning only shares one allowance among
+ *   those addresses, which costs little.
+ * - Dots are dropped for gmail.com only, with googlemail.com folded into it: Google documents that
+ *   Gmail ignores dots in the local part, so `v.i.c.t.i.m@gmail.com` is the same mailbox, one of
+ *   2^(n-1) spellings. Elsewhere dots are significant (`j.smith` and `jsmith` are often two people),
+ *   and folding them would let one person's requests use up another person's allowance.
+ * - Other separators (`-` at Yahoo or qmail) are not folded: `-` is common inside ordinary names.
+ */
+export function mailboxOf(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return email;
+  let local = email.slice(0, at);
+  let domain = email.slice(at + 1);
+  const plus = local.indexOf('+');
+  // `+tag` alone (nothing before the `+`) names no other mailbox to fold into.
+  if (plus > 0) local = local.slice(0, plus);
+  if (domain === 'googlemail.com') domain = 'gmail.com';
+  if (domain === 'gmail.com') local = local.replaceAll('.', '');
+  return `${local}@${domain}`;
+}

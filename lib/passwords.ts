@@ -5,6 +5,10 @@
  *   one code point or as e + accent) hash the same.
  * - Length is counted in UTF-8 bytes after normalisation: bcrypt silently ignores bytes past 72,
  *   so longer passwords are rejected by validation instead of being truncated here.
+ * - No control characters, NUL above all: bcrypt's key is the password's bytes and a NUL, repeated
+ *   until 72 bytes, so `abcdefgh` and `abcdefgh\0abcdefgh` (or `abcdefgh\0` x 8) give the same key.
+ *   Validation refuses them (400); here, as a second line, a hash is never made of one and a
+ *   password holding one never verifies.
  * - Unknown-email logins compare against a dummy hash of the configured cost, so they spend the
  *   same time as a wrong password and do not reveal which emails exist.
  */
@@ -22,12 +26,22 @@ export function passwordByteLength(password: string): number {
   return Buffer.byteLength(normalizePassword(password), 'utf8');
 }
 
+/** C0 controls (NUL, tab, newline ...), DEL and the C1 controls. */
+const CONTROL = /\p{Cc}/u;
+
+export function hasControlCharacter(password: string): boolean {
+  return CONTROL.test(password);
+}
+
 export function hashPassword(password: string, cost: number): Promise<string> {
+  if (hasControlCharacter(password)) return Promise.reject(new Error('refusing to hash a password with a control character'));
   return bcrypt.hash(normalizePassword(password), cost);
 }
 
-export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(normalizePassword(password), hash);
+export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  // The compare still runs, so the time taken does not depend on the characters either.
+  const matches = await bcrypt.compare(normalizePassword(password), hash);
+  return matches && !hasControlCharacter(password);
 }
 
 /** The cost factor a stored hash was made with, or undefined if it is not a bcrypt hash. */

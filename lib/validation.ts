@@ -5,7 +5,7 @@
  */
 import { canonicalEmail } from './email-address';
 import { invalidRequest, type FieldProblem } from './errors';
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordByteLength } from './passwords';
+import { hasControlCharacter, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordByteLength } from './passwords';
 
 export { EMAIL_MAX_LENGTH } from './email-address';
 export const NAME_MAX_LENGTH = 100;
@@ -76,7 +76,13 @@ function password(body: Record<string, unknown>, problems: FieldProblem[], field
     return '';
   }
   const bytes = passwordByteLength(raw);
-  if (bytes < PASSWORD_MIN_BYTES || bytes > PASSWORD_MAX_BYTES) {
+  if (hasControlCharacter(raw)) {
+    // bcrypt cycles the key bytes with a NUL after each copy, so `abcdefgh` and
+    // `abcdefgh\0abcdefgh` would be one password (lib/passwords.ts). Refused in every password
+    // field, the ones checked against a stored hash too: like the length rule, the answer depends
+    // on the input alone, never on an account, and no password that can be set contains one.
+    problems.push({ field, message: 'must not contain NUL or other control characters' });
+  } else if (bytes < PASSWORD_MIN_BYTES || bytes > PASSWORD_MAX_BYTES) {
     problems.push({
       field,
       message: `must be ${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes in UTF-8`,

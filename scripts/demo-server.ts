@@ -33,7 +33,9 @@ export interface DemoServer {
 
 /**
  * Starts the demo server on `host:port`. `apiUrl` is the auth API the page calls (it must list
- * the demo's origin in CORS_ALLOWED_ORIGINS for cookie mode).
+ * the demo's origin in CORS_ALLOWED_ORIGINS for cookie mode). Locally the demo and the API share
+ * the host `localhost`, and cookies ignore ports, so browsers send this server the API's
+ * `__Host-refresh_token` cookie (`Path=/`) too: it reads no request header and logs nothing.
  */
 export async function startDemoServer(options: { port: number; apiUrl: string; host?: string; publicHost?: string }): Promise<DemoServer> {
   const host = options.host ?? '127.0.0.1';

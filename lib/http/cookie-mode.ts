@@ -2,8 +2,17 @@
  * Cookie mode: browsers keep the refresh token in a cookie JavaScript cannot read.
  *
  * A request with `X-Auth-Transport: cookie` gets the refresh token in
- * `__Secure-refresh_token` (HttpOnly, Secure, SameSite, Path=/auth, host-only) instead of the
- * body; /auth/refresh and /auth/logout then read it from there.
+ * `__Host-refresh_token` (HttpOnly, Secure, SameSite, Path=/, no Domain) instead of the body;
+ * /auth/refresh and /auth/logout then read it from there.
+ *
+ * The `__Host-` prefix is what keeps a sibling subdomain from planting the cookie (cookie tossing):
+ * browsers accept a cookie of that name only when it is Secure, has `Path=/` and no `Domain`, so
+ * only our own host can set it. Without it, `evil.example.com` could set a `Domain=example.com`
+ * cookie of the same name carrying the attacker's refresh token; a victim without a cookie of its
+ * own would then be signed into the attacker's account (login CSRF). So only that exact name is
+ * read; a `__Secure-`, unprefixed or differently cased copy is ignored. The price of the prefix is
+ * `Path=/`: the cookie goes to every path of the API's host, which is why the auth API belongs on
+ * a host of its own (README "Cookie mode").
  *
  * A cookie is sent by the browser whoever made the page, so cookie use is guarded against
  * cross-site request forgery twice:
@@ -19,9 +28,9 @@ import type { RefreshCookieSameSite } from '../config';
 import type { HttpEvent } from './event';
 import { json, type HttpResult } from './responses';
 
-export const REFRESH_COOKIE_NAME = '__Secure-refresh_token';
-/** The cookie is sent only to the auth routes, never to the rest of the API's paths. */
-export const REFRESH_COOKIE_PATH = '/auth';
+export const REFRESH_COOKIE_NAME = '__Host-refresh_token';
+/** `__Host-` requires `Path=/` (and no `Domain`): browsers refuse the cookie otherwise. */
+export const REFRESH_COOKIE_PATH = '/';
 export const TRANSPORT_HEADER = 'x-auth-transport';
 
 export type Transport = 'body' | 'cookie';
@@ -53,8 +62,8 @@ function refreshCookieValues(event: HttpEvent): string[] {
 }
 
 /**
- * The refresh token from the cookie. Two cookies of that name mean someone planted one (a
- * sibling subdomain can set a cookie for a more specific path): neither is trusted.
+ * The refresh token from the cookie. Two cookies of that name mean something went wrong (a
+ * browser that ignores the prefix, or a cookie planted some other way): neither is trusted.
  */
 export function refreshTokenFromCookie(event: HttpEvent): string | undefined {
   const values = refreshCookieValues(event);

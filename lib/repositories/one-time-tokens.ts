@@ -63,8 +63,9 @@ export class OneTimeTokensRepository {
 }
 
 /**
- * How many emails of one kind reached one address lately: a sliding log of send times in one
- * item per address and kind (`MAILED#<kind>#<email>`). Unlike a fixed window it never lets
+ * How many emails of one kind reached one mailbox lately: a sliding log of send times in one
+ * item per mailbox and kind (`MAILED#<kind>#<mailbox>`; the caller folds the address to its
+ * mailbox, lib/email-address.ts `mailboxOf`). Unlike a fixed window it never lets
  * 2 x max through around a window boundary. Writes are optimistic (a version condition), so
  * concurrent requests cannot both take the last slot.
  */
@@ -75,8 +76,8 @@ export class EmailLimitRepository {
   ) {}
 
   /** Takes one slot if fewer than `max` sends happened in the window; false when limited. */
-  async tryReserve(kind: OneTimeTokenKind, email: string, now: Date, max: number, windowSeconds: number): Promise<boolean> {
-    const pk = `MAILED#${kind}#${email}`;
+  async tryReserve(kind: OneTimeTokenKind, mailbox: string, now: Date, max: number, windowSeconds: number): Promise<boolean> {
+    const pk = `MAILED#${kind}#${mailbox}`;
     const nowMs = now.getTime();
     for (let attempt = 0; attempt < 4; attempt += 1) {
       const out = await dynamo(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true })));
@@ -102,8 +103,8 @@ export class EmailLimitRepository {
     return false;
   }
 
-  /** For tests and the users CLI: forget the log of an address. */
-  async clear(kind: OneTimeTokenKind, email: string): Promise<void> {
-    await dynamo(() => this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `MAILED#${kind}#${email}` } })));
+  /** Forgets the log of a mailbox. */
+  async clear(kind: OneTimeTokenKind, mailbox: string): Promise<void> {
+    await dynamo(() => this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `MAILED#${kind}#${mailbox}` } })));
   }
 }

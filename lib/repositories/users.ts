@@ -182,21 +182,24 @@ export class UsersRepository {
         TableName: this.table,
         Key: { pk: userKey(userId) },
         UpdateExpression: 'SET #pointer = :hash',
-        ConditionExpression: kind === 'verify' ? 'attribute_exists(pk) AND emailVerified = :false' : 'attribute_exists(pk)',
+        // A disabled account gets no new link (its pending ones were deleted with the disabling).
+        ConditionExpression: kind === 'verify'
+          ? 'attribute_exists(pk) AND attribute_not_exists(disabledAt) AND emailVerified = :false'
+          : 'attribute_exists(pk) AND attribute_not_exists(disabledAt)',
         ExpressionAttributeNames: { '#pointer': POINTER[kind] },
         ExpressionAttributeValues: kind === 'verify' ? { ':hash': hash, ':false': false } : { ':hash': hash },
       },
     };
   }
 
-  /** Marks the email verified, only while `tokenHash` is the current verification token. */
+  /** Marks the email verified, only while `tokenHash` is the current verification token and the account is not disabled. */
   markEmailVerifiedItem(userId: string, tokenHash: string): TransactWriteItem {
     return {
       Update: {
         TableName: this.table,
         Key: { pk: userKey(userId) },
         UpdateExpression: 'SET emailVerified = :true REMOVE verifyTokenHash',
-        ConditionExpression: 'verifyTokenHash = :hash',
+        ConditionExpression: 'verifyTokenHash = :hash AND attribute_not_exists(disabledAt)',
         ExpressionAttributeValues: { ':true': true, ':hash': tokenHash },
       },
     };

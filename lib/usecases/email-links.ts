@@ -1,4 +1,6 @@
+import { mailboxOf } from '../email-address';
 import { passwordResetEmail, verificationEmail } from '../email/templates';
+import { sourceKey } from '../http/client-ip';
 import { describeError, log } from '../log';
 import type { TransactWriteItem } from '../repositories/types';
 import { newOneTimeToken, type OneTimeToken, type OneTimeTokenKind } from '../tokens/one-time-token';
@@ -30,24 +32,32 @@ export function issueToken(
 }
 
 /**
- * Per-source-IP limit shared by the email-sending endpoints (forgot, resend). Over the limit the
- * caller still answers as usual: the limit must not tell anything about accounts.
+ * Per-source limit shared by the email-sending endpoints (forgot, resend). Over the limit the
+ * caller still answers as usual: the limit must not tell anything about accounts. Sources are
+ * keyed like the login throttle's (lib/http/client-ip.ts `sourceKey`): an IPv6 client holds a
+ * whole /64, so rotating addresses inside it stays one source, and a request without a known
+ * source IP counts in one shared bucket instead of going unlimited.
  */
 export async function emailIpAllowed(deps: AccountDeps, meta: RequestMeta, now: Date): Promise<boolean> {
   const limit = deps.config.emailIpLimitPerWindow;
-  if (limit <= 0 || !meta.ip) return true;
-  const { count } = await deps.rateLimits.hit(`email:${meta.ip}`, deps.config.emailLimitWindowSeconds, now);
+  if (limit <= 0) return true;
+  const source = sourceKey(meta.ip);
+  const { count } = await deps.rateLimits.hit(`email:${source}`, deps.config.emailLimitWindowSeconds, now);
   if (count > limit) {
-    log.warn('email request limited by source IP', { event: 'email_ip_limited', ip: meta.ip, count });
+    log.warn('email request limited by source IP', { event: 'email_ip_limited', ip: source, count });
     return false;
   }
   return true;
 }
 
-/** Per-address limit: at most EMAIL_MAX_PER_ADDRESS emails of a kind within the window. */
+/**
+ * Per-mailbox limit: at most EMAIL_MAX_PER_ADDRESS emails of a kind within the window reach one
+ * mailbox. The key folds the address to its mailbox ({@link mailboxOf}: `+tag` everywhere, dots at
+ * Gmail), so registering or resetting `victim+1`, `victim+2`, ... cannot bomb one inbox.
+ */
 export async function addressAllowed(deps: AccountDeps, kind: OneTimeTokenKind, email: string, userId: string, now: Date, meta: RequestMeta): Promise<boolean> {
-  const ok = await deps.mailLimits.tryReserve(kind, email, now, deps.config.emailMaxPerAddress, deps.config.emailLimitWindowSeconds);
-  if (!ok) log.warn('email limited for this address', { event: 'email_address_limited', kind, userId });
+  const ok = await deps.mailLimits.tryReserve(kind, mailboxOf(email), now, deps.config.emailMaxPerAddress, deps.config.emailLimitWindowSeconds);
+  if (!ok) log.warn('email limited for this mailbox', { event: 'email_address_limited', kind, userId });
   return ok;
 }
 

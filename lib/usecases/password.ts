@@ -100,6 +100,7 @@ export async function resetPassword(deps: AccountDeps, input: ResetInput, meta: 
   const record = await deps.tokens.find('reset', hash);
   if (!record || record.expiresAt <= Math.floor(now.getTime() / 1000)) throw invalidToken();
   const user = await deps.users.findById(record.userId);
+  // A disabled account's link is refused here and again by the write's condition on the user item.
   if (!user || user.resetTokenHash !== hash || user.disabledAt) throw invalidToken();
   const newHash = await hashPassword(input.newPassword, deps.config.bcryptCost);
   const { revokedSessionIds } = await commitCredentialChange(deps, user.id, now, {

@@ -4,9 +4,10 @@
  *
  * - Roles reach tokens at the user's next refresh (lib/sessions.ts checks the user item in every
  *   rotation); access tokens already issued keep their claims until `exp` (15 min by default).
- * - Disabling writes `disabledAt` and revokes every session in ONE transaction: refreshes fail at
- *   once, logins answer like a wrong password, and the authorizer refuses the sessions' access
- *   tokens within its revocation bound.
+ * - Disabling writes `disabledAt`, deletes the pending verification and reset links and revokes
+ *   every session in ONE transaction: refreshes fail at once, logins answer like a wrong password,
+ *   a reset link cannot set a password (or verify the email) of the disabled account, and the
+ *   authorizer refuses the sessions' access tokens within its revocation bound.
  * - Deleting removes the user, its email claim, failed-login counter and pending email tokens and
  *   revokes every session in ONE transaction (the same items as DELETE /auth/me); the email can
  *   register again.

@@ -125,6 +125,19 @@ describe('POST /auth/login', () => {
   it('answers 400 invalid_request for a non-string password', async () => {
     expectError(await post('/auth/login', { email: uniqueEmail(), password: 12345678 }), 400, 'invalid_request');
   });
+
+  it('attack: bcrypt key cycling: abcdefgh\\0abcdefgh does not sign in to the account whose password is abcdefgh', async () => {
+    const email = uniqueEmail('cycled');
+    expect((await post('/auth/register', { email, password: 'abcdefgh' })).status).toBe(201);
+    for (const cycled of ['abcdefgh\0abcdefgh', 'abcdefgh\0abcdefgh\0abcdefgh\0', 'abcdefgh\0'.repeat(8)]) {
+      const answer = await post('/auth/login', { email, password: cycled });
+      expectError(answer, 400, 'invalid_request');
+      expect(answer.body.error.details).toEqual([{ field: 'password', message: 'must not contain NUL or other control characters' }]);
+    }
+    // Nor can such a password be set in the first place.
+    expectError(await post('/auth/register', { email: uniqueEmail('cycled'), password: 'abcdefgh\0abcdefgh' }), 400, 'invalid_request');
+    expect((await post('/auth/login', { email, password: 'abcdefgh' })).status).toBe(200);
+  });
 });
 
 describe('access tokens and GET /.well-known/jwks.json', () => {

@@ -10,8 +10,11 @@ import { call, post } from '../helpers/http';
 const APP = 'http://localhost:5173';
 const EVIL = 'https://evil.example';
 const PASSWORD = 'correct horse battery';
-const COOKIE = '__Secure-refresh_token';
+const COOKIE = '__Host-refresh_token';
 const cookieMode = (origin = APP) => ({ 'x-auth-transport': 'cookie', origin });
+
+/** The attributes of a Set-Cookie line, lower-cased, one per entry. */
+const attributeList = (attributes: string) => attributes.toLowerCase().split(';').map((a) => a.trim()).filter(Boolean);
 
 /** The refresh cookie a response sets, with its attributes. */
 function setCookie(headers: Headers): { value: string; attributes: string } | undefined {
@@ -34,6 +37,13 @@ async function cookieLogin() {
   return { email, login, token: cookie!.value };
 }
 
+/** A refresh token as any client (an attacker included) gets it, in the body. */
+async function bodyModeToken(): Promise<string> {
+  const answer = await post('/auth/register', { email: uniqueEmail('cookie-body'), password: PASSWORD });
+  expect(answer.status).toBe(201);
+  return answer.body.refreshToken as string;
+}
+
 /**
  * What a refresh with this cookie answers: '200' while the token still rotates (no attack
  * consumed or revoked it), else the status and error code, so that a revoked token is told
@@ -45,15 +55,15 @@ async function refreshWith(token: string): Promise<string> {
 }
 
 describe('cookie mode', () => {
-  it('login sets the refresh token in an HttpOnly, Secure, SameSite cookie scoped to /auth, and not in the body', async () => {
+  it('login sets the refresh token in an HttpOnly, Secure, SameSite __Host- cookie (Path=/, no Domain), and not in the body', async () => {
     const { login, token } = await cookieLogin();
     expect(Object.keys(login.body).sort()).toEqual(['accessToken', 'expiresIn', 'tokenType', 'user']);
     expect(login.text).not.toContain(token);
     const cookie = setCookie(login.headers)!;
     expect(token).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
-    const attributes = cookie.attributes.toLowerCase();
-    for (const attribute of ['httponly', 'secure', 'samesite=strict', 'path=/auth', 'max-age=604800']) expect(attributes).toContain(attribute);
-    expect(attributes).not.toContain('domain=');
+    const attributes = attributeList(cookie.attributes);
+    for (const attribute of ['httponly', 'secure', 'samesite=strict', 'path=/', 'max-age=604800']) expect(attributes).toContain(attribute);
+    expect(attributes.filter((a) => a.startsWith('domain=') || a.startsWith('path='))).toEqual(['path=/']);
   });
 
   it('register in cookie mode answers 201 with the user and the cookie, no refreshToken field', async () => {
@@ -96,8 +106,8 @@ describe('cookie mode', () => {
     expect(answer.status).toBe(204);
     const cleared = setCookie(answer.headers)!;
     expect(cleared.value).toBe('');
-    const attributes = cleared.attributes.toLowerCase();
-    for (const attribute of ['httponly', 'secure', 'samesite=strict', 'path=/auth', 'max-age=0']) expect(attributes).toContain(attribute);
+    const attributes = attributeList(cleared.attributes);
+    for (const attribute of ['httponly', 'secure', 'samesite=strict', 'path=/', 'max-age=0']) expect(attributes).toContain(attribute);
     expect(await refreshWith(token)).toBe('401 invalid_refresh_token');
   });
 
@@ -169,5 +179,30 @@ describe('cookie mode: CSRF attacks', () => {
     const { token } = await cookieLogin();
     expectRejected(await post('/auth/refresh', undefined, { 'x-auth-transport': 'cookie', ...sendCookie(token) }));
     expect(await refreshWith(token)).toBe('200');
+  });
+
+  it('attack: cookie tossing: a refresh token planted under another name (__Secure-, unprefixed, other case) is never used in place of the victim\'s', async () => {
+    // The attacker's own session: what a sibling subdomain would plant with Domain=<parent>.
+    const attackers = await bodyModeToken();
+    for (const name of ['__Secure-refresh_token', 'refresh_token', '__host-refresh_token', '__HOST-refresh_token']) {
+      const answer = await post('/auth/refresh', undefined, { ...cookieMode(), cookie: `${name}=${attackers}` });
+      // The victim's browser has no cookie of ours: signed out, not signed into the attacker's account.
+      expect(answer.status).toBe(401);
+      expect(answer.body.error.code).toBe('invalid_refresh_token');
+      expect(answer.body.accessToken).toBeUndefined();
+      expect(setCookie(answer.headers)?.value ?? '').toBe('');
+    }
+    // Nothing read it: the planted token was not even consumed.
+    expect(await refreshWith(attackers)).toBe('200');
+  });
+
+  it('attack: cookie tossing: two cookies of our name (one planted) are both refused and neither is consumed', async () => {
+    const victims = await bodyModeToken();
+    const attackers = await bodyModeToken();
+    const answer = await post('/auth/refresh', undefined, { ...cookieMode(), cookie: `${COOKIE}=${attackers}; ${COOKIE}=${victims}` });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.code).toBe('invalid_refresh_token');
+    expect(await refreshWith(victims)).toBe('200');
+    expect(await refreshWith(attackers)).toBe('200');
   });
 });

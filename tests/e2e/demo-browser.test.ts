@@ -22,7 +22,7 @@ import { uniqueEmail } from '../helpers/deps';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
 const PASSWORD = 'correct horse battery';
-const COOKIE = '__Secure-refresh_token';
+const COOKIE = '__Host-refresh_token';
 
 let browser: Browser;
 let demoUrl: string;
@@ -80,7 +80,7 @@ afterAll(async () => {
 });
 
 async function refreshCookie(context: BrowserContext) {
-  // Listed for every URL: its Path=/auth keeps it off a lookup for the API's root.
+  // Listed for every URL: a lookup by URL would depend on which paths the cookie covers.
   return (await context.cookies()).find((c) => c.name === COOKIE && c.domain === new URL(apiUrl).hostname);
 }
 
@@ -200,7 +200,7 @@ describe('demo app in Chromium', () => {
     await registerThroughForm(page);
     await page.evaluate(() => (window as any).demoAuth.refresh());
     const cookie = await refreshCookie(context);
-    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/auth' });
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
     expect(cookie!.value).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
     const visible = await page.evaluate(() => ({
       cookie: document.cookie,
@@ -308,7 +308,7 @@ describe('demo app in Chromium', () => {
     await page.locator('#status').filter({ hasText: 'Signed out' }).waitFor();
     expect(await refreshCookie(context)).toBeUndefined();
     // Put the old token back by hand: the session behind it is revoked.
-    await context.addCookies([{ name: COOKIE, value: token, domain: new URL(apiUrl).hostname, path: '/auth', httpOnly: true, secure: true, sameSite: 'Strict' }]);
+    await context.addCookies([{ name: COOKIE, value: token, domain: new URL(apiUrl).hostname, path: '/', httpOnly: true, secure: true, sameSite: 'Strict' }]);
     expect((await refreshCookie(context))?.value).toBe(token);
     expect(await page.evaluate(() => (window as any).demoAuth.refresh())).toBe(false);
     await context.close();

@@ -4,9 +4,10 @@
  * reads. Each attack has its own test.
  */
 import { describe, expect, it } from 'vitest';
-import { deleteUser, disableUser, setRoles } from '../../lib/usecases/user-admin';
+import { deleteUser, disableUser, enableUser, setRoles, showUser } from '../../lib/usecases/user-admin';
 import { testDeps, uniqueEmail } from '../helpers/deps';
 import { bearer, call, expectDenied, post } from '../helpers/http';
+import { latestToken } from '../helpers/mail';
 
 const PASSWORD = 'correct horse battery';
 /** The authorizer's default live cache (AUTHORIZER_LIVE_CACHE_SECONDS, 3 s) and some slack. */
@@ -59,5 +60,20 @@ describe('operator changes over HTTP', () => {
     const again = await post('/auth/register', { email: user.email, password: PASSWORD });
     expect(again.status).toBe(201);
     expect(again.body.user.id).not.toBe(user.id);
+  });
+
+  it('attack: the reset link of a disabled account is refused (400 invalid_token) and the email stays unverified', async () => {
+    const user = await register();
+    expect((await post('/auth/password/forgot', { email: user.email })).status).toBe(202);
+    const token = await latestToken(user.email, 'reset-password');
+    await disableUser(ctx.deps, user.email);
+    const reset = await post('/auth/password/reset', { token, newPassword: 'an attacker password' });
+    expect(reset.status).toBe(400);
+    expect(reset.body.error.code).toBe('invalid_token');
+    expect(await showUser(ctx.deps, user.id)).toMatchObject({ emailVerified: false });
+    // Enabled again, the account still has its own password.
+    await enableUser(ctx.deps, user.id);
+    expect((await post('/auth/login', { email: user.email, password: 'an attacker password' })).status).toBe(401);
+    expect((await post('/auth/login', { email: user.email, password: PASSWORD })).status).toBe(200);
   });
 });

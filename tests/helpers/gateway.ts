@@ -22,9 +22,10 @@ export const TEST_FUNCTION_TIMEOUT_SECONDS = 60;
 export const TEST_GATEWAY_ENV: Record<string, string> = {
   BCRYPT_COST: String(TEST_BCRYPT_COST),
   FUNCTION_TIMEOUT_SECONDS: String(TEST_FUNCTION_TIMEOUT_SECONDS),
-  // Every request comes from 127.0.0.1; the per-IP limits have tests of their own.
+  // Every request comes from 127.0.0.1; the per-IP limits (login, register, email) have tests of their own.
   LOGIN_IP_LIMIT_PER_MINUTE: '100000',
   REGISTER_IP_LIMIT_PER_MINUTE: '100000',
+  EMAIL_IP_LIMIT_PER_WINDOW: '100000',
   // The authorizer fails closed when a session read is slow; under a load average of 30 a
   // DynamoDB Local answer took longer than the production 1 s, and a fresh session was refused.
   AUTHORIZER_SESSION_READ_TIMEOUT_MS: '15000',

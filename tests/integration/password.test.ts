@@ -6,6 +6,8 @@ import { register } from '../../lib/usecases/register';
 import { deleteAccount } from '../../lib/usecases/account-deletion';
 import { changePassword, forgotPassword, resetPassword } from '../../lib/usecases/password';
 import { parseReset } from '../../lib/validation';
+import { hashOneTimeToken } from '../../lib/tokens/one-time-token';
+import { verifyEmail } from '../../lib/usecases/email-verification';
 import { verifyAccessToken } from '../../lib/tokens/access-token';
 import { accessSettings } from '../../lib/tokens/access-settings';
 import { createSesClient, SesEmailSender } from '../../lib/email/sender';
@@ -201,6 +203,33 @@ describe('password reset', () => {
     fault.remove();
     expect(await isRevoked(deps, firstSid)).toBe(false);
     await resetPassword(deps, { token, newPassword: NEW_PASSWORD }, meta);
+  });
+});
+
+describe('pending links die with the credentials they were for', () => {
+  it('a password change deletes the pending reset link', async () => {
+    const { deps } = fastDeps();
+    const { user, firstSid } = await account(deps);
+    await forgotPassword(deps, { email: user.email }, meta);
+    const token = await latestToken(user.email, 'reset-password');
+    await changePassword(deps, { userId: user.id, sessionId: firstSid }, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, meta);
+    expect(await deps.tokens.find('reset', hashOneTimeToken('reset', token))).toBeUndefined();
+    await expect(resetPassword(deps, { token, newPassword: 'an attacker password' }, meta)).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
+  it('deleting the account deletes its pending verification and reset links, so they do nothing to the next owner of the email', async () => {
+    const { deps } = fastDeps();
+    const { user, firstSid } = await account(deps);
+    await forgotPassword(deps, { email: user.email }, meta);
+    const reset = await latestToken(user.email, 'reset-password');
+    const verify = await latestToken(user.email, 'verify-email');
+    await deleteAccount(deps, { userId: user.id, sessionId: firstSid }, { password: PASSWORD }, meta);
+    expect(await deps.tokens.find('reset', hashOneTimeToken('reset', reset))).toBeUndefined();
+    expect(await deps.tokens.find('verify', hashOneTimeToken('verify', verify))).toBeUndefined();
+    const again = await register(deps, { email: user.email, password: NEW_PASSWORD, name: 'Bea' }, meta);
+    await expect(resetPassword(deps, { token: reset, newPassword: 'an attacker password' }, meta)).rejects.toMatchObject({ code: 'invalid_token' });
+    await expect(verifyEmail(deps, verify, meta)).rejects.toMatchObject({ code: 'invalid_token' });
+    expect((await deps.users.findById(again.user.id))?.emailVerified).toBe(false);
   });
 });
 

@@ -14,6 +14,7 @@ import { login } from '../../lib/usecases/login';
 import { logout } from '../../lib/usecases/logout';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
+import { parseLogin } from '../../lib/validation';
 import { issued, testClock, testDeps, uniqueEmail } from '../helpers/deps';
 
 const meta = { ip: '192.0.2.10', userAgent: 'security' };
@@ -44,12 +45,17 @@ describe('brute force', () => {
     expect(hash).toMatch(/^\$2b\$06\$[./A-Za-z0-9]{53}$/);
   });
 
-  it('a password with a NUL byte is its own password, not a truncated one', async () => {
+  it('attack: bcrypt key cycling: a NUL-cycled password does not sign in, even past validation', async () => {
     const { deps } = testDeps();
     const email = uniqueEmail('nul');
-    await register(deps, { email, password: 'abc\u0000defghij', name: undefined }, meta);
-    await expect(login(deps, { email, password: 'abc' + '\u0000'.repeat(1) + 'defghij' }, meta)).resolves.toEqual(issued(email));
-    await expect(login(deps, { email, password: 'abc\u0000zzzzzzz' }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await register(deps, { email, password: 'abcdefgh', name: undefined }, meta);
+    // bcrypt's key is the bytes and a NUL, repeated: this is the key of `abcdefgh` itself.
+    const cycled = 'abcdefgh\u0000abcdefgh';
+    expect(() => parseLogin({ email, password: cycled })).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    // A caller that skipped validation still gets no session: such a password never verifies.
+    await expect(login(deps, { email, password: cycled }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await expect(register(deps, { email: uniqueEmail('nul'), password: cycled, name: undefined }, meta)).rejects.toThrow(/control character/);
+    await expect(login(deps, { email, password: 'abcdefgh' }, meta)).resolves.toEqual(issued(email));
   });
 });
 

@@ -10,8 +10,12 @@ import { accessSettings } from '../../lib/tokens/access-settings';
 import { login } from '../../lib/usecases/login';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
+import { hashOneTimeToken } from '../../lib/tokens/one-time-token';
+import { verifyEmail } from '../../lib/usecases/email-verification';
+import { forgotPassword, resetPassword } from '../../lib/usecases/password';
 import { deleteUser, disableUser, enableUser, listUsers, setRoles, showUser } from '../../lib/usecases/user-admin';
 import { issued, testDeps, uniqueEmail } from '../helpers/deps';
+import { latestToken } from '../helpers/mail';
 
 const meta = { ip: '203.0.113.40', userAgent: 'vitest/1.0' };
 const PASSWORD = 'correct horse battery';
@@ -199,5 +203,64 @@ describe('showing and listing', () => {
   it('refuses a cursor that is not one it printed', async () => {
     const ctx = testDeps();
     await expect(listUsers(ctx.deps, { limit: 2, cursor: 'bm9wZQ' })).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+});
+
+describe('pending links of a disabled account', () => {
+  const NEW_PASSWORD = 'an attacker password';
+
+  async function withLinks(ctx: Ctx) {
+    const user = await signedUp(ctx, 'disabled-links');
+    await forgotPassword(ctx.deps, { email: user.email }, meta);
+    return { ...user, reset: await latestToken(user.email, 'reset-password'), verify: await latestToken(user.email, 'verify-email') };
+  }
+
+  it('attack: the reset link of a disabled account is refused (invalid_token) and the email stays unverified', async () => {
+    const ctx = testDeps({ env: { FORGOT_MIN_RESPONSE_MS: '0' } });
+    const user = await withLinks(ctx);
+    await disableUser(ctx.deps, user.email);
+    // Deleted with the disabling, in its transaction.
+    expect(await ctx.deps.tokens.find('reset', hashOneTimeToken('reset', user.reset))).toBeUndefined();
+    expect(await ctx.deps.tokens.find('verify', hashOneTimeToken('verify', user.verify))).toBeUndefined();
+    await expect(resetPassword(ctx.deps, { token: user.reset, newPassword: NEW_PASSWORD }, meta)).rejects.toMatchObject({ code: 'invalid_token' });
+    await expect(verifyEmail(ctx.deps, user.verify, meta)).rejects.toMatchObject({ code: 'invalid_token' });
+    expect(await showUser(ctx.deps, user.id)).toMatchObject({ emailVerified: false });
+    // Enabled again, the account has its own password, not the attacker's, and no live link.
+    await enableUser(ctx.deps, user.id);
+    await expect(login(ctx.deps, { email: user.email, password: NEW_PASSWORD }, meta)).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await expect(resetPassword(ctx.deps, { token: user.reset, newPassword: NEW_PASSWORD }, meta)).rejects.toMatchObject({ code: 'invalid_token' });
+    expect((await login(ctx.deps, { email: user.email, password: PASSWORD }, meta)).user.id).toBe(user.id);
+  });
+
+  it('attack: a reset link still pointed at when the account is disabled mid-reset is refused by the condition on the user item', async () => {
+    const ctx = testDeps({ env: { FORGOT_MIN_RESPONSE_MS: '0' } });
+    const user = await withLinks(ctx);
+    // The disabling lands between the reset's read of the user and its transaction; a direct
+    // write, so the link itself survives and only the reset's own condition stands in the way.
+    const name = `disable-mid-reset-${Math.random()}`;
+    ctx.doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'TransactWriteItemsCommand') {
+          ctx.doc.middlewareStack.remove(name);
+          await ctx.doc.send(new UpdateCommand({ TableName: ctx.config.usersTable, Key: { pk: `USER#${user.id}` }, UpdateExpression: 'SET disabledAt = :at', ExpressionAttributeValues: { ':at': new Date().toISOString() } }));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    await expect(resetPassword(ctx.deps, { token: user.reset, newPassword: NEW_PASSWORD }, meta)).rejects.toMatchObject({ code: 'invalid_token' });
+    expect(await showUser(ctx.deps, user.id)).toMatchObject({ emailVerified: false });
+    expect(await ctx.deps.tokens.find('reset', hashOneTimeToken('reset', user.reset))).toBeDefined();
+    // Still refused once disabled, before any write.
+    await expect(resetPassword(ctx.deps, { token: user.reset, newPassword: NEW_PASSWORD }, meta)).rejects.toMatchObject({ code: 'invalid_token' });
+    await expect(verifyEmail(ctx.deps, user.verify, meta)).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
+  it('a disabled account is sent no new reset link', async () => {
+    const ctx = testDeps({ env: { FORGOT_MIN_RESPONSE_MS: '0' } });
+    const user = await signedUp(ctx, 'disabled-forgot');
+    await disableUser(ctx.deps, user.id);
+    await forgotPassword(ctx.deps, { email: user.email }, meta);
+    expect((await ctx.deps.users.findById(user.id))?.resetTokenHash).toBeUndefined();
   });
 });

@@ -49,7 +49,7 @@ async function run(handler: typeof refreshLike, e: HttpEvent) {
 }
 
 const cookieHeaders = (origin = APP) => ({ 'x-auth-transport': 'cookie', origin });
-const withCookie = [`__Secure-refresh_token=${TOKEN}`];
+const withCookie = [`__Host-refresh_token=${TOKEN}`];
 
 describe('cookie mode: transport', () => {
   it('reads the refresh token from the cookie with the header and an allowed origin', async () => {
@@ -58,7 +58,7 @@ describe('cookie mode: transport', () => {
   });
 
   it('reads the cookie from a Cookie header too (REST API events), among other cookies', async () => {
-    const answer = await run(refreshLike, event({ headers: { ...cookieHeaders(), cookie: `theme=dark; __Secure-refresh_token=${TOKEN}` } }));
+    const answer = await run(refreshLike, event({ headers: { ...cookieHeaders(), cookie: `theme=dark; __Host-refresh_token=${TOKEN}` } }));
     expect(answer.body).toEqual({ transport: 'cookie', token: TOKEN });
   });
 
@@ -112,22 +112,31 @@ describe('cookie mode: CSRF attacks', () => {
     expectRejected(await run(loginLike, event({ headers: cookieHeaders('https://evil.example') })));
   });
 
-  it('attack: a second refresh cookie planted by a sibling subdomain (cookie tossing) makes neither trusted', async () => {
-    const tossed = ['__Secure-refresh_token=attacker.token', ...withCookie];
+  it('attack: a second refresh cookie of our name (a tossed one) makes neither trusted', async () => {
+    const tossed = ['__Host-refresh_token=attacker.token', ...withCookie];
     expect((await run(refreshLike, event({ headers: cookieHeaders(), cookies: tossed }))).body).toEqual({ transport: 'cookie', token: null });
+  });
+
+  it('attack: cookie tossing: a refresh cookie a sibling subdomain can set (__Secure-, unprefixed, other case) is never read', async () => {
+    for (const name of ['__Secure-refresh_token', 'refresh_token', '__host-refresh_token', ' __Host-refresh_tokens', 'x__Host-refresh_token']) {
+      // Alone: the victim has no cookie of ours, and is not signed into the attacker's session.
+      expect((await run(refreshLike, event({ headers: cookieHeaders(), cookies: [`${name}=attacker.token`] }))).body).toEqual({ transport: 'cookie', token: null });
+      // Beside the victim's own: the victim's is the one read.
+      expect((await run(refreshLike, event({ headers: cookieHeaders(), cookies: [`${name}=attacker.token`, ...withCookie] }))).body).toEqual({ transport: 'cookie', token: TOKEN });
+    }
   });
 });
 
 describe('cookie mode: the cookie', () => {
-  it('is HttpOnly, Secure, SameSite, host-only and scoped to /auth, for the refresh token lifetime', () => {
+  it('is a __Host- cookie (Secure, Path=/, no Domain: only our host can set it), HttpOnly and SameSite, for the refresh token lifetime', () => {
     const value = refreshCookie(TOKEN, settings);
-    expect(value).toBe(`__Secure-refresh_token=${TOKEN}; Path=/auth; Max-Age=604800; HttpOnly; Secure; SameSite=Strict`);
+    expect(value).toBe(`__Host-refresh_token=${TOKEN}; Path=/; Max-Age=604800; HttpOnly; Secure; SameSite=Strict`);
     expect(value).not.toMatch(/Domain=/i);
   });
 
   it('is cleared with the same name, path and attributes, already expired', () => {
     expect(clearedRefreshCookie(settings)).toBe(
-      '__Secure-refresh_token=; Path=/auth; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Strict',
+      '__Host-refresh_token=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Strict',
     );
   });
 

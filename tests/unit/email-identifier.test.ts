@@ -3,7 +3,7 @@
  * a second account looking like an existing one, or carry hidden characters or markup.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalEmail } from '../../lib/email-address';
+import { canonicalEmail, mailboxOf } from '../../lib/email-address';
 import { parseLogin, parseRegister } from '../../lib/validation';
 
 const PASSWORD = 'correct horse battery';
@@ -76,5 +76,23 @@ describe('email identifier policy', () => {
     expect(parseRegister({ email: 'ＡＤＡ@example.com', password: PASSWORD }).email).toBe('ada@example.com');
     expect(parseLogin({ email: 'ada@xn--mnchen-3ya.de', password: PASSWORD }).email).toBe('ada@münchen.de');
     expect(() => parseRegister({ email: 'x@example.com.', password: PASSWORD })).toThrow();
+  });
+});
+
+describe('mailbox of an address (the key of the per-mailbox email limits)', () => {
+  it('folds +tag at every domain, and nothing else outside Gmail', () => {
+    expect(mailboxOf('victim+1@example.com')).toBe('victim@example.com');
+    expect(mailboxOf('victim+a+b@example.com')).toBe('victim@example.com');
+    // Dots and hyphens are significant at most domains: two people, two allowances.
+    expect(mailboxOf('j.smith@example.com')).toBe('j.smith@example.com');
+    expect(mailboxOf('j-smith@example.com')).toBe('j-smith@example.com');
+    // Nothing before the `+`: no other mailbox to fold into.
+    expect(mailboxOf('+news@example.com')).toBe('+news@example.com');
+  });
+
+  it('folds dots and googlemail.com for Gmail, which ignores dots', () => {
+    expect(mailboxOf('v.i.c.t.i.m+x@gmail.com')).toBe('victim@gmail.com');
+    expect(mailboxOf('vic.tim@googlemail.com')).toBe('victim@gmail.com');
+    expect(mailboxOf('vic.tim@gmail.com.example')).toBe('vic.tim@gmail.com.example');
   });
 });

@@ -13,6 +13,17 @@ const COST = 4; // the bcrypt minimum, for speed
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
 describe('hashPassword and verifyPassword', () => {
+  it('attack: bcrypt key cycling: abcdefgh\\0abcdefgh never verifies against the hash of abcdefgh', async () => {
+    const hash = await hashPassword('abcdefgh', COST);
+    // The control case: bcrypt itself takes them for one password (the key is the bytes and a NUL, repeated).
+    expect(bcrypt.compareSync('abcdefgh\u0000abcdefgh', hash)).toBe(true);
+    expect(bcrypt.compareSync('abcdefgh\u0000'.repeat(8), hash)).toBe(true);
+    expect(await verifyPassword('abcdefgh\u0000abcdefgh', hash)).toBe(false);
+    expect(await verifyPassword('abcdefgh\u0000'.repeat(8), hash)).toBe(false);
+    expect(await verifyPassword('abcdefgh', hash)).toBe(true);
+    await expect(hashPassword('abcdefgh\u0000abcdefgh', COST)).rejects.toThrow(/control character/);
+  });
+
   it('verify the password a hash was made from', async () => {
     const hash = await hashPassword('correct horse battery', COST);
     expect(hash).toMatch(BCRYPT_HASH);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, type FieldProblem } from '../../lib/errors';
 import { statusOf } from '../../lib/http/middleware';
-import { parseLogin, parseLogout, parseRefresh, parseRegister } from '../../lib/validation';
+import { parseChangePassword, parseDeleteAccount, parseLogin, parseLogout, parseRefresh, parseRegister, parseReset } from '../../lib/validation';
 
 const PASSWORD = 'correct horse battery';
 
@@ -220,5 +220,25 @@ describe('parseLogout', () => {
 
   it('rejects a refresh token that is not a string', () => {
     expect(fieldsOf(rejection(() => parseLogout({ refreshToken: 42 })))).toEqual(['refreshToken']);
+  });
+});
+
+describe('passwords with control characters', () => {
+  // NUL first: bcrypt cycles the key bytes with a NUL between copies, so abcdefgh\0abcdefgh is abcdefgh.
+  const controls = ['\u0000', '\t', '\n', '\r', '\u001b', '\u007f', '\u0085', '\u009f'];
+  const fields = [
+    ['parseRegister password', (pw: string) => parseRegister({ email: 'ada@example.com', password: pw }), 'password'],
+    ['parseLogin password', (pw: string) => parseLogin({ email: 'ada@example.com', password: pw }), 'password'],
+    ['parseReset newPassword', (pw: string) => parseReset({ token: 't', newPassword: pw }), 'newPassword'],
+    ['parseChangePassword newPassword', (pw: string) => parseChangePassword({ currentPassword: PASSWORD, newPassword: pw }), 'newPassword'],
+    ['parseChangePassword currentPassword', (pw: string) => parseChangePassword({ currentPassword: pw, newPassword: PASSWORD }), 'currentPassword'],
+    ['parseDeleteAccount password', (pw: string) => parseDeleteAccount({ password: pw }), 'password'],
+  ] as const;
+
+  it.each(fields)('%s: refused with invalid_request naming the field', (_name, parse, field) => {
+    for (const control of controls) {
+      expect(rejection(() => parse(`abcdefgh${control}abcdefgh`))).toEqual([{ field, message: 'must not contain NUL or other control characters' }]);
+    }
+    expect(() => parse('abcdefgh abcdefgh')).not.toThrow();
   });
 });
