@@ -17,7 +17,7 @@
 import { invalidCredentials } from './errors';
 import { log } from './log';
 import { publicUser, type PublicUser } from './public-user';
-import { part, failedOn } from './repositories/transactions';
+import { part, failedOn, type TransactionPart } from './repositories/transactions';
 import { endedSessions, trackedSessions, type UserRecord, type UsersRepository } from './repositories/users';
 import { openSession, type SessionDeps, type SessionOrigin, type TokenResponse } from './sessions';
 
@@ -28,6 +28,8 @@ export interface SignInDeps extends SessionDeps {
 export interface SignInOptions {
   /** A hash of the same password at the current BCRYPT_COST, replacing an older-cost one. */
   upgradedHash?: string | undefined;
+  /** Further items the sign-in commits with its session (a new device record). */
+  alsoWrite?: TransactionPart[];
 }
 
 /**
@@ -46,7 +48,7 @@ export async function completeSignIn(
   const forget = [...endedSessions(user, now), ...session.displaced];
   const userItem = deps.users.signInItem(user, session, forget, options.upgradedHash);
   try {
-    await deps.transactions.write([part('user', userItem), ...session.items]);
+    await deps.transactions.write([part('user', userItem), ...session.items, ...(options.alsoWrite ?? [])]);
   } catch (err) {
     if (failedOn(err, 'user')) {
       log.warn('login failed', { event: 'login_failed', userId: user.id, reason: 'credentials changed, account disabled or deleted meanwhile' });

@@ -20,6 +20,8 @@ export interface RegisterInput {
 export interface LoginInput {
   email: string;
   password: string;
+  /** The device token a previous sign-in of this client got (body mode; cookie mode uses a cookie). */
+  deviceToken?: string | undefined;
 }
 export interface RefreshInput {
   refreshToken: string;
@@ -115,7 +117,13 @@ export function parseRegister(body: unknown): RegisterInput {
 export function parseLogin(body: unknown): LoginInput {
   const obj = asObject(body);
   const problems: FieldProblem[] = [];
-  return done(problems, { email: email(obj, problems), password: password(obj, problems) });
+  const deviceToken = obj.deviceToken;
+  if (deviceToken !== undefined && (typeof deviceToken !== 'string' || deviceToken.length > 128)) {
+    problems.push({ field: 'deviceToken', message: 'must be the string a previous sign-in returned' });
+  }
+  const input: LoginInput = { email: email(obj, problems), password: password(obj, problems) };
+  if (typeof deviceToken === 'string') input.deviceToken = deviceToken;
+  return done(problems, input);
 }
 
 export function parseRefresh(body: unknown): RefreshInput {

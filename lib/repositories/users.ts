@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OneTimeTokenKind } from '../tokens/one-time-token';
 import { oneTimeTokenKey } from './one-time-tokens';
+import { deviceKey } from './devices';
 import type { TransactWriteItem } from './types';
 import { emailTaken, serviceUnavailable } from '../errors';
 import { dynamo } from './dynamo';
@@ -149,6 +150,20 @@ export class UsersRepository {
         ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(disabledAt) AND passwordHash = :verified AND ${counterIs('credentialEpoch', ':epoch', checked.credentialEpoch)}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /**
+   * The item remembering a device that signed in to `userId` until `expiresAt` (see
+   * lib/repositories/devices.ts), for the sign-in's transaction.
+   */
+  deviceItem(tokenHash: string, userId: string, now: Date, expiresAt: number): TransactWriteItem {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: { pk: deviceKey(tokenHash), userId, createdAt: now.toISOString(), expiresAt },
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
   }

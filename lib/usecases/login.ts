@@ -8,6 +8,9 @@ import { enforceIpLimit } from './rate-limit';
 import type { PublicUser } from '../public-user';
 import type { TokenResponse } from '../sessions';
 import { completeSignIn } from '../sign-in';
+import { deviceKey, toDevice } from '../repositories/devices';
+import { part } from '../repositories/transactions';
+import { deviceTokenOf, newDeviceToken } from '../tokens/device-token';
 
 /**
  * Signs a user in. DynamoDB requests: (1) the per-IP counter beside one BatchGetItem (email claim
@@ -15,21 +18,30 @@ import { completeSignIn } from '../sign-in';
  * per-account reservation; then bcrypt; on success (4) the session transaction with the user
  * item's update (lib/sign-in.ts; the session cap is read from the user item of (2)), then (5) the
  * two give-backs side by side. 5 requests for a wrong password, 7 for a success (8 when a counter
- * cannot be forgiven and is decremented instead), 2-3 for a throttled attempt.
+ * cannot be forgiven and is decremented instead), 2-3 for a throttled attempt. A presented device
+ * token adds keys to (1), not requests; a client without one gets a new one in (4)'s transaction.
  */
 export async function login(
   deps: Deps,
   input: LoginInput,
   meta: RequestMeta,
-): Promise<{ user: PublicUser } & TokenResponse> {
+): Promise<{ user: PublicUser; deviceToken: string | undefined } & TokenResponse> {
   const now = deps.clock();
+  // A device token is read in the same batch as the rest (the record and the device's counter),
+  // before anyone knows it is genuine: a forged one only ever reads keys that do not exist.
+  const presented = deviceTokenOf(input.deviceToken);
   const [, state] = await Promise.all([
     enforceIpLimit(deps, 'login', deps.config.loginIpLimitPerMinute, meta, now),
-    deps.users.readLoginState(input.email, passwordAttemptKeys({ email: input.email, ip: meta.ip })),
+    deps.users.readLoginState(input.email, [
+      ...passwordAttemptKeys({ email: input.email, ip: meta.ip, device: presented?.id }),
+      ...(presented ? [deviceKey(presented.hash)] : []),
+    ]),
   ]);
+  const device = presented && toDevice(state.items.get(deviceKey(presented.hash)));
+  const knownDevice = device !== undefined && device.userId === state.userId && device.expiresAt > Math.floor(now.getTime() / 1000);
   // Reserved before the password is checked: the right password is refused too once throttled.
   const [attempt, user] = await Promise.all([
-    reservePasswordAttempt(deps, { email: input.email, accountId: state.userId, ip: meta.ip }, now, state.items),
+    reservePasswordAttempt(deps, { email: input.email, accountId: state.userId, ip: meta.ip, device: knownDevice ? presented!.id : undefined }, now, state.items),
     deps.users.findForLogin(state.userId),
   ]);
   // Unknown emails pay for a full bcrypt compare too, so timing does not reveal which exist.
@@ -44,9 +56,13 @@ export async function login(
   // When BCRYPT_COST was raised since this hash was made, the sign-in also upgrades the hash, now
   // that we know the password.
   const upgradedHash = costOf(user.passwordHash) !== deps.config.bcryptCost ? await hashPassword(input.password, deps.config.bcryptCost) : undefined;
-  const result = await completeSignIn(deps, user, meta, now, { upgradedHash });
+  // A client without a known device of this account gets one, written with the session.
+  const issued = knownDevice ? undefined : newDeviceToken();
+  const deviceExpiresAt = Math.floor(now.getTime() / 1000) + deps.config.loginDeviceTtlDays * 86_400;
+  const alsoWrite = issued ? [part('device', deps.users.deviceItem(issued.hash, user.id, now, deviceExpiresAt))] : [];
+  const result = await completeSignIn(deps, user, meta, now, { upgradedHash, alsoWrite });
   // The give-back stays out of the session transaction: attackers writing the same counters
   // could otherwise cancel the owner's sign-in with transaction conflicts.
   await attempt.succeeded();
-  return result;
+  return { ...result, deviceToken: issued?.value };
 }
