@@ -5,10 +5,22 @@
  * Local from this very definition.
  *
  * users table (pk):
- *   USER#<id>        the user: email, name, roles, emailVerified, createdAt, passwordHash
+ *   USER#<id>        the user: email, name, roles, emailVerified, createdAt, passwordHash,
+ *                    credentialEpoch (bumped by every credential change), signIns (bumped by
+ *                    every sign-in), and `session:<sid>` = absolute end, one per session the
+ *                    user opened (lib/sign-in.ts, lib/credential-change.ts)
  *   EMAIL#<email>    email claim: { userId }. Written in the same transaction as the user with
  *                    attribute_not_exists(pk), which is what makes emails unique.
- *   LOGIN#<email>    failed-login counter { failures, lastFailureAt, expiresAt } (TTL)
+ *   THROTTLE#<bucket>#<email>  password-attempt counter of one throttle bucket (source, device or
+ *                    account) { failures, account, lastAt, lastId, expiresAt } (TTL;
+ *                    lib/repositories/login-attempts.ts)
+ *   RATE#<bucket>#<window>  per-source request counter of a fixed window (TTL;
+ *                    lib/repositories/rate-limits.ts)
+ *   ONETIME#<kind>#<sha256>  an email link's token (verification, reset) { userId, expiresAt,
+ *                    consumedAt? } (TTL; lib/repositories/one-time-tokens.ts)
+ *   MAILED#<kind>#<mailbox>  emails of one kind sent to one mailbox in the window (TTL)
+ *   DEVICE#<sha256>  a device that signed in { userId, createdAt, expiresAt } (TTL;
+ *                    lib/repositories/devices.ts)
  *   FACTORS#<userId> confirmed second factors { factors: { <factorId>: { type, name, secret
  *                    (sealed), lastStep, ... } }, recoverySalt, recoveryCodes (hash set) }
  *                    (lib/repositories/factors.ts)

@@ -13,13 +13,14 @@
  *   opening one more revokes the oldest (earliest absolute end) in the same transaction that
  *   opens it. So all of a user's sessions normally fit one transaction, with at least 50 items
  *   left for the caller's own writes (a password change, a reset, an account deletion).
- * - The cap is checked against the byOwner index, which is eventually consistent, so logins racing
- *   each other can briefly push a user past it. Whatever does not fit the caller's room is then
- *   revoked FIRST, in transactions of its own, and the rest rides in the caller's transaction. A
- *   failure in between leaves more sessions revoked, never fewer; the caller answers 503 and a
- *   retry finishes the job (revocation is idempotent).
- * - The index can also lag behind a session opened a moment ago; callers that know a session id
- *   (logout's Bearer) pass it in `include`.
+ * - The cap is checked against the sessions the user item names (lib/sign-in.ts), as the login
+ *   read it, so logins racing each other can briefly push a user past it. Whatever does not fit
+ *   the caller's room is then revoked FIRST, in transactions of its own, and the rest rides in the
+ *   caller's transaction. A failure in between leaves more sessions revoked, never fewer; the
+ *   caller answers 503 and a retry finishes the job (revocation is idempotent).
+ * - Revoking all of a user's sessions takes the sessions the user item names (`tracked`) and the
+ *   byOwner index's (sessions opened before user items named them). The index is eventually
+ *   consistent; callers that know a session id (logout's Bearer) pass it in `include`.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { epochSeconds, type Clock } from './clock';

@@ -1,4 +1,5 @@
 import { invalidRequest, unauthorized } from '../errors';
+import { trackedSessions } from '../repositories/users';
 import { isActive, revokeSession, revokeUserSessions, sessionOfRefreshToken } from '../sessions';
 import { verifyAccessToken, type AccessClaims } from '../tokens/access-token';
 import type { LogoutInput } from '../validation';
@@ -37,13 +38,16 @@ export async function logout(deps: Deps, input: LogoutInput, bearer: string | un
   // live, so a token of a session already logged out (still within its lifetime) cannot do it.
   const own = await deps.sessions.getSession(claims.sid);
   if (!isActive(own, now) || own.userId !== claims.sub) throw unauthorized();
+  // The sessions the user item names (a session opened a moment ago included), beside the index's.
+  const user = await deps.users.findById(claims.sub, { consistent: true });
+  const tracked = user ? trackedSessions(user, now).map((s) => s.sid) : [];
   await revokeUserSessions(
     deps,
     claims.sub,
     now,
     input.scope === 'global' ? 'logout_global' : 'logout_others',
     // `global` also covers the Bearer's own session even if the index has not caught up with it yet.
-    input.scope === 'global' ? { include: [claims.sid] } : { except: claims.sid },
+    input.scope === 'global' ? { include: [claims.sid], tracked } : { except: claims.sid, tracked },
   );
 }
 
