@@ -30,7 +30,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { tooManyAttempts } from '../errors';
-import { sourceKey } from '../http/client-ip';
+import { sourceKey } from '../source-key';
 import { describeError, log } from '../log';
 import {
   attemptCounterKey,

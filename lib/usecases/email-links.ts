@@ -1,6 +1,6 @@
 import { mailboxOf } from '../email-address';
 import { passwordResetEmail, verificationEmail } from '../email/templates';
-import { sourceKey } from '../http/client-ip';
+import { sourceKey } from '../source-key';
 import { describeError, log } from '../log';
 import type { TransactWriteItem } from '../repositories/types';
 import { newOneTimeToken, type OneTimeToken, type OneTimeTokenKind } from '../tokens/one-time-token';
