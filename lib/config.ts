@@ -33,6 +33,8 @@ export interface Config {
   /** Failed password checks per account (all sources together) within the window below. */
   loginAccountMaxFailures: number;
   loginAccountWindowSeconds: number;
+  /** Days a security event is kept (GET /auth/events), then expired by TTL. */
+  securityEventsTtlDays: number;
   /** Days a device that signed in keeps its own allowance of password guesses (device tokens). */
   loginDeviceTtlDays: number;
   /** Lower-case name of a header set by a trusted proxy (e.g. CloudFront) carrying the client IP. */
@@ -272,6 +274,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     loginAccountMaxFailures: integer(env, 'LOGIN_ACCOUNT_MAX_FAILURES', 100, 1, 1_000_000),
     loginAccountWindowSeconds: integer(env, 'LOGIN_ACCOUNT_WINDOW_SECONDS', 3600, 60, 86_400),
     loginDeviceTtlDays: integer(env, 'LOGIN_DEVICE_TTL_DAYS', 90, 1, 400),
+    securityEventsTtlDays: integer(env, 'SECURITY_EVENTS_TTL_DAYS', 90, 1, 3650),
     clientIpHeader: headerName(env, 'CLIENT_IP_HEADER'),
     clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', 5, 0, 5),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16_384, 1024, 1_048_576),
