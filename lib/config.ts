@@ -83,6 +83,15 @@ const SAME_SITE_VALUES: readonly RefreshCookieSameSite[] = ['Strict', 'Lax', 'No
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Seconds an access token is still accepted past `exp` (and its `iat`/`nbf` may lie in the future)
+ * when CLOCK_SKEW_SECONDS is not set: enough for clocks kept by NTP, short enough that an expired
+ * token is dead.
+ */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 5;
+/** The contract's ceiling (API.md): CLOCK_SKEW_SECONDS cannot be set above it, verifiers never allow more. */
+export const MAX_CLOCK_SKEW_SECONDS = 5;
+
 /** `client_id` of the tokens this service issues to its own clients, unless CLIENT_ID names another. */
 export const DEFAULT_CLIENT_ID = 'lambda-jwt-auth';
 
@@ -270,7 +279,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     loginAccountMaxFailures: integer(env, 'LOGIN_ACCOUNT_MAX_FAILURES', 100, 1, 1_000_000),
     loginAccountWindowSeconds: integer(env, 'LOGIN_ACCOUNT_WINDOW_SECONDS', 3600, 60, 86_400),
     clientIpHeader: headerName(env, 'CLIENT_IP_HEADER'),
-    clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', 5, 0, 5),
+    clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', DEFAULT_CLOCK_SKEW_SECONDS, 0, MAX_CLOCK_SKEW_SECONDS),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16_384, 1024, 1_048_576),
     // At most 50, so revoking every session of a user fits one transaction with room to spare.
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 50, 1, 50),

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SignJWT } from 'jose';
-import { DEFAULT_CLIENT_ID, type SigningAlg } from '../config';
+import { DEFAULT_CLIENT_ID, DEFAULT_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SECONDS, type SigningAlg } from '../config';
 import { epochSeconds } from '../clock';
 import { AppError } from '../errors';
 import type { KeyStore, VerificationKey } from '../keys/key-store';
@@ -22,13 +22,6 @@ import { scopeOf } from './scope';
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 /** Far above any token we issue (~1 KB), far below what would cost real parsing time. */
 export const MAX_ACCESS_TOKEN_LENGTH = 4096;
-/**
- * Seconds a token is still accepted past `exp` (and its `iat`/`nbf` may lie in the future) when the
- * settings do not say: enough for clocks kept by NTP, short enough that an expired token is dead.
- */
-export const DEFAULT_CLOCK_SKEW_SECONDS = 5;
-/** The contract's ceiling (API.md): verifiers here never allow more. */
-export const MAX_CLOCK_SKEW_SECONDS = 5;
 
 export interface AccessClaims {
   sub: string;
@@ -49,6 +42,7 @@ export interface AccessTokenSettings {
   issuer: string;
   audience: string;
   alg: SigningAlg;
+  /** The access-token lifetime: a token whose `exp - iat` exceeds it is refused. */
   ttlSeconds: number;
   /** The `client_id` claim (RFC 9068): the first-party client the service issues tokens to. */
   clientId?: string;
@@ -154,7 +148,9 @@ export function inspectAccessToken(settings: AccessTokenSettings, token: string)
 
 /**
  * The claims, checked against the injected clock: `iss`, `aud`, `exp`/`iat` required and numeric,
- * `nbf`, no `iat` in the future, the maximum token age, and the shape of our own claims.
+ * at most `skew` seconds past `exp`, `nbf`, no `iat` more than `skew` in the future, a lifetime
+ * (`exp - iat`) no longer than the configured one, and the shape of our own claims. The last two
+ * bound a token's age without a check of their own: accepted at most `ttlSeconds + skew` after `iat`.
  */
 export function checkAccessClaims(settings: AccessTokenSettings, payload: Record<string, unknown>, at: Date): AccessClaims {
   const now = epochSeconds(at);
@@ -169,7 +165,9 @@ export function checkAccessClaims(settings: AccessTokenSettings, payload: Record
   if (exp <= now - skew) throw new InvalidAccessToken('expired');
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + skew)) throw new InvalidAccessToken('not yet valid');
   if (iat > at.getTime() / 1000 + skew) throw new InvalidAccessToken('issued in the future');
-  if (now - iat - skew > settings.ttlSeconds + skew) throw new InvalidAccessToken('older than the maximum token age');
+  // We never issue a longer-lived token: one that claims more was minted elsewhere (or under a key
+  // misused by a bug), and its `exp` must not extend its life past what the configuration allows.
+  if (exp - iat > settings.ttlSeconds) throw new InvalidAccessToken('lifetime longer than configured');
   if (
     typeof sub !== 'string' || !sub ||
     typeof sid !== 'string' || !sid ||
