@@ -71,15 +71,21 @@ export class SessionCheck {
 
   /**
    * The verdict for session `sid` of user `sub`, presented in a token expiring at `tokenExp`
-   * (epoch seconds). Throws {@link SessionCheckUnavailable} when it cannot decide.
+   * (epoch seconds). A cached answer comes back as a plain value, without a promise: this runs in
+   * front of every request, and most are answered from the cache. Otherwise a promise, rejected
+   * with {@link SessionCheckUnavailable} when it cannot decide.
    */
-  async verdict(sid: string, sub: string, tokenExp: number): Promise<SessionVerdict> {
+  verdict(sid: string, sub: string, tokenExp: number): SessionVerdict | Promise<SessionVerdict> {
     const now = this.clock().getTime();
     const cached = this.entries.get(sid);
     if (cached && (cached.live ? now - cached.checkedAt < this.settings.liveCacheMs : now < cached.until)) {
       this.stats.cacheHits += 1;
       return judge(cached, sub);
     }
+    return this.verdictAfterRead(sid, sub, tokenExp, now, cached);
+  }
+
+  private async verdictAfterRead(sid: string, sub: string, tokenExp: number, now: number, cached: Entry | undefined): Promise<SessionVerdict> {
     let fresh: Entry;
     try {
       fresh = await this.lookup(sid, tokenExp);
