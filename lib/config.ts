@@ -87,6 +87,15 @@ const SAME_SITE_VALUES: readonly RefreshCookieSameSite[] = ['Strict', 'Lax', 'No
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Seconds an access token is still accepted past `exp` (and its `iat`/`nbf` may lie in the future)
+ * when CLOCK_SKEW_SECONDS is not set: enough for clocks kept by NTP, short enough that an expired
+ * token is dead.
+ */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 5;
+/** The contract's ceiling (API.md): CLOCK_SKEW_SECONDS cannot be set above it, verifiers never allow more. */
+export const MAX_CLOCK_SKEW_SECONDS = 5;
+
 /** `client_id` of the tokens this service issues to its own clients, unless CLIENT_ID names another. */
 export const DEFAULT_CLIENT_ID = 'lambda-jwt-auth';
 
@@ -276,7 +285,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     loginDeviceTtlDays: integer(env, 'LOGIN_DEVICE_TTL_DAYS', 90, 1, 400),
     securityEventsTtlDays: integer(env, 'SECURITY_EVENTS_TTL_DAYS', 90, 1, 3650),
     clientIpHeader: headerName(env, 'CLIENT_IP_HEADER'),
-    clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', 5, 0, 5),
+    clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', DEFAULT_CLOCK_SKEW_SECONDS, 0, MAX_CLOCK_SKEW_SECONDS),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16_384, 1024, 1_048_576),
     // At most 50, so revoking every session of a user fits one transaction with room to spare.
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 50, 1, 50),
