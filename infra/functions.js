@@ -30,6 +30,7 @@ const FUNCTIONS = [
   { name: 'me', http: { method: 'GET', path: '/auth/me' }, authorizer: true },
   { name: 'sessions-list', http: { method: 'GET', path: '/auth/sessions' }, authorizer: true },
   { name: 'session-delete', http: { method: 'DELETE', path: '/auth/sessions/{id}' }, authorizer: true },
+  { name: 'events-list', http: { method: 'GET', path: '/auth/events' }, authorizer: true },
   { name: 'jwks', http: { method: 'GET', path: '/.well-known/jwks.json' }, role: 'verifier' },
   {
     name: 'issuer-metadata',

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EVENTS_BY_USER_INDEX } from '../../infra/tables.js';
-import { invalidRequest } from '../errors';
+import { invalidRequest, serviceUnavailable } from '../errors';
 import { dynamo } from './dynamo';
 import type { TransactWriteItem } from './types';
 
@@ -71,9 +71,22 @@ export class SecurityEventsRepository {
     return { Put: { TableName: this.table, Item: this.item(event, now) } };
   }
 
-  /** Records an event that has no transaction of its own (a failed login). */
-  async record(event: SecurityEventInput, now: Date): Promise<void> {
-    await dynamo(() => this.doc.send(new PutCommand({ TableName: this.table, Item: this.item(event, now) })));
+  /**
+   * Records an event that has no transaction of its own (a failed login). With `userId`
+   * undefined (no such account) it sends the same write, conditional on an item that cannot
+   * exist, so nothing is stored and both cases make the same request.
+   */
+  async record(event: Omit<SecurityEventInput, 'userId'> & { userId: string | undefined }, now: Date): Promise<void> {
+    const item = this.item({ ...event, userId: event.userId ?? 'none' }, now);
+    if (event.userId !== undefined) {
+      await dynamo(() => this.doc.send(new PutCommand({ TableName: this.table, Item: item })));
+      return;
+    }
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_exists(pk)' }));
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw serviceUnavailable(err);
+    }
   }
 
   /**
@@ -81,6 +94,7 @@ export class SecurityEventsRepository {
    * index is eventually consistent: an event written a moment ago may show on the next read.
    */
   async list(userId: string, limit: number, now: Date, cursor?: string): Promise<{ events: SecurityEvent[]; next: string | undefined }> {
+    const startKey = cursor ? decodeCursor(cursor, userId) : undefined;
     const out = await dynamo(() =>
       this.doc.send(
         new QueryCommand({
@@ -92,7 +106,7 @@ export class SecurityEventsRepository {
           ExpressionAttributeValues: { ':user': userId, ':now': Math.floor(now.getTime() / 1000) },
           ScanIndexForward: false,
           Limit: limit,
-          ExclusiveStartKey: cursor ? decodeCursor(cursor, userId) : undefined,
+          ExclusiveStartKey: startKey,
         }),
       ),
     );

@@ -52,8 +52,8 @@ export async function login(
   if (!user || !passwordOk || disabled) {
     log.warn('login failed', { event: 'login_failed', userId: user?.id, disabled: disabled || undefined });
     // Best effort and not awaited: a failed login has no transaction to ride in, and its answer
-    // must neither wait for this write nor (known or unknown email) take a different time.
-    if (user) void deps.events.record({ userId: user.id, type: 'login_failed', ip: meta.ip, userAgent: meta.userAgent }, now).catch((err) => log.warn('security event not recorded', { event: 'security_event_failed', type: 'login_failed', error: describeError(err) }));
+    // must not wait for this write. An unknown email sends the same write, storing nothing.
+    void deps.events.record({ userId: user?.id, type: 'login_failed', ip: meta.ip, userAgent: meta.userAgent }, now).catch((err) => log.warn('security event not recorded', { event: 'security_event_failed', type: 'login_failed', error: describeError(err) }));
     throw invalidCredentials();
   }
   // When BCRYPT_COST was raised since this hash was made, the sign-in also upgrades the hash, now
