@@ -71,6 +71,8 @@ export interface Config {
   sesEndpoint: string | undefined;
   emailVerificationTtlSeconds: number;
   passwordResetTtlSeconds: number;
+  /** Lifetime of an email-change confirmation link. */
+  emailChangeTtlSeconds: number;
   /** Emails of one kind that may reach one mailbox (`+tag` variants count together) within `emailLimitWindowSeconds`. */
   emailMaxPerAddress: number;
   emailLimitWindowSeconds: number;
@@ -303,6 +305,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     sesEndpoint: mode === 'local' ? sesEndpoint(env) : undefined,
     emailVerificationTtlSeconds: integer(env, 'EMAIL_VERIFICATION_TTL_SECONDS', 86_400, 60, 2_592_000),
     passwordResetTtlSeconds: integer(env, 'PASSWORD_RESET_TTL_SECONDS', 1_800, 60, 86_400),
+    emailChangeTtlSeconds: integer(env, 'EMAIL_CHANGE_TTL_SECONDS', 3_600, 60, 86_400),
     emailMaxPerAddress: integer(env, 'EMAIL_MAX_PER_ADDRESS', 3, 1, 1000),
     emailLimitWindowSeconds: integer(env, 'EMAIL_LIMIT_WINDOW_SECONDS', 900, 60, 86_400),
     emailIpLimitPerWindow: integer(env, 'EMAIL_IP_LIMIT_PER_WINDOW', 20, 0, 1_000_000),

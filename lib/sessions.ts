@@ -99,6 +99,7 @@ export type RevocationReason =
   | 'session_deleted'
   | 'password_changed'
   | 'password_reset'
+  | 'email_changed'
   | 'account_deleted'
   | 'account_disabled';
 
