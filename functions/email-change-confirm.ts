@@ -1,10 +1,11 @@
 import { accountDeps } from '../lib/container/account';
+import { sesSender } from '../lib/container/mail';
 import { httpHandler } from '../lib/http/middleware';
 import { json } from '../lib/http/responses';
 import { confirmEmailChange } from '../lib/usecases/email-change';
 import { parseVerifyEmail } from '../lib/validation';
 
-const deps = accountDeps();
+const deps = accountDeps(sesSender());
 
 /** POST /auth/email/change/confirm { token } → 200 user with the new email; every other session is revoked. */
 export const handler = httpHandler({ config: deps.config, body: 'json' }, async (request) =>

@@ -49,11 +49,11 @@ const FUNCTIONS = [
   { name: 'authorizer', role: 'AuthorizerRole', memorySize: 256 },
   { name: 'verify-email', http: { method: 'POST', path: '/auth/email/verify' } },
   { name: 'email-change', http: { method: 'POST', path: '/auth/email/change' }, authorizer: true, role: 'MailerRole' },
-  { name: 'email-change-confirm', http: { method: 'POST', path: '/auth/email/change/confirm' } },
+  { name: 'email-change-confirm', http: { method: 'POST', path: '/auth/email/change/confirm' }, role: 'MailerRole' },
   { name: 'resend-verification', http: { method: 'POST', path: '/auth/email/resend' }, authorizer: true, role: 'MailerRole' },
-  { name: 'password-change', http: { method: 'POST', path: '/auth/password/change' }, authorizer: true, memorySize: 1024 },
+  { name: 'password-change', http: { method: 'POST', path: '/auth/password/change' }, authorizer: true, memorySize: 1024, role: 'MailerRole' },
   { name: 'password-forgot', http: { method: 'POST', path: '/auth/password/forgot' }, role: 'MailerRole' },
-  { name: 'password-reset', http: { method: 'POST', path: '/auth/password/reset' }, memorySize: 1024 },
+  { name: 'password-reset', http: { method: 'POST', path: '/auth/password/reset' }, memorySize: 1024, role: 'MailerRole' },
   { name: 'account-delete', http: { method: 'DELETE', path: '/auth/me' }, authorizer: true, memorySize: 1024 },
 ];
 

@@ -14,6 +14,9 @@ export interface OneTimeTokenRecord {
   sessionId?: string | undefined;
 }
 
+/** Kinds of email limited per mailbox: the links, and security notices. */
+export type MailKind = OneTimeTokenKind | 'notice';
+
 export const oneTimeTokenKey = (kind: OneTimeTokenKind, hash: string) => `ONETIME#${kind}#${hash}`;
 
 /**
@@ -86,7 +89,7 @@ export class EmailLimitRepository {
   ) {}
 
   /** Takes one slot if fewer than `max` sends happened in the window; false when limited. */
-  async tryReserve(kind: OneTimeTokenKind, mailbox: string, now: Date, max: number, windowSeconds: number): Promise<boolean> {
+  async tryReserve(kind: MailKind, mailbox: string, now: Date, max: number, windowSeconds: number): Promise<boolean> {
     const pk = `MAILED#${kind}#${mailbox}`;
     const nowMs = now.getTime();
     for (let attempt = 0; attempt < 4; attempt += 1) {
@@ -114,7 +117,7 @@ export class EmailLimitRepository {
   }
 
   /** Forgets the log of a mailbox. */
-  async clear(kind: OneTimeTokenKind, mailbox: string): Promise<void> {
+  async clear(kind: MailKind, mailbox: string): Promise<void> {
     await dynamo(() => this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: `MAILED#${kind}#${mailbox}` } })));
   }
 }

@@ -19,14 +19,14 @@ import type { Caller } from '../caller';
 import { commitCredentialChange } from '../credential-change';
 import { emailTaken, invalidRequest, invalidToken, unauthorized } from '../errors';
 import { securityNotice } from '../email/templates';
-import { describeError, log } from '../log';
+import { log } from '../log';
 import { publicUser, type PublicUser } from '../public-user';
 import { failedOn, part, parts } from '../repositories/transactions';
 import { hashOneTimeToken, isOneTimeTokenShape } from '../tokens/one-time-token';
 import type { EmailChangeInput } from '../validation';
 import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
-import { addressAllowed, emailIpAllowed, issueToken, sendLinkEmail } from './email-links';
+import { addressAllowed, emailIpAllowed, issueToken, notifyUser, sendLinkEmail } from './email-links';
 
 export async function requestEmailChange(deps: AccountDeps, caller: Pick<Caller, 'userId' | 'sessionId'>, input: EmailChangeInput, meta: RequestMeta): Promise<void> {
   const now = deps.clock();
@@ -40,13 +40,14 @@ export async function requestEmailChange(deps: AccountDeps, caller: Pick<Caller,
   const notice = { at: now, ip: meta.ip, userAgent: meta.userAgent };
   if (taken) {
     // Nothing to confirm: the owner of that address is told someone tried, and nothing else.
+    // Any signed-in user can aim this at any address: it counts as an email-change email.
     if (await addressAllowed(deps, 'email_change', input.newEmail, user.id, now, meta)) {
-      await send(deps, input.newEmail, securityNotice(
+      await notifyUser(deps, input.newEmail, securityNotice(
         'Someone tried to use your email address',
         'Someone asked to move another account to this email address. It is already the address of an account, so nothing changed.',
         'If this was you, sign in to the account that has this address instead. Otherwise there is nothing to do.',
         notice,
-      ), user.id);
+      ), user.id, now, meta);
     }
   } else {
     const { token, items } = issueToken(deps, 'email_change', user.id, now, user.emailChangeTokenHash, { newEmail: input.newEmail, sessionId: caller.sessionId });
@@ -63,14 +64,12 @@ export async function requestEmailChange(deps: AccountDeps, caller: Pick<Caller,
       await sendLinkEmail(deps, 'email_change', input.newEmail, token.value, { userId: user.id });
     }
   }
-  if (await addressAllowed(deps, 'email_change', user.email, user.id, now, meta)) {
-    await send(deps, user.email, securityNotice(
-      'A change of your email address was requested',
-      `Someone signed in to your account asked to change its email address to ${input.newEmail}. It changes only once that address confirms it.`,
-      'If this was not you, change your password now: that signs out every other device and cancels the change.',
-      notice,
-    ), user.id);
-  }
+  await notifyUser(deps, user.email, securityNotice(
+    'A change of your email address was requested',
+    `Someone signed in to your account asked to change its email address to ${input.newEmail}. It changes only once that address confirms it.`,
+    'If this was not you, change your password now: that signs out every other device and cancels the change.',
+    notice,
+  ), user.id, now, meta);
   log.info('email change requested', { event: 'email_change_requested', userId: user.id, addressTaken: taken });
 }
 
@@ -81,11 +80,13 @@ export async function confirmEmailChange(deps: AccountDeps, tokenValue: string, 
   const record = await deps.tokens.find('email_change', hash);
   if (!record || !record.newEmail || record.expiresAt <= Math.floor(now.getTime() / 1000)) throw invalidToken();
   const newEmail = record.newEmail;
+  let oldEmail = '';
   const { user, revokedSessionIds } = await commitCredentialChange(deps, record.userId, now, {
     reason: 'email_changed',
     keep: record.sessionId,
     plan: (current, revoked) => {
       if (!current || current.emailChangeTokenHash !== hash || current.disabledAt) throw invalidToken();
+      oldEmail = current.email;
       const items = [
         part('token', deps.tokens.consumeItem('email_change', hash, now)),
         part('user', deps.users.changeEmailItem(current, revoked, hash, newEmail, now)),
@@ -101,14 +102,11 @@ export async function confirmEmailChange(deps: AccountDeps, tokenValue: string, 
     },
   });
   log.info('email changed; other sessions revoked', { event: 'email_changed', userId: user.id, revokedSessionIds });
+  await notifyUser(deps, oldEmail, securityNotice(
+    'Your email address was changed',
+    `The email address of your account was changed to ${newEmail}. Every other device was signed out.`,
+    'If this was not you, reset your password from the new address or contact support: someone may control your account.',
+    { at: now, ip: meta.ip, userAgent: meta.userAgent },
+  ), user.id, now, meta);
   return publicUser(user);
-}
-
-async function send(deps: AccountDeps, to: string, content: { subject: string; text: string; html: string }, userId: string): Promise<void> {
-  try {
-    const messageId = await deps.mailer.send({ to, ...content });
-    log.info('email sent', { event: 'email_sent', kind: 'notice', userId, messageId });
-  } catch (err) {
-    log.error('email not sent', { event: 'email_failed', kind: 'notice', userId, error: describeError(err) });
-  }
 }

@@ -9,7 +9,8 @@ import type { ChangePasswordInput, ForgotInput, ResetInput } from '../validation
 import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
 import { checkPasswordLikeLogin } from './password-check';
-import { addressAllowed, emailIpAllowed, issueToken, sendLinkEmail } from './email-links';
+import { addressAllowed, emailIpAllowed, issueToken, notifyUser, sendLinkEmail } from './email-links';
+import { securityNotice } from '../email/templates';
 
 /**
  * POST /auth/password/change. The current password is checked under the login throttle (a wrong
@@ -42,6 +43,12 @@ export async function changePassword(deps: AccountDeps, caller: Pick<Caller, 'us
     },
   });
   await attempt.succeeded();
+  await notifyUser(deps, user.email, securityNotice(
+    'Your password was changed',
+    'The password of your account was changed, and every other device was signed out.',
+    'If this was not you, reset your password now with "Forgot password": someone else may know it.',
+    { at: now, ip: meta.ip, userAgent: meta.userAgent },
+  ), user.id, now, meta);
   log.info('password changed; other sessions revoked', {
     event: 'password_changed',
     userId: user.id,
@@ -123,4 +130,10 @@ export async function resetPassword(deps: AccountDeps, input: ResetInput, meta: 
     },
   });
   log.info('password reset; every session revoked', { event: 'password_reset', userId: user.id, revokedSessionIds });
+  await notifyUser(deps, user.email, securityNotice(
+    'Your password was reset',
+    'The password of your account was reset with a link sent to this address, and every device was signed out.',
+    'If this was not you, reset your password again now, and check who can read this mailbox.',
+    { at: now, ip: meta.ip, userAgent: meta.userAgent },
+  ), user.id, now, meta);
 }

@@ -110,3 +110,34 @@ describe('email change', () => {
     }
   });
 });
+
+describe('security notifications', () => {
+  it('a password change, a password reset and an email change each tell the account\'s address once, with when and from where', async () => {
+    const me = await account();
+    const subjects = async (address: string) => (await emailsTo(address)).map((e) => e.subject);
+    expect((await send('POST', '/auth/password/change', { json: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' }, token: me.accessToken })).status).toBe(204);
+    await waitForEmails(me.email, 2);
+    expect((await subjects(me.email)).filter((s) => s === 'Your password was changed')).toHaveLength(1);
+    const changed = (await emailsTo(me.email)).find((e) => e.subject === 'Your password was changed')!;
+    expect(changed.body.text).toMatch(/When: .+ From: /);
+
+    expect((await send('POST', '/auth/password/forgot', { json: { email: me.email } })).status).toBe(202);
+    const reset = await latestToken(me.email, 'reset-password');
+    expect((await send('POST', '/auth/password/reset', { json: { token: reset, newPassword: 'yet another passphrase' } })).status).toBe(204);
+    await waitForEmails(me.email, 4);
+    expect((await subjects(me.email)).filter((s) => s === 'Your password was reset')).toHaveLength(1);
+
+    const login = await send('POST', '/auth/login', { json: { email: me.email, password: 'yet another passphrase' } });
+    const newEmail = uniqueEmail('moved');
+    await send('POST', '/auth/email/change', { json: { newEmail }, token: login.body.accessToken });
+    expect((await send('POST', '/auth/email/change/confirm', { json: { token: await latestToken(newEmail, 'confirm-email') } })).status).toBe(200);
+    await waitForEmails(me.email, 6);
+    const told = (await emailsTo(me.email)).filter((e) => e.subject === 'Your email address was changed');
+    expect(told).toHaveLength(1);
+    expect(told[0]!.body.text).toContain(newEmail);
+    // The notices never carry a link that does something.
+    for (const email of await emailsTo(me.email)) {
+      if (email.subject.startsWith('Your ')) expect(email.body.text).not.toMatch(/token=/);
+    }
+  });
+});
