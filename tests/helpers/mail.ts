@@ -37,9 +37,16 @@ export function tokenIn(email: StoredEmail, page: 'verify-email' | 'reset-passwo
   return match[1]!;
 }
 
-/** The token of the newest link of that kind sent to `address`. */
+/**
+ * The token of the newest link of that kind sent to `address`. Waits for a link of that kind, not
+ * for any email: the address may already hold others (the verification sent at registration).
+ */
 export async function latestToken(address: string, page: 'verify-email' | 'reset-password' | 'confirm-email', endpoint?: string): Promise<string> {
-  const emails = (await waitForEmails(address, 1, endpoint)).filter((e) => (e.body.text ?? '').includes(`/${page}?token=`));
-  if (emails.length === 0) throw new Error(`no ${page} email for ${address}`);
-  return tokenIn(emails[emails.length - 1]!, page);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const emails = (await emailsTo(address, endpoint)).filter((e) => (e.body.text ?? '').includes(`/${page}?token=`));
+    if (emails.length > 0) return tokenIn(emails[emails.length - 1]!, page);
+    if (Date.now() > deadline) throw new Error(`no ${page} email for ${address}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
