@@ -13,7 +13,7 @@
  * package built on a laptop must not carry that laptop's shell variables.
  *
  * Besides the settings: the tables and key secrets the stack creates, the derived deploy defaults
- * (infra/deploy-defaults.js), the metrics dimensions (lib/metrics.ts), KEYS_EPOCH (README
+ * (infra/deploy-defaults.js), the metrics dimensions (lib/metrics.ts), LOG_LEVEL, KEYS_EPOCH (README
  * "Emergency rotation") and source maps. A production issuer must be https: refused here, at
  * package time, rather than by every function at its first cold start.
  */
@@ -84,6 +84,9 @@ async function environment({ resolveVariable }) {
   // Dimensions of the metrics the functions write (lib/metrics.ts), matched by the alarms.
   env.METRICS_SERVICE = await resolveVariable('self:service');
   env.METRICS_STAGE = stage;
+  // Read by lib/log.ts, not lib/config.ts; blank logs at info. Never taken from the environment
+  // on the local stage: the tests keep the functions' info lines they read.
+  env.LOG_LEVEL = String(await param(resolveVariable, 'logLevel'));
   env.NODE_OPTIONS = '--enable-source-maps';
   // Read by no code: a new value (--param=keysEpoch=...) changes every function's configuration,
   // so Lambda replaces all warm containers and they load the key set afresh (emergency rotation).
