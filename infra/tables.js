@@ -27,6 +27,10 @@
  *   FACTOR_PENDING#<userId>#<factorId>  an enrolment awaiting its first code (TTL)
  *   MFATOKEN#<sha256> a sign-in awaiting its second factor { userId, binding, methods,
  *                    attempts, expiresAt } (TTL; lib/repositories/mfa-tokens.ts)
+ *   EVENT#<id>       a security event { eventUser (= user id), eventAt (ISO instant + id), type,
+ *                    ip, userAgent, sessionId?, detail?, expiresAt } (TTL, 90 days by default;
+ *                    listed newest first through the sparse eventsByUser index;
+ *                    lib/repositories/security-events.ts)
  *
  * sessions table (pk):
  *   SESSION#<sid>    { userId, createdAt, lastUsedAt, expiresAt, userAgent, ip, revokedAt? }
@@ -47,6 +51,8 @@ function tableNames(stage) {
   return { users: `${SERVICE}-${stage}-users`, sessions: `${SERVICE}-${stage}-sessions` };
 }
 const SESSIONS_BY_OWNER_INDEX = 'byOwner';
+/** Users table index of security events: a user's events, newest first (sparse: events only). */
+const EVENTS_BY_USER_INDEX = 'eventsByUser';
 
 /** CloudFormation `Properties` of each table, given the physical names. */
 function tableProperties(names) {
@@ -54,8 +60,22 @@ function tableProperties(names) {
     users: {
       TableName: names.users,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'eventUser', AttributeType: 'S' },
+        { AttributeName: 'eventAt', AttributeType: 'S' },
+      ],
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: EVENTS_BY_USER_INDEX,
+          KeySchema: [
+            { AttributeName: 'eventUser', KeyType: 'HASH' },
+            { AttributeName: 'eventAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
       TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
@@ -134,6 +154,7 @@ module.exports = {
   tableNames,
   TTL_ATTRIBUTE,
   SESSIONS_BY_OWNER_INDEX,
+  EVENTS_BY_USER_INDEX,
   tableProperties,
   cloudFormationResources,
   localTableDefinitions,

@@ -30,6 +30,7 @@ import type { KeyStore } from './keys/key-store';
 import { log } from './log';
 import type { RefreshTokenRecord, SessionRecord, SessionsRepository } from './repositories/sessions';
 import type { UsersRepository } from './repositories/users';
+import type { SecurityEventsRepository } from './repositories/security-events';
 import { MAX_TRANSACTION_ITEMS, part, parts, type TransactionPart, type TransactionWriter } from './repositories/transactions';
 import { signAccessToken } from './tokens/access-token';
 import { accessSettings } from './tokens/access-settings';
@@ -44,6 +45,8 @@ export interface SessionDeps {
   clock: Clock;
   /** Where a refresh checks (and, when they changed, reads) the user's current claims. */
   users: Pick<UsersRepository, 'claimsCheckItem' | 'findById'>;
+  /** Security events (a reuse detection is recorded with its revocation). */
+  events?: Pick<SecurityEventsRepository, 'putItem'>;
 }
 
 /** The claims an access token carries about its user, current at every refresh. */
@@ -96,6 +99,7 @@ export type RevocationReason =
   | 'session_deleted'
   | 'password_changed'
   | 'password_reset'
+  | 'email_changed'
   | 'account_deleted'
   | 'account_disabled';
 
@@ -222,7 +226,7 @@ export async function rotateRefreshToken(deps: SessionDeps, presentedValue: stri
     if (!record || !secretMatches(presented.secret, record.secretHash)) throw invalidRefreshToken();
     if (record.expiresAt <= epochSeconds(now)) throw invalidRefreshToken();
 
-    if (record.consumedAt !== undefined) return replayed(deps, record, await successorOnRecord(deps, presented, record, successor), now, fingerprint);
+    if (record.consumedAt !== undefined) return replayed(deps, record, await successorOnRecord(deps, presented, record, successor), now, fingerprint, client);
 
     // Claims as of the token's issue; the rotation below commits only if the user still holds
     // them (so the usual refresh stays at two requests). Otherwise read the user and sign again.
@@ -262,7 +266,7 @@ async function successorOnRecord(deps: SessionDeps, presented: RefreshToken, rec
   return derived;
 }
 
-async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor: RefreshToken, now: Date, fingerprint: string): Promise<TokenResponse> {
+async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor: RefreshToken, now: Date, fingerprint: string, client: RotatingClient): Promise<TokenResponse> {
   const graceMs = deps.config.refreshReuseGraceSeconds * 1000;
   const withinGrace = now.getTime() - new Date(record.consumedAt ?? 0).getTime() <= graceMs;
   // Only the client that consumed the token may retry it: a replay from another user agent
@@ -276,7 +280,10 @@ async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor
     if (!isActive(session, now)) throw invalidRefreshToken();
     return tokenResponse(deps, subjectOf(record, claims), successor.value, now);
   }
-  const revoked = await deps.sessions.revoke(record.sid, now, 'refresh_token_reused');
+  const event = deps.events?.putItem({ userId: record.userId, type: 'refresh_reuse_detected', ip: client.ip, userAgent: client.userAgent, sessionId: record.sid }, now);
+  const revoked = event
+    ? await deps.sessions.revokeWith(record.sid, now, 'refresh_token_reused', record.userId, [part('event', event)])
+    : await deps.sessions.revoke(record.sid, now, 'refresh_token_reused');
   log.warn('refresh token reuse detected; session revoked', {
     event: 'refresh_token_reused',
     userId: record.userId,
@@ -290,6 +297,8 @@ async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor
 /** Who presents a refresh token, as far as the grace window cares. */
 export interface RotatingClient {
   userAgent?: string | undefined;
+  /** Recorded on the security event of a reuse detection. */
+  ip?: string | undefined;
 }
 
 /**
@@ -353,16 +362,20 @@ export type RevokingDeps = Pick<SessionDeps, 'sessions' | 'transactions'>;
 
 /**
  * Revokes one session. With `userId`, only that user's session (a request naming another user's
- * session id changes nothing). True when this call revoked an active session.
+ * session id changes nothing); with `also` too, those items (a security event) are written in the
+ * same transaction. True when this call revoked an active session.
  */
 export async function revokeSession(
   deps: Pick<SessionDeps, 'sessions'>,
   sid: string,
   now: Date,
   reason: RevocationReason,
-  options: { userId?: string } = {},
+  options: { userId?: string; also?: TransactionPart[] } = {},
 ): Promise<boolean> {
-  const revoked = await deps.sessions.revoke(sid, now, reason, options.userId);
+  const revoked =
+    options.also && options.userId !== undefined
+      ? await deps.sessions.revokeWith(sid, now, reason, options.userId, options.also)
+      : await deps.sessions.revoke(sid, now, reason, options.userId);
   if (revoked) log.info('sessions revoked', { event: 'session_revoked', reason, userId: options.userId, sessionIds: [sid] });
   return revoked;
 }
@@ -385,13 +398,14 @@ export async function revokeUserSessions(
   userId: string,
   now: Date,
   reason: RevocationReason,
-  options: UserRevocation & { tracked?: readonly string[] } = {},
+  options: UserRevocation & { tracked?: readonly string[]; also?: TransactionPart[] } = {},
 ): Promise<string[]> {
   const sids = await sessionsToRevoke(deps, userId, now, { ...options, include: [...(options.include ?? []), ...(options.tracked ?? [])] });
-  if (sids.length === 1) await deps.sessions.revoke(sids[0]!, now, reason);
-  else {
-    const { items } = await revocationPlan(deps, sids, now, reason, userId, MAX_TRANSACTION_ITEMS);
-    await deps.transactions.write(items);
+  const also = options.also ?? [];
+  if (sids.length === 1 && also.length === 0) await deps.sessions.revoke(sids[0]!, now, reason);
+  else if (sids.length > 0) {
+    const { items } = await revocationPlan(deps, sids, now, reason, userId, MAX_TRANSACTION_ITEMS - also.length);
+    await deps.transactions.write([...items, ...also]);
   }
   if (sids.length > 0) log.info('sessions revoked', { event: 'session_revoked', reason, userId, sessionIds: sids });
   return sids;

@@ -18,11 +18,13 @@ import { invalidCredentials } from './errors';
 import { log } from './log';
 import { publicUser, type PublicUser } from './public-user';
 import { part, failedOn, type TransactionPart } from './repositories/transactions';
+import type { SecurityEventsRepository } from './repositories/security-events';
 import { endedSessions, trackedSessions, type UserRecord, type UsersRepository } from './repositories/users';
 import { openSession, type SessionDeps, type SessionOrigin, type TokenResponse } from './sessions';
 
 export interface SignInDeps extends SessionDeps {
   users: SessionDeps['users'] & Pick<UsersRepository, 'signInItem'>;
+  events: Pick<SecurityEventsRepository, 'putItem'>;
 }
 
 export interface SignInOptions {
@@ -48,7 +50,9 @@ export async function completeSignIn(
   const forget = [...endedSessions(user, now), ...session.displaced];
   const userItem = deps.users.signInItem(user, session, forget, options.upgradedHash);
   try {
-    await deps.transactions.write([part('user', userItem), ...session.items, ...(options.alsoWrite ?? [])]);
+    // The `login` security event is written with the session it records.
+    const event = deps.events.putItem({ userId: user.id, type: 'login', ip: origin.ip, userAgent: origin.userAgent, sessionId: session.sid }, now);
+    await deps.transactions.write([part('user', userItem), ...session.items, part('event', event), ...(options.alsoWrite ?? [])]);
   } catch (err) {
     if (failedOn(err, 'user')) {
       log.warn('login failed', { event: 'login_failed', userId: user.id, reason: 'credentials changed, account disabled or deleted meanwhile' });

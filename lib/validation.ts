@@ -55,17 +55,17 @@ function asObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function email(body: Record<string, unknown>, problems: FieldProblem[]): string {
-  const raw = body.email;
+function email(body: Record<string, unknown>, problems: FieldProblem[], field = 'email'): string {
+  const raw = body[field];
   if (typeof raw !== 'string') {
-    problems.push({ field: 'email', message: raw === undefined ? 'is required' : 'must be a string' });
+    problems.push({ field, message: raw === undefined ? 'is required' : 'must be a string' });
     return '';
   }
   // One canonical form per address (lib/email-address.ts): hidden characters, markup, trailing dots and
   // mixed-script look-alikes are refused; fullwidth forms and IDN encodings fold to one account.
   const checked = canonicalEmail(raw);
   if (!checked.ok) {
-    problems.push({ field: 'email', message: checked.reason });
+    problems.push({ field, message: checked.reason });
     return raw;
   }
   return checked.email;
@@ -165,6 +165,16 @@ export function parseVerifyEmail(body: unknown): TokenInput {
   const obj = asObject(body);
   const problems: FieldProblem[] = [];
   return done(problems, { token: token(obj, problems) });
+}
+
+export interface EmailChangeInput {
+  newEmail: string;
+}
+
+export function parseEmailChange(body: unknown): EmailChangeInput {
+  const obj = asObject(body);
+  const problems: FieldProblem[] = [];
+  return done(problems, { newEmail: email(obj, problems, 'newEmail') });
 }
 
 export function parseForgot(body: unknown): ForgotInput {

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../repositories/dynamo';
 import { LoginAttemptsRepository } from '../repositories/login-attempts';
 import { RateLimitRepository } from '../repositories/rate-limits';
+import { SecurityEventsRepository } from '../repositories/security-events';
 import { SessionsRepository } from '../repositories/sessions';
 import { TransactionWriter } from '../repositories/transactions';
 import { UsersRepository } from '../repositories/users';
@@ -27,3 +28,7 @@ export const usersRepository = () => new UsersRepository(documentClient(), conta
 export const sessionsRepository = () => new SessionsRepository(documentClient(), containerConfig(['sessionsTable']).sessionsTable, transactionWriter());
 export const rateLimitRepository = () => new RateLimitRepository(documentClient(), containerConfig(['usersTable']).usersTable);
 export const loginAttemptsRepository = () => new LoginAttemptsRepository(documentClient(), containerConfig(['usersTable']).usersTable);
+export const securityEventsRepository = () => {
+  const config = containerConfig(['usersTable']);
+  return new SecurityEventsRepository(documentClient(), config.usersTable, config.securityEventsTtlDays);
+};

@@ -1,7 +1,7 @@
 import { systemClock } from '../clock';
 import type { Deps } from '../usecases/deps';
 import { containerConfig } from './config';
-import { loginAttemptsRepository, rateLimitRepository, sessionsRepository, transactionWriter, usersRepository } from './data';
+import { loginAttemptsRepository, rateLimitRepository, securityEventsRepository, sessionsRepository, transactionWriter, usersRepository } from './data';
 import { signingKeyStore } from './signing-keys';
 
 let deps: Deps | undefined;
@@ -15,6 +15,7 @@ export function serviceDeps(): Deps {
     transactions: transactionWriter(),
     loginAttempts: loginAttemptsRepository(),
     rateLimits: rateLimitRepository(),
+    events: securityEventsRepository(),
     keys: signingKeyStore(),
     clock: systemClock,
   };

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { KeyStore } from '../keys/key-store';
 import type { LoginAttemptsRepository } from '../repositories/login-attempts';
 import type { RateLimitRepository } from '../repositories/rate-limits';
+import type { SecurityEventsRepository } from '../repositories/security-events';
 import type { SessionsRepository } from '../repositories/sessions';
 import type { TransactionWriter } from '../repositories/transactions';
 import type { UsersRepository } from '../repositories/users';
@@ -16,6 +17,8 @@ export interface Deps {
   transactions: TransactionWriter;
   loginAttempts: LoginAttemptsRepository;
   rateLimits: RateLimitRepository;
+  /** The user's security activity (GET /auth/events). */
+  events: SecurityEventsRepository;
   keys: KeyStore;
   clock: Clock;
 }

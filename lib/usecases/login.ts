@@ -1,5 +1,5 @@
 import { invalidCredentials } from '../errors';
-import { log } from '../log';
+import { describeError, log } from '../log';
 import { costOf, dummyHash, hashPassword, verifyPassword } from '../passwords';
 import { passwordAttemptKeys, reservePasswordAttempt } from '../throttle/password-attempts';
 import type { LoginInput } from '../validation';
@@ -51,6 +51,9 @@ export async function login(
   const disabled = user?.disabledAt !== undefined;
   if (!user || !passwordOk || disabled) {
     log.warn('login failed', { event: 'login_failed', userId: user?.id, disabled: disabled || undefined });
+    // Best effort and not awaited: a failed login has no transaction to ride in, and its answer
+    // must not wait for this write. An unknown email sends the same write, storing nothing.
+    void deps.events.record({ userId: user?.id, type: 'login_failed', ip: meta.ip, userAgent: meta.userAgent }, now).catch((err) => log.warn('security event not recorded', { event: 'security_event_failed', type: 'login_failed', error: describeError(err) }));
     throw invalidCredentials();
   }
   // When BCRYPT_COST was raised since this hash was made, the sign-in also upgrades the hash, now

@@ -13,6 +13,7 @@ import { LoginAttemptsRepository } from '../../lib/repositories/login-attempts';
 import { RateLimitRepository } from '../../lib/repositories/rate-limits';
 import { SessionsRepository } from '../../lib/repositories/sessions';
 import { TransactionWriter } from '../../lib/repositories/transactions';
+import { SecurityEventsRepository } from '../../lib/repositories/security-events';
 import { UsersRepository } from '../../lib/repositories/users';
 import { createSesClient, SesEmailSender, type EmailSender } from '../../lib/email/sender';
 import { EmailLimitRepository, OneTimeTokensRepository } from '../../lib/repositories/one-time-tokens';
@@ -64,6 +65,7 @@ export function testDeps(options: { env?: Record<string, string>; clock?: TestCl
     transactions,
     loginAttempts: new LoginAttemptsRepository(doc, config.usersTable),
     rateLimits: new RateLimitRepository(doc, config.usersTable),
+    events: new SecurityEventsRepository(doc, config.usersTable, config.securityEventsTtlDays),
     keys,
     clock: clock.now,
     tokens: new OneTimeTokensRepository(doc, config.usersTable),
