@@ -16,5 +16,7 @@ export function serverlessKey(fn: FunctionEntry): string;
 export function handlerFile(fn: FunctionEntry): string;
 export function routeKey(fn: FunctionEntry): string | undefined;
 export function routeKeys(fn: FunctionEntry): string[];
-export function serverlessFunctions(): Record<string, Record<string, unknown>>;
+export function serverlessFunctions(context?: { resolveVariable?: (name: string) => Promise<unknown> }): Promise<Record<string, Record<string, unknown>>>;
+export function functionLogicalId(fn: FunctionEntry): string;
+export const SIGN_IN_FUNCTIONS: readonly string[];
 export function verifierLogGroupArns(): { 'Fn::GetAtt': [string, 'Arn'] }[];

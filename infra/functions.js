@@ -57,6 +57,14 @@ const FUNCTIONS = [
   { name: 'account-delete', http: { method: 'DELETE', path: '/auth/me' }, authorizer: true, memorySize: 1024 },
 ];
 
+/**
+ * The functions anyone can call without a token to sign in or recover an account: the ones a flood
+ * (credential stuffing, mass registration, reset spam) would scale. The `signInReservedConcurrency`
+ * stage parameter caps each of them, so such a flood cannot take the account's whole Lambda
+ * concurrency (and with it the authorizer and every signed-in route) nor push DynamoDB further.
+ */
+const SIGN_IN_FUNCTIONS = ['register', 'login', 'refresh', 'password-forgot', 'password-reset', 'verify-email'];
+
 /** Name of the HTTP API authorizer in serverless.yml (provider.httpApi.authorizers). */
 const HTTP_AUTHORIZER = 'jwtAuthorizer';
 const VERIFIER_ROLE = 'VerifierRole';
@@ -112,9 +120,28 @@ function definitionOf(fn) {
   return definition;
 }
 
+/** CloudFormation logical id of a function (`Ref` is its name): `password-forgot` → `PasswordForgotLambdaFunction`. */
+const functionLogicalId = (fn) => `${normalizedKey(serverlessKey(fn))}LambdaFunction`;
+
+/** `signInReservedConcurrency`: a whole number from 1, or unset (no reservation). */
+async function signInReservedConcurrency(resolveVariable) {
+  const raw = resolveVariable ? await resolveVariable("param:signInReservedConcurrency, ''") : '';
+  if (raw === '' || raw === undefined || raw === null) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`signInReservedConcurrency must be a whole number from 1, got "${raw}"`);
+  return value;
+}
+
 /** `${file(infra/functions.js):serverlessFunctions}`: the `functions:` block of serverless.yml. */
-function serverlessFunctions() {
-  return Object.fromEntries(FUNCTIONS.map((fn) => [serverlessKey(fn), definitionOf(fn)]));
+async function serverlessFunctions({ resolveVariable } = {}) {
+  const reserved = await signInReservedConcurrency(resolveVariable);
+  return Object.fromEntries(
+    FUNCTIONS.map((fn) => {
+      const definition = definitionOf(fn);
+      if (reserved !== undefined && SIGN_IN_FUNCTIONS.includes(fn.name)) definition.reservedConcurrency = reserved;
+      return [serverlessKey(fn), definition];
+    }),
+  );
 }
 
 /** `${file(infra/functions.js):mailerLogGroupArns}`: the log groups MailerRole may write. */
@@ -140,6 +167,8 @@ module.exports = {
   routeKey,
   routeKeys,
   serverlessFunctions,
+  functionLogicalId,
+  SIGN_IN_FUNCTIONS,
   verifierLogGroupArns,
   mailerLogGroupArns,
   MAILER_ROLE,

@@ -1,6 +1,14 @@
+import { defaultOf, localDefaultOf, SETTINGS } from '../infra/settings.js';
 import { tableNames } from '../infra/tables.js';
 import { ConfigurationError } from './errors';
 import { log } from './log';
+
+/**
+ * Every setting loadConfig reads: its variable, the stage parameter that sets it on a deployed
+ * stage, and its default. Declared in infra/settings.js (plain JavaScript, so serverless.yml can
+ * read it at package time, infra/environment.js) and used here for every default.
+ */
+export { SETTINGS };
 
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
@@ -94,29 +102,27 @@ type Env = Record<string, string | undefined>;
  * when CLOCK_SKEW_SECONDS is not set: enough for clocks kept by NTP, short enough that an expired
  * token is dead.
  */
-export const DEFAULT_CLOCK_SKEW_SECONDS = 5;
+export const DEFAULT_CLOCK_SKEW_SECONDS = Number(defaultOf('CLOCK_SKEW_SECONDS'));
 /** The contract's ceiling (API.md): CLOCK_SKEW_SECONDS cannot be set above it, verifiers never allow more. */
 export const MAX_CLOCK_SKEW_SECONDS = 5;
 
 /** `client_id` of the tokens this service issues to its own clients, unless CLIENT_ID names another. */
-export const DEFAULT_CLIENT_ID = 'lambda-jwt-auth';
+export const DEFAULT_CLIENT_ID = String(defaultOf('CLIENT_ID'));
 
 /** Defaults for local work. Production must set the ones listed in REQUIRED_IN_PRODUCTION. */
 export const LOCAL_DEFAULTS = {
-  ISSUER: 'http://localhost:3000',
-  AUDIENCE: 'lambda-jwt-auth-local',
+  ISSUER: localDefaultOf('ISSUER'),
+  AUDIENCE: localDefaultOf('AUDIENCE'),
   // The names serverless.yml gives the tables on the `local` stage.
   USERS_TABLE: tableNames('local').users,
   SESSIONS_TABLE: tableNames('local').sessions,
-  // The API itself and the demo app served by `npm start` (the default APP_URL).
-  CORS_ALLOWED_ORIGINS: 'http://localhost:3000,http://localhost:5173',
-  // The demo web app served by `npm start` (DEMO_PORT moves it).
-  APP_URL: 'http://localhost:5173',
-  EMAIL_FROM: 'Lambda JWT Auth <no-reply@auth.localhost>',
+  CORS_ALLOWED_ORIGINS: localDefaultOf('CORS_ALLOWED_ORIGINS'),
+  APP_URL: localDefaultOf('APP_URL'),
+  EMAIL_FROM: localDefaultOf('EMAIL_FROM'),
 } as const;
 
 /** Port of the local SES v2 emulator (`npm start` and the tests run one). */
-export const DEFAULT_SES_PORT = 8005;
+export const DEFAULT_SES_PORT = Number(defaultOf('SES_PORT'));
 
 /** Required in production by every function. */
 const REQUIRED_IN_PRODUCTION = ['ISSUER', 'AUDIENCE'] as const;
@@ -153,9 +159,14 @@ function text(env: Env, name: string): string | undefined {
   return value ? value : undefined;
 }
 
-function flag(env: Env, name: string, fallback: boolean): boolean {
+/** A text setting, or the list's default when unset or blank. */
+function textOrDefault(env: Env, name: string): string {
+  return text(env, name) ?? String(defaultOf(name));
+}
+
+function flag(env: Env, name: string): boolean {
   const raw = text(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
+  if (raw === undefined) return defaultOf(name) === true;
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw new ConfigurationError(`${name} must be true or false, got "${raw}"`);
@@ -181,12 +192,13 @@ function baseUrl(name: string, raw: string, mode: 'local' | 'production'): strin
 function sesEndpoint(env: Env): string {
   const explicit = text(env, 'SES_ENDPOINT');
   if (explicit) return explicit;
-  return `http://127.0.0.1:${integer(env, 'SES_PORT', DEFAULT_SES_PORT, 1, 65_535)}`;
+  return `http://127.0.0.1:${integer(env, 'SES_PORT', 1, 65_535)}`;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** A whole number within [min, max]; blank or unset takes the list's default (infra/settings.js). */
+function integer(env: Env, name: string, min: number, max: number): number {
   const raw = text(env, name);
-  if (raw === undefined) return fallback;
+  if (raw === undefined) return Number(defaultOf(name));
   if (!/^\d+$/.test(raw)) throw new ConfigurationError(`${name} must be a whole number, got "${raw}"`);
   const value = Number(raw);
   if (value < min || value > max) {
@@ -196,7 +208,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 }
 
 function sessionCheckMode(env: Env): 'dynamodb' | 'off' {
-  const value = text(env, 'AUTHORIZER_SESSION_CHECK') ?? 'dynamodb';
+  const value = textOrDefault(env, 'AUTHORIZER_SESSION_CHECK');
   if (value !== 'dynamodb' && value !== 'off') {
     throw new ConfigurationError(`AUTHORIZER_SESSION_CHECK must be "dynamodb" or "off", got "${value}"`);
   }
@@ -248,12 +260,12 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
   }
   const pick = (name: keyof typeof LOCAL_DEFAULTS): string => text(env, name) ?? LOCAL_DEFAULTS[name];
 
-  const alg = text(env, 'SIGNING_ALG') ?? 'RS256';
+  const alg = textOrDefault(env, 'SIGNING_ALG');
   if (!SIGNING_ALGS.includes(alg as SigningAlg)) {
     throw new ConfigurationError(`SIGNING_ALG must be one of ${SIGNING_ALGS.join(', ')}, got "${alg}"`);
   }
 
-  const sameSite = text(env, 'REFRESH_COOKIE_SAME_SITE') ?? 'Strict';
+  const sameSite = textOrDefault(env, 'REFRESH_COOKIE_SAME_SITE');
   if (!SAME_SITE_VALUES.includes(sameSite as RefreshCookieSameSite)) {
     throw new ConfigurationError(`REFRESH_COOKIE_SAME_SITE must be one of ${SAME_SITE_VALUES.join(', ')}, got "${sameSite}"`);
   }
@@ -266,12 +278,12 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     mode,
     issuer: pick('ISSUER'),
     audience: pick('AUDIENCE'),
-    clientId: text(env, 'CLIENT_ID') ?? DEFAULT_CLIENT_ID,
-    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),
-    refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 604_800, 60, 31_536_000),
-    sessionMaxAgeSeconds: integer(env, 'SESSION_MAX_AGE_SECONDS', 2_592_000, 60, 31_536_000),
-    refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
-    bcryptCost: integer(env, 'BCRYPT_COST', 10, 4, 15),
+    clientId: textOrDefault(env, 'CLIENT_ID'),
+    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 60, 86_400),
+    refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 60, 31_536_000),
+    sessionMaxAgeSeconds: integer(env, 'SESSION_MAX_AGE_SECONDS', 60, 31_536_000),
+    refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 0, 300),
+    bcryptCost: integer(env, 'BCRYPT_COST', 4, 15),
     signingAlg: alg as SigningAlg,
     signingKeysSecretId: text(env, 'SIGNING_KEYS_SECRET_ID'),
     signingPublicKeysSecretId: text(env, 'SIGNING_PUBLIC_KEYS_SECRET_ID'),
@@ -279,38 +291,38 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     usersTable: pick('USERS_TABLE'),
     sessionsTable: pick('SESSIONS_TABLE'),
     dynamodbEndpoint: mode === 'local' ? text(env, 'DYNAMODB_ENDPOINT') : undefined,
-    loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
-    loginBackoffBaseSeconds: integer(env, 'LOGIN_BACKOFF_BASE_SECONDS', 1, 1, 3600),
-    loginBackoffMaxSeconds: integer(env, 'LOGIN_BACKOFF_MAX_SECONDS', 900, 1, 86_400),
-    loginAccountMaxFailures: integer(env, 'LOGIN_ACCOUNT_MAX_FAILURES', 100, 1, 1_000_000),
-    loginAccountWindowSeconds: integer(env, 'LOGIN_ACCOUNT_WINDOW_SECONDS', 3600, 60, 86_400),
-    loginDeviceTtlDays: integer(env, 'LOGIN_DEVICE_TTL_DAYS', 90, 1, 400),
-    securityEventsTtlDays: integer(env, 'SECURITY_EVENTS_TTL_DAYS', 90, 1, 3650),
+    loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 1, 1000),
+    loginBackoffBaseSeconds: integer(env, 'LOGIN_BACKOFF_BASE_SECONDS', 1, 3600),
+    loginBackoffMaxSeconds: integer(env, 'LOGIN_BACKOFF_MAX_SECONDS', 1, 86_400),
+    loginAccountMaxFailures: integer(env, 'LOGIN_ACCOUNT_MAX_FAILURES', 1, 1_000_000),
+    loginAccountWindowSeconds: integer(env, 'LOGIN_ACCOUNT_WINDOW_SECONDS', 60, 86_400),
+    loginDeviceTtlDays: integer(env, 'LOGIN_DEVICE_TTL_DAYS', 1, 400),
+    securityEventsTtlDays: integer(env, 'SECURITY_EVENTS_TTL_DAYS', 1, 3650),
     clientIpHeader: headerName(env, 'CLIENT_IP_HEADER'),
-    clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', DEFAULT_CLOCK_SKEW_SECONDS, 0, MAX_CLOCK_SKEW_SECONDS),
-    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16_384, 1024, 1_048_576),
+    clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', 0, MAX_CLOCK_SKEW_SECONDS),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024, 1_048_576),
     // At most 50, so revoking every session of a user fits one transaction with room to spare.
-    maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 50, 1, 50),
-    loginIpLimitPerMinute: integer(env, 'LOGIN_IP_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
-    registerIpLimitPerMinute: integer(env, 'REGISTER_IP_LIMIT_PER_MINUTE', 20, 0, 1_000_000),
+    maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 1, 50),
+    loginIpLimitPerMinute: integer(env, 'LOGIN_IP_LIMIT_PER_MINUTE', 0, 1_000_000),
+    registerIpLimitPerMinute: integer(env, 'REGISTER_IP_LIMIT_PER_MINUTE', 0, 1_000_000),
     authorizerSessionCheck: sessionCheckMode(env),
-    authorizerLiveCacheSeconds: integer(env, 'AUTHORIZER_LIVE_CACHE_SECONDS', 3, 0, 300),
-    authorizerStaleSeconds: integer(env, 'AUTHORIZER_STALE_SECONDS', 5, 0, 300),
-    authorizerSessionReadTimeoutMs: integer(env, 'AUTHORIZER_SESSION_READ_TIMEOUT_MS', 1000, 50, 30_000),
+    authorizerLiveCacheSeconds: integer(env, 'AUTHORIZER_LIVE_CACHE_SECONDS', 0, 300),
+    authorizerStaleSeconds: integer(env, 'AUTHORIZER_STALE_SECONDS', 0, 300),
+    authorizerSessionReadTimeoutMs: integer(env, 'AUTHORIZER_SESSION_READ_TIMEOUT_MS', 50, 30_000),
     allowedOrigins,
     refreshCookieSameSite: sameSite as RefreshCookieSameSite,
     // Only the account functions need these; they check with requireEmailSettings() at cold start.
     appUrl: mode === 'local' || text(env, 'APP_URL') ? baseUrl('APP_URL', pick('APP_URL'), mode) : '',
     emailFrom: mode === 'local' ? pick('EMAIL_FROM') : (text(env, 'EMAIL_FROM') ?? ''),
     sesEndpoint: mode === 'local' ? sesEndpoint(env) : undefined,
-    emailVerificationTtlSeconds: integer(env, 'EMAIL_VERIFICATION_TTL_SECONDS', 86_400, 60, 2_592_000),
-    passwordResetTtlSeconds: integer(env, 'PASSWORD_RESET_TTL_SECONDS', 1_800, 60, 86_400),
-    emailChangeTtlSeconds: integer(env, 'EMAIL_CHANGE_TTL_SECONDS', 3_600, 60, 86_400),
-    emailMaxPerAddress: integer(env, 'EMAIL_MAX_PER_ADDRESS', 3, 1, 1000),
-    emailLimitWindowSeconds: integer(env, 'EMAIL_LIMIT_WINDOW_SECONDS', 900, 60, 86_400),
-    emailIpLimitPerWindow: integer(env, 'EMAIL_IP_LIMIT_PER_WINDOW', 20, 0, 1_000_000),
-    forgotMinResponseMs: integer(env, 'FORGOT_MIN_RESPONSE_MS', 400, 0, 5_000),
-    requireVerifiedEmail: flag(env, 'REQUIRE_VERIFIED_EMAIL', false),
+    emailVerificationTtlSeconds: integer(env, 'EMAIL_VERIFICATION_TTL_SECONDS', 60, 2_592_000),
+    passwordResetTtlSeconds: integer(env, 'PASSWORD_RESET_TTL_SECONDS', 60, 86_400),
+    emailChangeTtlSeconds: integer(env, 'EMAIL_CHANGE_TTL_SECONDS', 60, 86_400),
+    emailMaxPerAddress: integer(env, 'EMAIL_MAX_PER_ADDRESS', 1, 1000),
+    emailLimitWindowSeconds: integer(env, 'EMAIL_LIMIT_WINDOW_SECONDS', 60, 86_400),
+    emailIpLimitPerWindow: integer(env, 'EMAIL_IP_LIMIT_PER_WINDOW', 0, 1_000_000),
+    forgotMinResponseMs: integer(env, 'FORGOT_MIN_RESPONSE_MS', 0, 5_000),
+    requireVerifiedEmail: flag(env, 'REQUIRE_VERIFIED_EMAIL'),
   };
   checkIssuer(config.issuer, mode);
   if (config.emailFrom && !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(config.emailFrom)) {

@@ -3,11 +3,16 @@
  * Kept tiny on purpose because the authorizer bundle imports it and must stay small.
  * Callers pass ids and codes only; tokens, passwords and hashes are never handed to it.
  *
+ * A line whose `event` is one of lib/metrics.ts's EVENT_METRICS is also counted as a CloudWatch
+ * metric (a separate EMF line), so logins, failures, throttles and reuse detections reach the
+ * alarms without a second call where they happen.
+ *
  * Every line written while a request is being handled carries that request's `requestId`: the
  * HTTP middleware and the authorizer's handler open the scope once ({@link withRequestId}), so no
  * caller passes it and none can pass a different one.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { countEvent } from './metrics';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -49,12 +54,15 @@ export function currentRequestId(): string | undefined {
 }
 
 function write(level: Level, message: string, fields: Record<string, unknown> = {}): void {
-  if (ORDER[level] < threshold()) return;
-  const requestId = currentRequestId();
-  // The scope's id wins over a field of the same name: one id per request, whoever logs.
-  const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...fields, ...(requestId ? { requestId } : {}) });
-  if (level === 'error' || level === 'warn') console.error(line);
-  else console.log(line);
+  if (ORDER[level] >= threshold()) {
+    const requestId = currentRequestId();
+    // The scope's id wins over a field of the same name: one id per request, whoever logs.
+    const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...fields, ...(requestId ? { requestId } : {}) });
+    if (level === 'error' || level === 'warn') console.error(line);
+    else console.log(line);
+  }
+  // Events that are metrics (lib/metrics.ts) are counted whatever LOG_LEVEL hides: alarms need them.
+  countEvent(fields.event);
 }
 
 export const log = {

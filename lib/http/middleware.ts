@@ -19,6 +19,7 @@ import type { Context } from 'aws-lambda';
 import type { Caller } from '../caller';
 import { AppError, unauthorized, type ErrorCode, type PublicErrorCode } from '../errors';
 import { describeError, log, requestIdOf, withRequestId } from '../log';
+import { countMetric } from '../metrics';
 import type { RequestMeta } from '../usecases/deps';
 import { clearedRefreshCookie, refreshTokenFromCookie, transportOf, type CookieModeSettings, type Transport } from './cookie-mode';
 import type { HttpEvent } from './event';
@@ -140,8 +141,11 @@ function errorResponder(): middy.MiddlewareObj<ChainEvent, HttpResult, Error, Co
         status,
         route: request.event?.routeKey,
       };
-      if (status >= 500) log.error('request failed', { ...fields, error: describeError(error.cause ?? error) });
-      else log.info('request rejected', fields);
+      if (status >= 500) {
+        log.error('request failed', { ...fields, error: describeError(error.cause ?? error) });
+        // 503 (a dependency down) and 500 (a bug) alike: what the ServerErrors alarm watches.
+        countMetric('ServerErrors');
+      } else log.info('request rejected', fields);
       const body: { code: string; message: string; details?: unknown } = { code: error.code, message: error.message };
       if (error.details) body.details = error.details;
       request.response = json(status, { error: body }, { ...challengeOf(error, status), ...headersOf(error) });

@@ -123,5 +123,8 @@ describe('when the key store is down and the access token is valid', () => {
     const event = logged.find((e) => e.event === 'authorizer_unavailable');
     expect(event).toMatchObject({ level: 'error', event: 'authorizer_unavailable', error: { code: 'service_unavailable' } });
     expect(logged.filter((e) => e.event === 'authorizer_deny')).toEqual([]);
+    // And the bundle counts it as a metric (an EMF line), which the stack's alarm watches.
+    const metrics = await waitForLog(mark, (e) => e.AuthorizerUnavailable === 1);
+    expect(metrics.find((e) => e.AuthorizerUnavailable === 1)).toMatchObject({ Stage: 'local', _aws: { CloudWatchMetrics: [{ Namespace: 'LambdaJwtAuth' }] } });
   });
 });

@@ -7,9 +7,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
+import { loadConfig, SETTINGS } from '../../lib/config';
+import { EVENT_METRICS, METRICS_NAMESPACE } from '../../lib/metrics';
 import { FUNCTIONS } from '../../esbuild.config.mjs';
-import { FUNCTIONS as MANIFEST, handlerFile, routeKeys, serverlessKey } from '../../infra/functions.js';
+import { FUNCTIONS as MANIFEST, functionLogicalId, handlerFile, routeKeys, serverlessKey, SIGN_IN_FUNCTIONS } from '../../infra/functions.js';
+import { ResourceSchemas } from '../helpers/cfn-schema';
 import { serverless, SERVERLESS_TEST_TIMEOUT } from '../helpers/serverless';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -74,6 +76,41 @@ const MANUAL_PARAMS = [
   '--param=emailFrom=Example <no-reply@example.com>',
   '--param=kmsKeyArn=arn:aws:kms:us-east-1:123456789012:key/0b6a4c1e-1111-2222-3333-444455556666',
 ];
+/** An operator's production stack: custom domain with its DNS record, own alarm topic, caps. */
+const OPERATOR = {
+  certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/5a6b7c8d-1111-2222-3333-444455556666',
+  hostedZoneId: 'Z0123456789EXAMPLE',
+  alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:pager',
+  signInReservedConcurrency: '25',
+  throttleRateLimit: '50',
+  throttleBurstLimit: '75',
+  loginFailuresAlarmThreshold: '500',
+};
+/**
+ * A value for every setting's parameter not given above, so the packaged environment shows each
+ * one arriving: the listed default spelled out, or a plausible value for those without one.
+ */
+const GIVEN = new Set(['issuer', 'audience', 'corsAllowedOrigins', 'signingKeysSecretId', 'signingPublicKeysSecretId', 'appUrl', 'emailFrom', 'authMode']);
+const WITHOUT_DEFAULT: Record<string, string> = {
+  signingKeysFile: 'keys.json',
+  dynamodbEndpoint: 'http://127.0.0.1:8000',
+  clientIpHeader: 'cloudfront-viewer-address',
+  sesEndpoint: 'http://127.0.0.1:8005',
+};
+const SETTING_PARAMS: Record<string, string> = Object.fromEntries(
+  SETTINGS.filter((s) => s.param !== null && !GIVEN.has(s.param)).map((s) => [s.param!, s.default === undefined ? WITHOUT_DEFAULT[s.param!]! : String(s.default)]),
+);
+const FULL_PARAMS = [
+  ...MANUAL_PARAMS,
+  ...Object.entries({ ...OPERATOR, ...SETTING_PARAMS }).map(([name, value]) => `--param=${name}=${value}`),
+];
+
+/** The packaging runs validate against the resource schemas; loading them takes about a second. */
+let schemas: ResourceSchemas | undefined;
+const resourceSchemas = () => (schemas ??= new ResourceSchemas());
+
+/** The custom metrics the stack's alarms and dashboard read: the names lib/metrics.ts writes. */
+const CUSTOM_METRICS = [...new Set(Object.values(EVENT_METRICS)), 'ServerErrors'];
 
 
 function resourcesOfType(template: Json, type: string): [string, Json][] {
@@ -368,15 +405,112 @@ describe('serverless package for a production stage', () => {
     expect(apis).toHaveLength(1);
     expect(apis[0]![1].Properties.CorsConfiguration.AllowOrigins).toEqual(['https://app.example.com']);
   });
+
+  it('passes every setting of the list to every function, blank unless its parameter is given', () => {
+    for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      const env = fn.Properties.Environment.Variables;
+      for (const setting of SETTINGS) expect(Object.hasOwn(env, setting.name), `${id} ${setting.name}`).toBe(true);
+      for (const setting of SETTINGS.filter((s) => s.default !== undefined)) expect(env[setting.name], `${id} ${setting.name}`).toBe('');
+      expect(env, id).toMatchObject({ METRICS_SERVICE: 'lambda-jwt-auth', METRICS_STAGE: 'prod' });
+    }
+  });
+
+  describe("the operator's view", () => {
+    const alarms = () => Object.fromEntries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
+
+    it('creates an SNS topic for the alarms when no alarmTopicArn is given, and every alarm notifies it', () => {
+      expect(resourcesOfType(template, 'AWS::SNS::Topic').map(([id]) => id)).toEqual(['AlarmTopic']);
+      for (const [id, alarm] of Object.entries(alarms())) {
+        expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: 'AlarmTopic' }]);
+        expect(alarm.Properties.OKActions, id).toEqual([{ Ref: 'AlarmTopic' }]);
+      }
+      expect(template.Outputs.AlarmTopicArn.Value).toEqual({ Ref: 'AlarmTopic' });
+    });
+
+    it('alarms on authorizer_unavailable, 5xx answers, refresh-token reuse and failed logins, in the namespace and dimensions the functions write', () => {
+      const expected = { AuthorizerUnavailableAlarm: ['AuthorizerUnavailable', 1], ServerErrorsAlarm: ['ServerErrors', 5], RefreshTokenReuseAlarm: ['RefreshTokenReuse', 10], LoginFailuresAlarm: ['LoginFailures', 100] } as const;
+      for (const [id, [metric, threshold]] of Object.entries(expected)) {
+        const alarm = alarms()[id];
+        expect(alarm, id).toBeDefined();
+        expect(CUSTOM_METRICS).toContain(metric);
+        expect(alarm.Properties).toMatchObject({
+          Namespace: METRICS_NAMESPACE,
+          MetricName: metric,
+          Dimensions: [{ Name: 'Service', Value: 'lambda-jwt-auth' }, { Name: 'Stage', Value: 'prod' }],
+          Statistic: 'Sum',
+          Threshold: threshold,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    });
+
+    it('alarms on the Lambda errors of every function of the manifest', () => {
+      for (const fn of MANIFEST) {
+        const id = functionLogicalId(fn).replace(/LambdaFunction$/, 'ErrorsAlarm');
+        expect(alarms()[id]?.Properties, id).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(fn) } }], Threshold: 5 });
+      }
+    });
+
+    it('builds a dashboard of the custom metrics, the HTTP API, every function and the alarms', () => {
+      const dashboards = resourcesOfType(template, 'AWS::CloudWatch::Dashboard');
+      expect(dashboards).toHaveLength(1);
+      const [, dashboard] = dashboards[0]!;
+      expect(dashboard.Properties.DashboardName).toBe('lambda-jwt-auth-prod');
+      const body = dashboard.Properties.DashboardBody['Fn::Sub'] as string;
+      // What CloudWatch receives once Fn::Sub has filled in the references: valid JSON.
+      const widgets = JSON.parse(body.replace(/\$\{[^}]+\}/g, 'x')).widgets as Json[];
+      const shown = JSON.stringify(widgets);
+      for (const metric of CUSTOM_METRICS) expect(shown).toContain(`["${METRICS_NAMESPACE}","${metric}","Service","lambda-jwt-auth","Stage","prod"]`);
+      for (const fn of MANIFEST) expect(body).toContain(`\${${functionLogicalId(fn)}}`);
+      expect(body).toContain('"ApiId","${HttpApi}"');
+      for (const id of ['AuthorizerUnavailableAlarm', 'ServerErrorsAlarm', 'RefreshTokenReuseAlarm', 'LoginFailuresAlarm']) expect(body).toContain(`\${${id}.Arn}`);
+      // Every reference Fn::Sub will resolve names a resource of the template or a pseudo parameter.
+      for (const [, ref] of body.matchAll(/\$\{([^}]+)\}/g)) {
+        const name = ref!.replace(/\.Arn$/, '');
+        expect(name.startsWith('AWS::') || Object.hasOwn(template.Resources, name), ref).toBe(true);
+      }
+    });
+
+    it('keeps every function\'s log group and the access log 30 days', () => {
+      const groups = Object.fromEntries(resourcesOfType(template, 'AWS::Logs::LogGroup'));
+      for (const fn of MANIFEST) {
+        const id = functionLogicalId(fn).replace(/LambdaFunction$/, 'LogGroup');
+        expect(groups[id]?.Properties.RetentionInDays, id).toBe(30);
+        expect(template.Resources[functionLogicalId(fn)].DependsOn, id).toContain(id);
+      }
+      expect(groups.HttpApiLogGroup.Properties.RetentionInDays).toBe(30);
+      expect(Object.keys(groups)).toHaveLength(MANIFEST.length + 1);
+    });
+
+    it('throttles the HTTP API stage by default and writes its access log, without any header', () => {
+      const stage = template.Resources.HttpApiStage;
+      expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+      expect(stage.Properties.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+      const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
+      expect(format).toMatchObject({ requestId: '$context.requestId', ip: '$context.identity.sourceIp', routeKey: '$context.routeKey', status: '$context.status' });
+      expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/header|authorization|cookie/i);
+    });
+
+    it('has no custom domain nor reserved concurrency unless asked, and names the issuer\'s discovery URL', () => {
+      for (const type of ['AWS::ApiGatewayV2::DomainName', 'AWS::ApiGatewayV2::ApiMapping', 'AWS::Route53::RecordSet']) expect(resourcesOfType(template, type), type).toEqual([]);
+      for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) expect(fn.Properties.ReservedConcurrentExecutions, id).toBeUndefined();
+      expect(template.Outputs.IssuerDiscoveryUrl.Value).toBe('https://auth.example.com/.well-known/openid-configuration');
+    });
+  });
+
+  it('validates against the CloudFormation resource schemas', () => {
+    expect(resourceSchemas().problemsOf(template)).toEqual([]);
+  });
 });
 
-describe('serverless package with secrets managed by hand and a customer-managed KMS key', () => {
+describe('serverless package with secrets managed by hand, a customer-managed KMS key, a custom domain and every setting given', () => {
   let dir: string;
   let template: Json;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'jwt-auth-package-'));
-    await serverless(['package', '--stage', 'prod', ...MANUAL_PARAMS, '--package', dir]);
+    await serverless(['package', '--stage', 'prod', ...FULL_PARAMS, '--package', dir]);
     template = JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
   }, SERVERLESS_TEST_TIMEOUT);
 
@@ -421,6 +555,93 @@ describe('serverless package with secrets managed by hand and a customer-managed
       expect(arnOf(role), role).not.toContain('secret:auth/prod/keys-');
     }
   });
+
+  it('sets every setting of the list in every function from the stage parameter of its name', () => {
+    for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      const env = fn.Properties.Environment.Variables;
+      for (const [param, value] of Object.entries(SETTING_PARAMS)) {
+        const setting = SETTINGS.find((s) => s.param === param)!;
+        expect(env[setting.name], `${id} ${setting.name} from ${param}`).toBe(value);
+      }
+    }
+    expect(Object.keys(SETTING_PARAMS)).toEqual(expect.arrayContaining(['requireVerifiedEmail', 'maxSessionsPerUser', 'emailMaxPerAddress', 'maxBodyBytes', 'loginBackoffBaseSeconds', 'clientId']));
+  });
+
+  it('serves the issuer\'s host: the custom domain with the certificate, mapped to the HTTP API stage, with its alias record', () => {
+    const domain = template.Resources.ApiDomainName;
+    expect(domain.Type).toBe('AWS::ApiGatewayV2::DomainName');
+    expect(domain.Properties).toEqual({
+      DomainName: 'auth.example.com',
+      DomainNameConfigurations: [{ CertificateArn: OPERATOR.certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+    });
+    const mapping = template.Resources.ApiDomainMapping;
+    expect(mapping.Type).toBe('AWS::ApiGatewayV2::ApiMapping');
+    expect(mapping.Properties).toEqual({ DomainName: { Ref: 'ApiDomainName' }, ApiId: { Ref: 'HttpApi' }, Stage: '$default' });
+    expect(mapping.DependsOn).toContain('HttpApiStage');
+    expect(template.Resources.HttpApiStage.Properties.StageName).toBe('$default');
+    expect(template.Resources.ApiDomainRecord).toEqual({
+      Type: 'AWS::Route53::RecordSet',
+      Properties: {
+        HostedZoneId: OPERATOR.hostedZoneId,
+        Name: 'auth.example.com',
+        Type: 'A',
+        AliasTarget: {
+          DNSName: { 'Fn::GetAtt': ['ApiDomainName', 'RegionalDomainName'] },
+          HostedZoneId: { 'Fn::GetAtt': ['ApiDomainName', 'RegionalHostedZoneId'] },
+          EvaluateTargetHealth: false,
+        },
+      },
+    });
+    expect(template.Outputs.IssuerDiscoveryUrl.Value).toBe('https://auth.example.com/.well-known/openid-configuration');
+  });
+
+  it('notifies the given alarm topic and creates none', () => {
+    expect(resourcesOfType(template, 'AWS::SNS::Topic')).toEqual([]);
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBe(MANIFEST.length + 4);
+    for (const [id, alarm] of alarms) expect(alarm.Properties.AlarmActions, id).toEqual([OPERATOR.alarmTopicArn]);
+    expect(template.Resources.LoginFailuresAlarm.Properties.Threshold).toBe(500);
+  });
+
+  it('reserves the given concurrency for each sign-in function and for no other', () => {
+    expect(SIGN_IN_FUNCTIONS).toEqual(expect.arrayContaining(['login', 'register', 'refresh', 'password-forgot']));
+    for (const fn of MANIFEST) {
+      const reserved = template.Resources[functionLogicalId(fn)].Properties.ReservedConcurrentExecutions;
+      expect(reserved, fn.name).toBe(SIGN_IN_FUNCTIONS.includes(fn.name) ? 25 : undefined);
+    }
+  });
+
+  it('throttles the stage at the given rate and burst', () => {
+    expect(template.Resources.HttpApiStage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 75 });
+  });
+
+  it('validates against the CloudFormation resource schemas', () => {
+    expect(resourceSchemas().problemsOf(template)).toEqual([]);
+  });
+});
+
+/** Packages with `params`, expecting a refusal; resolves with the CLI's exit code and output. */
+async function refusedPackage(params: string[]): Promise<{ code: number; output: string; template: boolean }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'jwt-auth-package-'));
+  try {
+    const outcome = await serverless(['package', '--stage', 'prod', ...params, '--package', dir]).then(
+      () => ({ code: 0, output: '' }),
+      (err: { code?: unknown; stdout?: string; stderr?: string }) => ({ code: typeof err.code === 'number' ? err.code : -1, output: `${err.stdout ?? ''}${err.stderr ?? ''}` }),
+    );
+    return { ...outcome, template: existsSync(path.join(dir, 'cloudformation-template-update-stack.json')) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('serverless package with an http issuer', () => {
+  it('fails with a message naming the issuer and https, instead of a stack whose functions all refuse to start', async () => {
+    const params = PROD_PARAMS.map((p) => (p.startsWith('--param=issuer=') ? '--param=issuer=http://auth.example.com' : p));
+    const outcome = await refusedPackage(params);
+    expect(outcome.code).not.toBe(0);
+    expect(outcome.output).toMatch(/issuer must use https on a deployed stage.*"http:\/\/auth\.example\.com"/);
+    expect(outcome.template).toBe(false);
+  }, SERVERLESS_TEST_TIMEOUT);
 });
 
 describe('serverless package without the issuer parameter', () => {
