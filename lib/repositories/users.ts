@@ -153,6 +153,29 @@ export class UsersRepository {
     };
   }
 
+  /**
+   * A second factor enabled or removed, as a credential change: the epoch bump (so a sign-in that
+   * checked the user before it opens nothing after it) and the sessions it revokes forgotten.
+   */
+  factorsChangedItem(snapshot: UserSnapshot, revoked: readonly string[]): TransactWriteItem {
+    return this.changeItem(snapshot, revoked, { set: [], remove: [], condition: 'attribute_not_exists(disabledAt)', values: {} });
+  }
+
+  /**
+   * Condition for a reauthentication: the user is as it was when its password was checked (same
+   * hash, same credential epoch, not disabled), so a credential change committed meanwhile wins.
+   */
+  unchangedCheckItem(checked: { id: string; passwordHash: string; credentialEpoch: number }): TransactWriteItem {
+    return {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: { pk: userKey(checked.id) },
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(disabledAt) AND passwordHash = :verified AND ${counterIs('credentialEpoch', ':epoch', checked.credentialEpoch)}`,
+        ExpressionAttributeValues: { ':verified': checked.passwordHash, ':epoch': checked.credentialEpoch },
+      },
+    };
+  }
+
   /** A credential change's update (see {@link ChangeExpression}): bumps the epoch, forgets `revoked`. */
   private changeItem(snapshot: UserSnapshot, revoked: readonly string[], change: ChangeExpression): TransactWriteItem {
     const guard = snapshotCondition(snapshot);
@@ -386,6 +409,24 @@ export class UsersRepository {
    */
   async findForLogin(userId: string | undefined): Promise<UserRecord | undefined> {
     return this.findById(userId ?? `absent-${randomUUID()}`);
+  }
+
+  /**
+   * {@link findForLogin} with the user's items under `alsoRead` (its second factors) in the same
+   * BatchGetItem, read strongly consistently: a factor confirmed a moment ago decides the sign-in.
+   */
+  async findForSignIn(userId: string | undefined, alsoRead: (userId: string) => string[]): Promise<{ user: UserRecord | undefined; items: Map<string, Record<string, unknown>> }> {
+    const id = userId ?? `absent-${randomUUID()}`;
+    const keys = [{ pk: userKey(id) }, ...alsoRead(id).map((pk) => ({ pk }))];
+    const out = await dynamo(() =>
+      this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } })),
+    );
+    if ((out.UnprocessedKeys?.[this.table]?.Keys?.length ?? 0) > 0) {
+      throw serviceUnavailable(new Error('BatchGetItem left keys unprocessed'));
+    }
+    const items = new Map((out.Responses?.[this.table] ?? []).map((item) => [String(item.pk), item]));
+    const found = items.get(userKey(id));
+    return { user: found ? toUser(found) : undefined, items };
   }
 
   /**

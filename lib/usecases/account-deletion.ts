@@ -1,6 +1,7 @@
 import { commitCredentialChange } from '../credential-change';
 import { invalidCredentials, unauthorized } from '../errors';
 import { log } from '../log';
+import { parts } from '../repositories/transactions';
 import type { DeleteAccountInput } from '../validation';
 import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
@@ -8,9 +9,10 @@ import { checkPasswordLikeLogin } from './password-check';
 import type { Caller } from '../caller';
 
 /**
- * DELETE /auth/me. The password is checked under the login throttle. Then, as a credential change
- * (lib/credential-change.ts), ONE transaction deletes the user, its email claim (so the address
- * can register again) and pending tokens, and revokes every session (the caller's included, and
+ * DELETE /auth/me (step-up). The password is checked under the login throttle. Then, as a
+ * credential change (lib/credential-change.ts), ONE transaction deletes the user, its email claim
+ * (so the address can register again), pending tokens and second factors with their recovery
+ * codes (pending enrolments expire on their own and name the deleted id), and revokes every session (the caller's included, and
  * any whose login raced the deletion: such a login either commits first and is revoked here, or
  * fails on the deleted user). It is conditional on the password hash just checked, so a racing
  * password change or reset cancels it (`invalid_credentials`).
@@ -29,7 +31,7 @@ export async function deleteAccount(deps: AccountDeps, caller: Pick<Caller, 'use
     reason: 'account_deleted',
     plan: (current) => {
       if (!current || current.passwordHash !== user.passwordHash) throw invalidCredentials();
-      return { user: current, userItem: deps.users.deleteItems(current) };
+      return { user: current, userItem: [...deps.users.deleteItems(current), ...parts('factors', deps.factors.deleteAllItems(current.id))] };
     },
   });
   await attempt.succeeded();

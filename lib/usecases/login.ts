@@ -5,32 +5,33 @@ import { passwordAttemptKeys, reservePasswordAttempt } from '../throttle/passwor
 import type { LoginInput } from '../validation';
 import type { Deps, RequestMeta } from './deps';
 import { enforceIpLimit } from './rate-limit';
-import type { PublicUser } from '../public-user';
-import type { TokenResponse } from '../sessions';
-import { completeSignIn } from '../sign-in';
+import { factorsKey, factorSetOf } from '../repositories/factors';
+import { completeSignIn, type SignInResult } from '../sign-in';
 
 /**
  * Signs a user in. DynamoDB requests: (1) the per-IP counter beside one BatchGetItem (email claim
- * + the two throttle counters); (2) the per-source reservation beside the user read; (3) the
+ * + the two throttle counters); (2) the per-source reservation beside one BatchGetItem of the user
+ * and its second factors; (3) the
  * per-account reservation; then bcrypt; on success (4) the session transaction with the user
  * item's update (lib/sign-in.ts; the session cap is read from the user item of (2)), then (5) the
  * two give-backs side by side. 5 requests for a wrong password, 7 for a success (8 when a counter
- * cannot be forgiven and is decremented instead), 2-3 for a throttled attempt.
+ * cannot be forgiven and is decremented instead), 2-3 for a throttled attempt. A user with a
+ * second factor gets `mfaRequired` instead: (4) is the mfaToken's write, and no session is opened.
  */
 export async function login(
   deps: Deps,
   input: LoginInput,
   meta: RequestMeta,
-): Promise<{ user: PublicUser } & TokenResponse> {
+): Promise<SignInResult> {
   const now = deps.clock();
   const [, state] = await Promise.all([
     enforceIpLimit(deps, 'login', deps.config.loginIpLimitPerMinute, meta, now),
     deps.users.readLoginState(input.email, passwordAttemptKeys({ email: input.email, ip: meta.ip })),
   ]);
   // Reserved before the password is checked: the right password is refused too once throttled.
-  const [attempt, user] = await Promise.all([
+  const [attempt, { user, items }] = await Promise.all([
     reservePasswordAttempt(deps, { email: input.email, accountId: state.userId, ip: meta.ip }, now, state.items),
-    deps.users.findForLogin(state.userId),
+    deps.users.findForSignIn(state.userId, (id) => [factorsKey(id)]),
   ]);
   // Unknown emails pay for a full bcrypt compare too, so timing does not reveal which exist.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(deps.config.bcryptCost));
@@ -44,7 +45,8 @@ export async function login(
   // When BCRYPT_COST was raised since this hash was made, the sign-in also upgrades the hash, now
   // that we know the password.
   const upgradedHash = costOf(user.passwordHash) !== deps.config.bcryptCost ? await hashPassword(input.password, deps.config.bcryptCost) : undefined;
-  const result = await completeSignIn(deps, user, meta, now, { upgradedHash });
+  const factors = factorSetOf(items.get(factorsKey(user.id)));
+  const result = await completeSignIn(deps, user, meta, now, { methods: ['pwd'], factors, upgradedHash });
   // The give-back stays out of the session transaction: attackers writing the same counters
   // could otherwise cancel the owner's sign-in with transaction conflicts.
   await attempt.succeeded();

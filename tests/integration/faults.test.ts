@@ -3,7 +3,7 @@
  * service_unavailable and leave the tables without half-written state.
  */
 import { describe, expect, it } from 'vitest';
-import { login } from '../../lib/usecases/login';
+import { passwordLogin as login } from '../helpers/deps';
 import { logout } from '../../lib/usecases/logout';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';

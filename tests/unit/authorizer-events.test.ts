@@ -24,7 +24,7 @@ beforeAll(async () => {
 const httpApi = (authorization?: string) => ({ version: '2.0', type: 'REQUEST', routeArn: METHOD_ARN, headers: authorization === undefined ? {} : { authorization } });
 const restToken = (authorizationToken: string) => ({ type: 'TOKEN', authorizationToken, methodArn: METHOD_ARN });
 const restRequest = (headers: Record<string, string>) => ({ type: 'REQUEST', methodArn: METHOD_ARN, headers });
-const context = { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', emailVerified: 'false', roles: 'user,admin' };
+const context = { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', emailVerified: 'false', roles: 'user,admin', acr: 'aal1', amr: '', authTime: '0' };
 
 interface LogLine {
   level: string;
