@@ -164,6 +164,11 @@ export async function scheduledRotation(
   return { doc: { refreshTokenKey: hmacNext.key, refreshTokenKeys, dataKeys: rotatedDataKeys(doc.dataKeys, at, true), keys }, outcome: 'promoted' };
 }
 
+/** `doc` with a data-key lineage when it has none (a set written before they existed); otherwise `doc`. */
+export function withDataKeys(doc: KeySetDocument, now: Date): KeySetDocument {
+  return doc.dataKeys?.length ? doc : { ...doc, dataKeys: newDataKeyLineage(now.toISOString()) };
+}
+
 /**
  * Replaces every signing and HMAC key at once; keys of other algorithms go too, they were in the
  * same secret. The data keys of `leaked` stay, as `previous` (a `next` one never sealed anything

@@ -18,7 +18,7 @@ import { log } from '../log';
 import { newRecoveryCodes, recoveryCodeHash } from '../mfa/recovery-codes';
 import { SealedSecretUnreadable } from '../mfa/secret-box';
 import { checkTotp, newTotpSecret, totpIssuerName, totpSecretBase32, totpUri } from '../mfa/totp';
-import { PENDING_FACTOR_TTL_SECONDS, type FactorSet, type StoredFactor } from '../repositories/factors';
+import { factorsKey, factorSetOf, PENDING_FACTOR_TTL_SECONDS, type FactorSet, type StoredFactor } from '../repositories/factors';
 import { failedOn, part, parts, type TransactionPart } from '../repositories/transactions';
 import type { UserRecord } from '../repositories/users';
 import { reauthenticatedSession, type TokenResponse } from '../sessions';
@@ -71,20 +71,21 @@ async function reseal(deps: Deps, userId: string, match: TotpMatch | undefined):
 
 /**
  * POST /auth/mfa/verify: completes a sign-in that answered `mfaRequired`. DynamoDB requests: (1)
- * the mfaToken's attempt reserved; (2) the user and its factors, beside the account throttle's
- * read and (3, 4) its two reservations; (5) the session transaction with the mfaToken consumed,
- * the code's step or recovery code written and the user checked (lib/sign-in.ts); (6) the give-backs.
+ * the mfaToken's attempt reserved; (2) one BatchGetItem of the user and its factors, beside the
+ * throttle's counter read and its two reservations (3 requests, the second and third after the
+ * read); (6) the session transaction with the mfaToken consumed, the code's step or recovery code
+ * written and the user checked (lib/sign-in.ts); (7, 8) the two give-backs side by side.
  */
 export async function verifySecondFactor(deps: Deps, input: MfaVerifyInput, meta: RequestMeta): Promise<SignInResult> {
   const now = deps.clock();
   // Reserved before anything is checked: a token is dead after 5 attempts, whatever races.
   const pending = await deps.mfaTokens.reserveAttempt(input.mfaToken, now);
   if (!pending) throw invalidMfaToken();
-  const [attempt, user, factors] = await Promise.all([
+  const [attempt, { user, items }] = await Promise.all([
     reservePasswordAttempt(deps, { email: pending.email, accountId: pending.userId, ip: meta.ip }, now),
-    deps.users.findById(pending.userId, { consistent: true }),
-    deps.factors.get(pending.userId),
+    deps.users.findForSignIn(pending.userId, (id) => [factorsKey(id)]),
   ]);
+  const factors = factorSetOf(items.get(factorsKey(pending.userId)));
   // The password the first step checked is no longer the password (or the account went).
   if (!user || user.disabledAt || signInBinding(user) !== pending.binding) throw invalidMfaToken();
 

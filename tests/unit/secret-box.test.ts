@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { KeySetDocument } from '../../lib/keys/key-set';
 import { KeyStore } from '../../lib/keys/key-store';
-import { bootstrapKeySet, emergencyRotation, scheduledRotation } from '../../lib/keys/rotation';
+import { bootstrapKeySet, emergencyRotation, scheduledRotation, withDataKeys } from '../../lib/keys/rotation';
 import { NEXT_KEY_LEAD_SECONDS } from '../../lib/keys/rotation-policy';
 import type { KeySource } from '../../lib/keys/sources';
 import { SealedSecretUnreadable, SecretBox, sealedKeyId, totpSecretBox, type SealContext } from '../../lib/mfa/secret-box';
@@ -196,5 +196,17 @@ describe('SecretBox', () => {
     expect(id).toBeDefined();
     expect(currentDataKey(keys.doc).startsWith(id!)).toBe(false);
     expect(raw.toString('hex').includes(Buffer.from(id!, 'base64url').toString('hex'))).toBe(false);
+  });
+});
+
+describe('a key set written before data keys existed', () => {
+  it('gets a current and a next data key from its next scheduled rotation, and the local stack adds them in place', async () => {
+    const start = new Date('2026-01-01T00:00:00Z');
+    const { dataKeys: _dropped, ...old } = await bootstrapKeySet(policy.alg, start);
+    const staged = (await scheduledRotation(old, new Date(start.getTime() + (NEXT_KEY_LEAD_SECONDS + 1) * 1000), policy)).doc;
+    expect(staged.dataKeys?.map((k) => k.status).sort()).toEqual(['current', 'next']);
+    expect(withDataKeys(old, start).dataKeys?.map((k) => k.status).sort()).toEqual(['current', 'next']);
+    const store = new KeyStore({ description: 'memory', load: async () => JSON.stringify(old) }, { alg: policy.alg });
+    await expect(store.dataKeys()).rejects.toMatchObject({ code: 'service_unavailable' });
   });
 });
