@@ -364,7 +364,7 @@ export class FactorsRepository {
     };
   }
 
-  /** Account deletion: the factors item (pending enrolments expire by TTL and are bound to the user id). */
+  /** The factors item of a deleted user (UsersRepository.deleteItems writes the same delete; pending enrolments expire by TTL and are bound to the user id). */
   deleteAllItems(userId: string): TransactWriteItem[] {
     return [{ Delete: { TableName: this.table, Key: { pk: factorsKey(userId) } } }];
   }

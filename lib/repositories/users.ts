@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OneTimeTokenKind } from '../tokens/one-time-token';
+import { factorsKey } from './factors';
 import { oneTimeTokenKey } from './one-time-tokens';
 import type { TransactWriteItem } from './types';
 import { emailTaken, serviceUnavailable } from '../errors';
@@ -269,7 +270,8 @@ export class UsersRepository {
   }
 
   /**
-   * Deletes the user, its email claim and its pending tokens. The user item must still be as read
+   * Deletes the user, its email claim, its pending tokens and its second factors with their
+   * recovery codes (pending enrolments expire by TTL and name only the deleted id). The user item must still be as read
    * (no sign-in, no credential change since: a racing login makes the caller retry with its
    * session listed, a racing password change cancels the deletion); the claim must still be this
    * user's.
@@ -294,6 +296,8 @@ export class UsersRepository {
         },
       }),
     ];
+    // The factors item goes whether or not it exists (a delete without a condition).
+    items.push(part('factors', { Delete: { TableName: this.table, Key: { pk: factorsKey(user.id) } } }));
     if (user.verifyTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('verify', user.verifyTokenHash) } } }));
     if (user.resetTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('reset', user.resetTokenHash) } } }));
     return items;

@@ -1,7 +1,6 @@
 import { commitCredentialChange } from '../credential-change';
 import { invalidCredentials, unauthorized } from '../errors';
 import { log } from '../log';
-import { parts } from '../repositories/transactions';
 import type { DeleteAccountInput } from '../validation';
 import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
@@ -31,7 +30,7 @@ export async function deleteAccount(deps: AccountDeps, caller: Pick<Caller, 'use
     reason: 'account_deleted',
     plan: (current) => {
       if (!current || current.passwordHash !== user.passwordHash) throw invalidCredentials();
-      return { user: current, userItem: [...deps.users.deleteItems(current), ...parts('factors', deps.factors.deleteAllItems(current.id))] };
+      return { user: current, userItem: deps.users.deleteItems(current) };
     },
   });
   await attempt.succeeded();

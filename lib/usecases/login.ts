@@ -43,7 +43,8 @@ export async function login(
     throw invalidCredentials();
   }
   // When BCRYPT_COST was raised since this hash was made, the sign-in also upgrades the hash, now
-  // that we know the password.
+  // that we know the password. Not for a user with a second factor: no session is written here,
+  // and the second step no longer knows the password (its hash upgrades at the next change).
   const upgradedHash = costOf(user.passwordHash) !== deps.config.bcryptCost ? await hashPassword(input.password, deps.config.bcryptCost) : undefined;
   const factors = factorSetOf(items.get(factorsKey(user.id)));
   const result = await completeSignIn(deps, user, meta, now, { methods: ['pwd'], factors, upgradedHash });

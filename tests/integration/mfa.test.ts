@@ -10,6 +10,7 @@ import type { SignInResult, SignedIn, MfaRequired } from '../../lib/sign-in';
 import { verifyAccessToken } from '../../lib/tokens/access-token';
 import { accessSettings } from '../../lib/tokens/access-settings';
 import { deleteAccount } from '../../lib/usecases/account-deletion';
+import { deleteUser } from '../../lib/usecases/user-admin';
 import { login } from '../../lib/usecases/login';
 import { confirmTotp, enrolTotp, listFactors, reauthenticate, regenerateRecoveryCodes, removeFactor, verifySecondFactor } from '../../lib/usecases/mfa';
 import { refresh } from '../../lib/usecases/refresh';
@@ -269,11 +270,14 @@ describe('second factors', () => {
     await expect(verifySecondFactor(deps, { mfaToken, code: codeFor(deps, user.secret) }, meta)).rejects.toMatchObject({ code: 'invalid_mfa_token' });
   });
 
-  it('account deletion deletes the factors and recovery codes', async () => {
+  it("account deletion, by the user or an operator, deletes the factors and recovery codes", async () => {
     const ctx = testDeps();
     const { deps } = ctx;
     const user = await enrolledUser(ctx);
     await deleteAccount(deps, { userId: user.userId, sessionId: user.firstSid }, { password: PASSWORD }, meta);
     expect(await deps.factors.get(user.userId)).toEqual({ factors: [], recovery: undefined });
+    const other = await enrolledUser(ctx);
+    await deleteUser(deps, other.userId);
+    expect(await deps.factors.get(other.userId)).toEqual({ factors: [], recovery: undefined });
   });
 });
