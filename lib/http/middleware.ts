@@ -10,6 +10,8 @@
  *   the source IP (with CLIENT_IP_HEADER honoured) and user agent, the caller on routes behind the
  *   authorizer (401 without one), the refresh-token transport and the presented refresh cookie.
  *   What every handler needs is decided once, so none can forget it;
+ * - routes declared `stepUp` refuse a stale or single-factor authentication before the handler
+ *   runs (lib/step-up.ts: 401 `insufficient_user_authentication` with the RFC 9470 challenge);
  * - one error middleware writes every error body from the catalogue in `lib/errors.ts`.
  */
 import middy from '@middy/core';
