@@ -19,7 +19,7 @@ import { benchHttp } from './http';
 import { monthlyEstimate, operationCost, PRICES, PROFILE, type OperationCost } from './cost';
 import { benchOperations } from './operations';
 import { benchRevocationDesigns } from './revocation';
-import { printTable } from './stats';
+import { printTable, round } from './stats';
 
 // The SDK's notice that releases after January 2027 need Node 22 concerns this machine's Node, not
 // Lambda's runtime. Silenced here as npm start and the test gateways do, so the bench's child
@@ -81,11 +81,24 @@ async function main(): Promise<void> {
     benchDoc.destroy();
 
     console.log(`bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
-    const authorizer = await benchAuthorizer({ keysFile, accessToken, issuer: ISSUER, audience: AUDIENCE, ...(quick ? { repetitions: 3, iterations: 300 } : {}) });
-    printTable('Authorizer, warm, per invocation (median of interleaved repetitions)', authorizer.map((r) => ({ implementation: r.name, 'µs/op': r.usPerOp, 'x floor': r.ratioToFloor })));
+    // The machine is shared: each part's figures come with the load average around them.
+    const loadAverage: Record<string, { before: number[]; after: number[] }> = {};
+    const load = () => os.loadavg().map((v) => round(v, 2));
+    const loadLine = (part: string) => `  load average (1, 5, 15 min) before ${loadAverage[part]!.before.join(', ')}; after ${loadAverage[part]!.after.join(', ')}`;
 
-    const coldStart = benchColdStart(env, quick ? 3 : 10);
-    printTable('Cold start proxy: fresh process requiring the bundle (median)', coldStart.map((r) => ({ function: r.function, bytes: r.bytes, gzip: r.gzipBytes, 'init ms': r.initMs, 'over empty ms': r.overEmptyMs })));
+    loadAverage.authorizer = { before: load(), after: [] };
+    const authorizer = await benchAuthorizer({ keysFile, accessToken, issuer: ISSUER, audience: AUDIENCE, ...(quick ? { repetitions: 3, iterations: 300 } : {}) });
+    loadAverage.authorizer.after = load();
+    printTable('Authorizer, warm, per invocation (median of interleaved repetitions; CPU time, wall time beside it)', authorizer.map((r) => ({ implementation: r.name, 'CPU µs/op': r.usPerOp, 'x floor': r.ratioToFloor, 'wall µs/op': r.wallUsPerOp })));
+    console.log(loadLine('authorizer'));
+
+    loadAverage.coldStart = { before: load(), after: [] };
+    const coldStart = benchColdStart(env, quick ? 3 : 10, quick ? 6 : 30);
+    loadAverage.coldStart.after = load();
+    printTable('Cold start: fresh processes requiring the bundle, each paired with one requiring an empty module (medians over pairs)', coldStart.map((r) => ({
+      function: r.function, bytes: r.bytes, gzip: r.gzipBytes, 'process ms': r.processMs, 'over empty ms (wall)': r.overEmptyMs, 'over empty ms (CPU)': r.overEmptyCpuMs, 'x empty (wall)': r.ratioToEmpty, pairs: r.runs,
+    })));
+    console.log(loadLine('coldStart'));
 
     const operations = await benchOperations({ bcryptCost: BCRYPT_COST, ...(quick ? { samples: { slow: 5, fast: 20 } } : {}) });
     printTable(`Operations through the handlers against DynamoDB Local (bcrypt cost ${BCRYPT_COST})`, operations.map((r) => ({
@@ -132,8 +145,9 @@ async function main(): Promise<void> {
     printTable('Over HTTP through serverless-offline (autocannon; offline is not Lambda)', http.map((r) => ({ route: r.route, connections: r.connections, 'req/s': r.requestsPerSecond, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, non2xx: r.non2xx })));
 
     const results = {
-      schema: 1,
+      schema: 2,
       createdAt: new Date().toISOString(),
+      loadAverage,
       machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
       settings: { signingAlg: 'RS256', bcryptCost: BCRYPT_COST, quick },
       authorizer,

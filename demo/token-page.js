@@ -1,6 +1,7 @@
 'use strict';
 /**
- * The pages the emails link to (<APP_URL>/verify-email?token=..., /reset-password?token=...).
+ * The pages the emails link to (<APP_URL>/verify-email?token=..., /reset-password?token=...,
+ * /confirm-email?token=...).
  * Loading the page sends nothing; the token is POSTed only when the user submits the form. The
  * token is taken out of the address bar at once, so it stays out of history and bookmarks (the
  * server also sends Referrer-Policy: no-referrer).
@@ -16,6 +17,11 @@ const ACTIONS = {
     path: '/auth/email/verify',
     body: () => ({ token }),
     done: (answer) => `Email ${answer.body.email} is verified.`,
+  },
+  'email-change': {
+    path: '/auth/email/change/confirm',
+    body: () => ({ token }),
+    done: (answer) => `Your account's email is now ${answer.body.email}. Every other device was signed out.`,
   },
   reset: {
     path: '/auth/password/reset',
@@ -41,6 +47,8 @@ form.addEventListener('submit', async (event) => {
     const error = answer.body && answer.body.error;
     result.textContent = error && error.code === 'invalid_token'
       ? 'This link is invalid, expired or already used. Ask for a new one.'
+      : error && error.code === 'email_taken'
+      ? 'Another account took this address meanwhile. Nothing changed.'
       : `That did not work: ${error ? `${error.message} (${error.code})` : `HTTP ${answer.status}`}`;
     form.querySelector('button').disabled = false;
   }

@@ -22,7 +22,7 @@ export const handler = httpHandler(
     // A cookie-mode logout without a cookie (already logged out) has nothing to revoke: the empty
     // token makes it the same idempotent 204 as an unknown token, unless a Bearer names a session.
     if (request.transport === 'cookie') input.refreshToken = request.refreshCookie ?? (bearer === undefined ? '' : undefined);
-    await logout(deps, input, bearer);
+    await logout(deps, input, bearer, request.meta);
     // `others` keeps this device's session, so its cookie stays.
     return input.scope === 'others' ? noContent() : clearingCookie(noContent(), request.transport, cookies);
   },

@@ -30,6 +30,7 @@ const FUNCTIONS = [
   { name: 'me', http: { method: 'GET', path: '/auth/me' }, authorizer: true },
   { name: 'sessions-list', http: { method: 'GET', path: '/auth/sessions' }, authorizer: true },
   { name: 'session-delete', http: { method: 'DELETE', path: '/auth/sessions/{id}' }, authorizer: true },
+  { name: 'events-list', http: { method: 'GET', path: '/auth/events' }, authorizer: true },
   { name: 'jwks', http: { method: 'GET', path: '/.well-known/jwks.json' }, role: 'verifier' },
   {
     name: 'issuer-metadata',
@@ -47,6 +48,8 @@ const FUNCTIONS = [
   { name: 'rotate-keys', role: 'RotationRole' },
   { name: 'authorizer', role: 'AuthorizerRole', memorySize: 256 },
   { name: 'verify-email', http: { method: 'POST', path: '/auth/email/verify' } },
+  { name: 'email-change', http: { method: 'POST', path: '/auth/email/change' }, authorizer: true, role: 'MailerRole' },
+  { name: 'email-change-confirm', http: { method: 'POST', path: '/auth/email/change/confirm' } },
   { name: 'resend-verification', http: { method: 'POST', path: '/auth/email/resend' }, authorizer: true, role: 'MailerRole' },
   { name: 'password-change', http: { method: 'POST', path: '/auth/password/change' }, authorizer: true, memorySize: 1024 },
   { name: 'password-forgot', http: { method: 'POST', path: '/auth/password/forgot' }, role: 'MailerRole' },

@@ -5,16 +5,32 @@
  * Local from this very definition.
  *
  * users table (pk):
- *   USER#<id>        the user: email, name, roles, emailVerified, createdAt, passwordHash
+ *   USER#<id>        the user: email, name, roles, emailVerified, createdAt, passwordHash,
+ *                    credentialEpoch (bumped by every credential change), signIns (bumped by
+ *                    every sign-in), and `session:<sid>` = absolute end, one per session the
+ *                    user opened (lib/sign-in.ts, lib/credential-change.ts)
  *   EMAIL#<email>    email claim: { userId }. Written in the same transaction as the user with
  *                    attribute_not_exists(pk), which is what makes emails unique.
- *   LOGIN#<email>    failed-login counter { failures, lastFailureAt, expiresAt } (TTL)
+ *   THROTTLE#<bucket>#<email>  password-attempt counter of one throttle bucket (source, device or
+ *                    account) { failures, account, lastAt, lastId, expiresAt } (TTL;
+ *                    lib/repositories/login-attempts.ts)
+ *   RATE#<bucket>#<window>  per-source request counter of a fixed window (TTL;
+ *                    lib/repositories/rate-limits.ts)
+ *   ONETIME#<kind>#<sha256>  an email link's token (verification, reset) { userId, expiresAt,
+ *                    consumedAt? } (TTL; lib/repositories/one-time-tokens.ts)
+ *   MAILED#<kind>#<mailbox>  emails of one kind sent to one mailbox in the window (TTL)
+ *   DEVICE#<sha256>  a device that signed in { userId, createdAt, expiresAt } (TTL;
+ *                    lib/repositories/devices.ts)
  *   FACTORS#<userId> confirmed second factors { factors: { <factorId>: { type, name, secret
  *                    (sealed), lastStep, ... } }, recoverySalt, recoveryCodes (hash set) }
  *                    (lib/repositories/factors.ts)
  *   FACTOR_PENDING#<userId>#<factorId>  an enrolment awaiting its first code (TTL)
  *   MFATOKEN#<sha256> a sign-in awaiting its second factor { userId, email, binding, methods,
  *                    attempts, expiresAt } (TTL; lib/repositories/mfa-tokens.ts)
+ *   EVENT#<id>       a security event { eventUser (= user id), eventAt (ISO instant + id), type,
+ *                    ip, userAgent, sessionId?, detail?, expiresAt } (TTL, 90 days by default;
+ *                    listed newest first through the sparse eventsByUser index;
+ *                    lib/repositories/security-events.ts)
  *
  * sessions table (pk):
  *   SESSION#<sid>    { userId, createdAt, lastUsedAt, expiresAt, userAgent, ip, revokedAt?,
@@ -36,6 +52,8 @@ function tableNames(stage) {
   return { users: `${SERVICE}-${stage}-users`, sessions: `${SERVICE}-${stage}-sessions` };
 }
 const SESSIONS_BY_OWNER_INDEX = 'byOwner';
+/** Users table index of security events: a user's events, newest first (sparse: events only). */
+const EVENTS_BY_USER_INDEX = 'eventsByUser';
 
 /** CloudFormation `Properties` of each table, given the physical names. */
 function tableProperties(names) {
@@ -43,8 +61,22 @@ function tableProperties(names) {
     users: {
       TableName: names.users,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'eventUser', AttributeType: 'S' },
+        { AttributeName: 'eventAt', AttributeType: 'S' },
+      ],
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: EVENTS_BY_USER_INDEX,
+          KeySchema: [
+            { AttributeName: 'eventUser', KeyType: 'HASH' },
+            { AttributeName: 'eventAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
       TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
@@ -123,6 +155,7 @@ module.exports = {
   tableNames,
   TTL_ATTRIBUTE,
   SESSIONS_BY_OWNER_INDEX,
+  EVENTS_BY_USER_INDEX,
   tableProperties,
   cloudFormationResources,
   localTableDefinitions,

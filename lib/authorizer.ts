@@ -173,7 +173,9 @@ async function check(deps: AuthorizerDeps, event: AuthorizerEvent, shape: Shape)
       return undefined;
     }
     if (!deps.sessions) return claims;
-    const verdict = await deps.sessions.verdict(claims.sid, claims.sub, claims.exp);
+    // A cached verdict is a plain value: no promise to wait for on the path most requests take.
+    const pending = deps.sessions.verdict(claims.sid, claims.sub, claims.exp);
+    const verdict = typeof pending === 'string' ? pending : await pending;
     if (verdict === 'live') return claims;
     if (verdict === 'live-stale') {
       log.warn('session state unreadable; honouring a recent live state', { event: 'authorizer_stale_allow', sessionId: claims.sid });

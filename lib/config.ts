@@ -33,6 +33,10 @@ export interface Config {
   /** Failed password checks per account (all sources together) within the window below. */
   loginAccountMaxFailures: number;
   loginAccountWindowSeconds: number;
+  /** Days a security event is kept (GET /auth/events), then expired by TTL. */
+  securityEventsTtlDays: number;
+  /** Days a device that signed in keeps its own allowance of password guesses (device tokens). */
+  loginDeviceTtlDays: number;
   /** Lower-case name of a header set by a trusted proxy (e.g. CloudFront) carrying the client IP. */
   clientIpHeader: string | undefined;
   /** Seconds an access token is still accepted past `exp` (and `iat` in the future); at most 5. */
@@ -67,6 +71,8 @@ export interface Config {
   sesEndpoint: string | undefined;
   emailVerificationTtlSeconds: number;
   passwordResetTtlSeconds: number;
+  /** Lifetime of an email-change confirmation link. */
+  emailChangeTtlSeconds: number;
   /** Emails of one kind that may reach one mailbox (`+tag` variants count together) within `emailLimitWindowSeconds`. */
   emailMaxPerAddress: number;
   emailLimitWindowSeconds: number;
@@ -88,6 +94,15 @@ export type RefreshCookieSameSite = 'Strict' | 'Lax' | 'None';
 const SAME_SITE_VALUES: readonly RefreshCookieSameSite[] = ['Strict', 'Lax', 'None'];
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * Seconds an access token is still accepted past `exp` (and its `iat`/`nbf` may lie in the future)
+ * when CLOCK_SKEW_SECONDS is not set: enough for clocks kept by NTP, short enough that an expired
+ * token is dead.
+ */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 5;
+/** The contract's ceiling (API.md): CLOCK_SKEW_SECONDS cannot be set above it, verifiers never allow more. */
+export const MAX_CLOCK_SKEW_SECONDS = 5;
 
 /** `client_id` of the tokens this service issues to its own clients, unless CLIENT_ID names another. */
 export const DEFAULT_CLIENT_ID = 'lambda-jwt-auth';
@@ -286,8 +301,10 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     loginBackoffMaxSeconds: integer(env, 'LOGIN_BACKOFF_MAX_SECONDS', 900, 1, 86_400),
     loginAccountMaxFailures: integer(env, 'LOGIN_ACCOUNT_MAX_FAILURES', 100, 1, 1_000_000),
     loginAccountWindowSeconds: integer(env, 'LOGIN_ACCOUNT_WINDOW_SECONDS', 3600, 60, 86_400),
+    loginDeviceTtlDays: integer(env, 'LOGIN_DEVICE_TTL_DAYS', 90, 1, 400),
+    securityEventsTtlDays: integer(env, 'SECURITY_EVENTS_TTL_DAYS', 90, 1, 3650),
     clientIpHeader: headerName(env, 'CLIENT_IP_HEADER'),
-    clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', 5, 0, 5),
+    clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', DEFAULT_CLOCK_SKEW_SECONDS, 0, MAX_CLOCK_SKEW_SECONDS),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 16_384, 1024, 1_048_576),
     // At most 50, so revoking every session of a user fits one transaction with room to spare.
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 50, 1, 50),
@@ -305,6 +322,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     sesEndpoint: mode === 'local' ? sesEndpoint(env) : undefined,
     emailVerificationTtlSeconds: integer(env, 'EMAIL_VERIFICATION_TTL_SECONDS', 86_400, 60, 2_592_000),
     passwordResetTtlSeconds: integer(env, 'PASSWORD_RESET_TTL_SECONDS', 1_800, 60, 86_400),
+    emailChangeTtlSeconds: integer(env, 'EMAIL_CHANGE_TTL_SECONDS', 3_600, 60, 86_400),
     emailMaxPerAddress: integer(env, 'EMAIL_MAX_PER_ADDRESS', 3, 1, 1000),
     emailLimitWindowSeconds: integer(env, 'EMAIL_LIMIT_WINDOW_SECONDS', 900, 60, 86_400),
     emailIpLimitPerWindow: integer(env, 'EMAIL_IP_LIMIT_PER_WINDOW', 20, 0, 1_000_000),

@@ -13,13 +13,14 @@
  *   opening one more revokes the oldest (earliest absolute end) in the same transaction that
  *   opens it. So all of a user's sessions normally fit one transaction, with at least 50 items
  *   left for the caller's own writes (a password change, a reset, an account deletion).
- * - The cap is checked against the byOwner index, which is eventually consistent, so logins racing
- *   each other can briefly push a user past it. Whatever does not fit the caller's room is then
- *   revoked FIRST, in transactions of its own, and the rest rides in the caller's transaction. A
- *   failure in between leaves more sessions revoked, never fewer; the caller answers 503 and a
- *   retry finishes the job (revocation is idempotent).
- * - The index can also lag behind a session opened a moment ago; callers that know a session id
- *   (logout's Bearer) pass it in `include`.
+ * - The cap is checked against the sessions the user item names (lib/sign-in.ts), as the login
+ *   read it, so logins racing each other can briefly push a user past it. Whatever does not fit
+ *   the caller's room is then revoked FIRST, in transactions of its own, and the rest rides in the
+ *   caller's transaction. A failure in between leaves more sessions revoked, never fewer; the
+ *   caller answers 503 and a retry finishes the job (revocation is idempotent).
+ * - Revoking all of a user's sessions takes the sessions the user item names (`tracked`) and the
+ *   byOwner index's (sessions opened before user items named them). The index is eventually
+ *   consistent; callers that know a session id (logout's Bearer) pass it in `include`.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { sameAuthentication, storedAuthentication, type Authentication } from './authentication';
@@ -30,6 +31,7 @@ import type { KeyStore } from './keys/key-store';
 import { log } from './log';
 import type { RefreshTokenRecord, SessionRecord, SessionsRepository } from './repositories/sessions';
 import type { UsersRepository } from './repositories/users';
+import type { SecurityEventsRepository } from './repositories/security-events';
 import { MAX_TRANSACTION_ITEMS, part, parts, type TransactionPart, type TransactionWriter } from './repositories/transactions';
 import { signAccessToken } from './tokens/access-token';
 import { accessSettings } from './tokens/access-settings';
@@ -44,6 +46,8 @@ export interface SessionDeps {
   clock: Clock;
   /** Where a refresh checks (and, when they changed, reads) the user's current claims. */
   users: Pick<UsersRepository, 'claimsCheckItem' | 'findById'>;
+  /** Security events (a reuse detection is recorded with its revocation). */
+  events?: Pick<SecurityEventsRepository, 'putItem'>;
 }
 
 /** The claims an access token carries about its user, current at every refresh. */
@@ -96,6 +100,7 @@ export type RevocationReason =
   | 'session_deleted'
   | 'password_changed'
   | 'password_reset'
+  | 'email_changed'
   | 'account_deleted'
   | 'account_disabled'
   | 'factor_enabled'
@@ -254,7 +259,7 @@ export async function rotateRefreshToken(deps: SessionDeps, presentedValue: stri
     if (!record || !secretMatches(presented.secret, record.secretHash)) throw invalidRefreshToken();
     if (record.expiresAt <= epochSeconds(now)) throw invalidRefreshToken();
 
-    if (record.consumedAt !== undefined) return replayed(deps, record, await successorOnRecord(deps, presented, record, successor), now, fingerprint);
+    if (record.consumedAt !== undefined) return replayed(deps, record, await successorOnRecord(deps, presented, record, successor), now, fingerprint, client);
 
     // Claims as of the token's issue; the rotation below commits only if the user still holds
     // them (so the usual refresh stays at two requests). Otherwise read the user and sign again.
@@ -305,7 +310,7 @@ async function successorOnRecord(deps: SessionDeps, presented: RefreshToken, rec
   return derived;
 }
 
-async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor: RefreshToken, now: Date, fingerprint: string): Promise<TokenResponse> {
+async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor: RefreshToken, now: Date, fingerprint: string, client: RotatingClient): Promise<TokenResponse> {
   const graceMs = deps.config.refreshReuseGraceSeconds * 1000;
   const withinGrace = now.getTime() - new Date(record.consumedAt ?? 0).getTime() <= graceMs;
   // Only the client that consumed the token may retry it: a replay from another user agent
@@ -319,7 +324,10 @@ async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor
     if (!isActive(session, now)) throw invalidRefreshToken();
     return tokenResponse(deps, subjectOf(record, claims, storedAuthentication(session)), successor.value, now);
   }
-  const revoked = await deps.sessions.revoke(record.sid, now, 'refresh_token_reused');
+  const event = deps.events?.putItem({ userId: record.userId, type: 'refresh_reuse_detected', ip: client.ip, userAgent: client.userAgent, sessionId: record.sid }, now);
+  const revoked = event
+    ? await deps.sessions.revokeWith(record.sid, now, 'refresh_token_reused', record.userId, [part('event', event)])
+    : await deps.sessions.revoke(record.sid, now, 'refresh_token_reused');
   log.warn('refresh token reuse detected; session revoked', {
     event: 'refresh_token_reused',
     userId: record.userId,
@@ -333,6 +341,8 @@ async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor
 /** Who presents a refresh token, as far as the grace window cares. */
 export interface RotatingClient {
   userAgent?: string | undefined;
+  /** Recorded on the security event of a reuse detection. */
+  ip?: string | undefined;
 }
 
 /**
@@ -396,16 +406,20 @@ export type RevokingDeps = Pick<SessionDeps, 'sessions' | 'transactions'>;
 
 /**
  * Revokes one session. With `userId`, only that user's session (a request naming another user's
- * session id changes nothing). True when this call revoked an active session.
+ * session id changes nothing); with `also` too, those items (a security event) are written in the
+ * same transaction. True when this call revoked an active session.
  */
 export async function revokeSession(
   deps: Pick<SessionDeps, 'sessions'>,
   sid: string,
   now: Date,
   reason: RevocationReason,
-  options: { userId?: string } = {},
+  options: { userId?: string; also?: TransactionPart[] } = {},
 ): Promise<boolean> {
-  const revoked = await deps.sessions.revoke(sid, now, reason, options.userId);
+  const revoked =
+    options.also && options.userId !== undefined
+      ? await deps.sessions.revokeWith(sid, now, reason, options.userId, options.also)
+      : await deps.sessions.revoke(sid, now, reason, options.userId);
   if (revoked) log.info('sessions revoked', { event: 'session_revoked', reason, userId: options.userId, sessionIds: [sid] });
   return revoked;
 }
@@ -428,13 +442,14 @@ export async function revokeUserSessions(
   userId: string,
   now: Date,
   reason: RevocationReason,
-  options: UserRevocation & { tracked?: readonly string[] } = {},
+  options: UserRevocation & { tracked?: readonly string[]; also?: TransactionPart[] } = {},
 ): Promise<string[]> {
   const sids = await sessionsToRevoke(deps, userId, now, { ...options, include: [...(options.include ?? []), ...(options.tracked ?? [])] });
-  if (sids.length === 1) await deps.sessions.revoke(sids[0]!, now, reason);
-  else {
-    const { items } = await revocationPlan(deps, sids, now, reason, userId, MAX_TRANSACTION_ITEMS);
-    await deps.transactions.write(items);
+  const also = options.also ?? [];
+  if (sids.length === 1 && also.length === 0) await deps.sessions.revoke(sids[0]!, now, reason);
+  else if (sids.length > 0) {
+    const { items } = await revocationPlan(deps, sids, now, reason, userId, MAX_TRANSACTION_ITEMS - also.length);
+    await deps.transactions.write([...items, ...also]);
   }
   if (sids.length > 0) log.info('sessions revoked', { event: 'session_revoked', reason, userId, sessionIds: sids });
   return sids;

@@ -31,6 +31,7 @@ import { publicUser, type PublicUser } from './public-user';
 import type { FactorSet, FactorsRepository, FactorType } from './repositories/factors';
 import type { MfaTokensRepository } from './repositories/mfa-tokens';
 import { part, failedOn, type TransactionPart } from './repositories/transactions';
+import type { SecurityEventsRepository } from './repositories/security-events';
 import { endedSessions, trackedSessions, type UserRecord, type UsersRepository } from './repositories/users';
 import { openSession, type SessionDeps, type SessionOrigin, type TokenResponse } from './sessions';
 
@@ -38,6 +39,7 @@ export interface SignInDeps extends SessionDeps {
   users: SessionDeps['users'] & Pick<UsersRepository, 'signInItem'>;
   factors: Pick<FactorsRepository, 'noFactorsCheckItem'>;
   mfaTokens: Pick<MfaTokensRepository, 'issueItem'>;
+  events: Pick<SecurityEventsRepository, 'putItem'>;
 }
 
 /** What a sign-in proved before reaching the door. */
@@ -55,6 +57,8 @@ export interface SignInProof {
   upgradedHash?: string | undefined;
   /** Errors for failed conditions by label; a failed `user` condition is `invalid_credentials` unless named here. */
   conflicts?: Record<string, () => AppError>;
+  /** Further items the sign-in commits with its session (a new device record). */
+  alsoWrite?: TransactionPart[];
 }
 
 export type SignedIn = { user: PublicUser } & TokenResponse;
@@ -101,7 +105,9 @@ export async function completeSignIn(deps: SignInDeps, user: UserRecord, origin:
   // Without a second factor, the user must still have none when the session commits.
   const factorParts = secondFactor ? proof.secondStep! : [part('factors', deps.factors.noFactorsCheckItem(user.id))];
   try {
-    await deps.transactions.write([part('user', userItem), ...factorParts, ...session.items]);
+    // The `login` security event is written with the session it records.
+    const event = deps.events.putItem({ userId: user.id, type: 'login', ip: origin.ip, userAgent: origin.userAgent, sessionId: session.sid }, now);
+    await deps.transactions.write([part('user', userItem), ...factorParts, ...session.items, part('event', event), ...(proof.alsoWrite ?? [])]);
   } catch (err) {
     for (const [label, error] of Object.entries(proof.conflicts ?? {})) {
       if (failedOn(err, label)) {

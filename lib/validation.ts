@@ -20,6 +20,8 @@ export interface RegisterInput {
 export interface LoginInput {
   email: string;
   password: string;
+  /** The device token a previous sign-in of this client got (body mode; cookie mode uses a cookie). */
+  deviceToken?: string | undefined;
 }
 export interface RefreshInput {
   refreshToken: string;
@@ -53,17 +55,17 @@ function asObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function email(body: Record<string, unknown>, problems: FieldProblem[]): string {
-  const raw = body.email;
+function email(body: Record<string, unknown>, problems: FieldProblem[], field = 'email'): string {
+  const raw = body[field];
   if (typeof raw !== 'string') {
-    problems.push({ field: 'email', message: raw === undefined ? 'is required' : 'must be a string' });
+    problems.push({ field, message: raw === undefined ? 'is required' : 'must be a string' });
     return '';
   }
   // One canonical form per address (lib/email-address.ts): hidden characters, markup, trailing dots and
   // mixed-script look-alikes are refused; fullwidth forms and IDN encodings fold to one account.
   const checked = canonicalEmail(raw);
   if (!checked.ok) {
-    problems.push({ field: 'email', message: checked.reason });
+    problems.push({ field, message: checked.reason });
     return raw;
   }
   return checked.email;
@@ -115,7 +117,13 @@ export function parseRegister(body: unknown): RegisterInput {
 export function parseLogin(body: unknown): LoginInput {
   const obj = asObject(body);
   const problems: FieldProblem[] = [];
-  return done(problems, { email: email(obj, problems), password: password(obj, problems) });
+  const deviceToken = obj.deviceToken;
+  if (deviceToken !== undefined && (typeof deviceToken !== 'string' || deviceToken.length > 128)) {
+    problems.push({ field: 'deviceToken', message: 'must be the string a previous sign-in returned' });
+  }
+  const input: LoginInput = { email: email(obj, problems), password: password(obj, problems) };
+  if (typeof deviceToken === 'string') input.deviceToken = deviceToken;
+  return done(problems, input);
 }
 
 export function parseRefresh(body: unknown): RefreshInput {
@@ -157,6 +165,16 @@ export function parseVerifyEmail(body: unknown): TokenInput {
   const obj = asObject(body);
   const problems: FieldProblem[] = [];
   return done(problems, { token: token(obj, problems) });
+}
+
+export interface EmailChangeInput {
+  newEmail: string;
+}
+
+export function parseEmailChange(body: unknown): EmailChangeInput {
+  const obj = asObject(body);
+  const problems: FieldProblem[] = [];
+  return done(problems, { newEmail: email(obj, problems, 'newEmail') });
 }
 
 export function parseForgot(body: unknown): ForgotInput {

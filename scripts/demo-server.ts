@@ -3,7 +3,7 @@
  * and the browser tests. Static files only, from a fixed list: no directory listing, no path
  * taken from the request. `/config.js` tells the page where the API is.
  *
- * Routes: /, /verify-email and /reset-password (the pages the emails link to), their scripts
+ * Routes: /, /verify-email, /reset-password and /confirm-email (the pages the emails link to), their scripts
  * and stylesheet, /openapi.yaml and /openapi.json.
  */
 import { readFile } from 'node:fs/promises';
@@ -19,6 +19,7 @@ const PAGES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/verify-email': { file: 'verify-email.html', type: 'text/html; charset=utf-8' },
   '/reset-password': { file: 'reset-password.html', type: 'text/html; charset=utf-8' },
+  '/confirm-email': { file: 'confirm-email.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/auth-client.js': { file: 'auth-client.js', type: 'text/javascript; charset=utf-8' },
   '/token-page.js': { file: 'token-page.js', type: 'text/javascript; charset=utf-8' },

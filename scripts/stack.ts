@@ -10,10 +10,13 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   ListTablesCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { localTableDefinitions, tableNames } from '../infra/tables.js';
 import type { SigningAlg } from '../lib/config';
@@ -142,6 +145,8 @@ export async function ensureTables(endpoint: string, stage: string): Promise<str
       if (!existing.has(name)) {
         await client.send(new CreateTableCommand(table.create));
         created.push(name);
+      } else {
+        await addMissingIndexes(client, table.create);
       }
       const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
       if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
@@ -157,6 +162,26 @@ export async function ensureTables(endpoint: string, stage: string): Promise<str
     client.destroy();
   }
   return created;
+}
+
+/**
+ * A table kept from an earlier `npm start` (DynamoDB Local's data persists) gets the indexes added
+ * to its definition since, so an upgraded checkout needs no table reset.
+ */
+async function addMissingIndexes(client: DynamoDBClient, create: CreateTableCommandInput): Promise<void> {
+  const described = await client.send(new DescribeTableCommand({ TableName: create.TableName }));
+  const present = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const index of create.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    const names = new Set(index.KeySchema?.map((k) => k.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: create.TableName,
+        AttributeDefinitions: create.AttributeDefinitions?.filter((d) => names.has(d.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      }),
+    );
+  }
 }
 
 /** Writes a dev key set on first run; reuses (and checks) the existing one afterwards. */

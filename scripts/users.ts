@@ -21,7 +21,8 @@ import { SessionsRepository } from '../lib/repositories/sessions';
 import { TransactionWriter } from '../lib/repositories/transactions';
 import { OneTimeTokensRepository } from '../lib/repositories/one-time-tokens';
 import { UsersRepository } from '../lib/repositories/users';
-import { deleteUser, disableUser, enableUser, listUsers, setRoles, showUser, type AdminDeps } from '../lib/usecases/user-admin';
+import { deleteUser, disableUser, enableUser, listUsers, setRoles, showUser, userEvents, type AdminDeps } from '../lib/usecases/user-admin';
+import { SecurityEventsRepository } from '../lib/repositories/security-events';
 
 export const USAGE = `Usage: npm run users -- <command> [arguments] [options]
 
@@ -34,6 +35,8 @@ Commands:
   enable <email|id>             logins work again (revoked sessions stay revoked)
   delete <email|id> --yes       delete the user, its email claim and every session; the email can
                                 register again
+  events <email|id> [--limit N] [--cursor C]
+                                the user's security events, newest first (default 50, at most 100)
 
 Where (default: the local stack started by npm start):
   --endpoint <url>              DynamoDB endpoint (default http://127.0.0.1:\${DYNAMODB_PORT:-8000}
@@ -116,6 +119,8 @@ export function adminDeps(target: Target): AdminDeps {
     users: new UsersRepository(doc, target.usersTable, transactions),
     sessions: new SessionsRepository(doc, target.sessionsTable, transactions),
     tokens: new OneTimeTokensRepository(doc, target.usersTable),
+    // The retention only matters to events written here (disabling); the stack's setting is 90 days.
+    events: new SecurityEventsRepository(doc, target.usersTable, Number(process.env.SECURITY_EVENTS_TTL_DAYS ?? 90)),
     transactions,
     clock: systemClock,
   };
@@ -147,6 +152,11 @@ export async function runCommand(deps: AdminDeps, command: string | undefined, p
       return disableUser(deps, needOne(positionals, 'disable'));
     case 'enable':
       return enableUser(deps, needOne(positionals, 'enable'));
+    case 'events': {
+      const limit = values.limit === undefined ? 50 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError('--limit must be a whole number from 1 to 100');
+      return userEvents(deps, needOne(positionals, 'events'), { limit, cursor: values.cursor });
+    }
     case 'delete': {
       const ref = needOne(positionals, 'delete');
       if (!values.yes) throw new UsageError(`delete cannot be undone: run it again with --yes to delete ${ref}`);

@@ -4,6 +4,7 @@ import { FactorsRepository } from '../repositories/factors';
 import { MfaTokensRepository } from '../repositories/mfa-tokens';
 import { LoginAttemptsRepository } from '../repositories/login-attempts';
 import { RateLimitRepository } from '../repositories/rate-limits';
+import { SecurityEventsRepository } from '../repositories/security-events';
 import { SessionsRepository } from '../repositories/sessions';
 import { TransactionWriter } from '../repositories/transactions';
 import { UsersRepository } from '../repositories/users';
@@ -31,3 +32,7 @@ export const rateLimitRepository = () => new RateLimitRepository(documentClient(
 export const loginAttemptsRepository = () => new LoginAttemptsRepository(documentClient(), containerConfig(['usersTable']).usersTable);
 export const factorsRepository = () => new FactorsRepository(documentClient(), containerConfig(['usersTable']).usersTable);
 export const mfaTokensRepository = () => new MfaTokensRepository(documentClient(), containerConfig(['usersTable']).usersTable);
+export const securityEventsRepository = () => {
+  const config = containerConfig(['usersTable']);
+  return new SecurityEventsRepository(documentClient(), config.usersTable, config.securityEventsTtlDays);
+};

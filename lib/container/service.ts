@@ -2,7 +2,16 @@ import { systemClock } from '../clock';
 import type { Deps } from '../usecases/deps';
 import { containerConfig } from './config';
 import { totpSecretBox } from '../mfa/secret-box';
-import { factorsRepository, loginAttemptsRepository, mfaTokensRepository, rateLimitRepository, sessionsRepository, transactionWriter, usersRepository } from './data';
+import {
+  factorsRepository,
+  loginAttemptsRepository,
+  mfaTokensRepository,
+  rateLimitRepository,
+  securityEventsRepository,
+  sessionsRepository,
+  transactionWriter,
+  usersRepository,
+} from './data';
 import { signingKeyStore } from './signing-keys';
 
 let deps: Deps | undefined;
@@ -18,6 +27,7 @@ export function serviceDeps(): Deps {
     transactions: transactionWriter(),
     loginAttempts: loginAttemptsRepository(),
     rateLimits: rateLimitRepository(),
+    events: securityEventsRepository(),
     keys,
     clock: systemClock,
     factors: factorsRepository(),

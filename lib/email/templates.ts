@@ -18,7 +18,7 @@ export interface LinkEmailValues {
   ttlSeconds: number;
 }
 
-export function actionLink(appUrl: string, page: 'verify-email' | 'reset-password', token: string): string {
+export function actionLink(appUrl: string, page: 'verify-email' | 'reset-password' | 'confirm-email', token: string): string {
   return `${appUrl.replace(/\/+$/, '')}/${page}?token=${encodeURIComponent(token)}`;
 }
 
@@ -77,4 +77,51 @@ ${link}
 ${outro}
 `;
   return { subject, text, html: htmlPage(subject, 'Choose a new password for your account.', 'Reset password', link, outro) };
+}
+
+export function emailChangeEmail(values: LinkEmailValues): EmailContent {
+  const link = actionLink(values.appUrl, 'confirm-email', values.token);
+  const lifetime = duration(values.ttlSeconds);
+  const subject = 'Confirm your new email address';
+  const outro = `The link works once and for ${lifetime}. Confirming signs you out on every other device. If you did not ask for this, ignore this email: nothing changes.`;
+  const text = `Confirm your new email address
+
+Someone (hopefully you) asked to use this address for their account. Open this link to confirm it:
+
+${link}
+
+${outro}
+`;
+  return { subject, text, html: htmlPage(subject, 'Confirm this address as the new email of your account.', 'Confirm new email', link, outro) };
+}
+
+/** Where and when a security notice's action came from, told to the reader. */
+export interface NoticeValues {
+  at: Date;
+  ip: string | undefined;
+  userAgent: string | undefined;
+}
+
+function noticePage(title: string, paragraphs: string[]): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
+<body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2328;max-width:560px;margin:24px auto;padding:0 16px">
+<h1 style="font-size:20px">${escapeHtml(title)}</h1>
+${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}
+</body></html>
+`;
+}
+
+/** A security notice: what happened, when, from where, and what to do if it was not the reader. */
+export function securityNotice(subject: string, what: string, ifNotYou: string, values: NoticeValues): EmailContent {
+  const where = `When: ${values.at.toUTCString()}. From: ${values.ip ?? 'an unknown address'}, ${values.userAgent ? `"${values.userAgent.slice(0, 200)}"` : 'an unknown device'}.`;
+  const text = `${subject}
+
+${what}
+
+${where}
+
+${ifNotYou}
+`;
+  return { subject, text, html: noticePage(subject, [what, where, ifNotYou]) };
 }

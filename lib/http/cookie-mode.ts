@@ -50,15 +50,35 @@ export function cookieModeSettings(config: {
   return { allowedOrigins: config.allowedOrigins, sameSite: config.refreshCookieSameSite, maxAgeSeconds: config.refreshTokenTtlSeconds };
 }
 
-/** Every value of the refresh cookie the request carries (payload 2.0 `cookies`, or a Cookie header). */
-function refreshCookieValues(event: HttpEvent): string[] {
+/**
+ * The device cookie (lib/tokens/device-token.ts): set by a cookie-mode login, read by the next,
+ * so the browser keeps its own allowance of password guesses. `__Host-` for the same reason as the
+ * refresh cookie; SameSite=Strict, since only our own pages sign in.
+ */
+export const DEVICE_COOKIE_NAME = '__Host-device';
+
+/** Every value of cookie `name` the request carries (payload 2.0 `cookies`, or a Cookie header). */
+function cookieValues(event: HttpEvent, name: string): string[] {
   const pairs = event.cookies ?? (event.headers?.cookie ?? '').split(';');
   const values: string[] = [];
   for (const pair of pairs) {
     const at = pair.indexOf('=');
-    if (at > 0 && pair.slice(0, at).trim() === REFRESH_COOKIE_NAME) values.push(pair.slice(at + 1).trim());
+    if (at > 0 && pair.slice(0, at).trim() === name) values.push(pair.slice(at + 1).trim());
   }
   return values;
+}
+
+const refreshCookieValues = (event: HttpEvent) => cookieValues(event, REFRESH_COOKIE_NAME);
+
+/** The device token of the device cookie, when exactly one is sent. */
+export function deviceTokenFromCookie(event: HttpEvent): string | undefined {
+  const values = cookieValues(event, DEVICE_COOKIE_NAME);
+  return values.length === 1 && values[0] ? values[0] : undefined;
+}
+
+/** Set-Cookie value holding a device token for `maxAgeSeconds`. */
+export function deviceCookie(token: string, maxAgeSeconds: number): string {
+  return `${DEVICE_COOKIE_NAME}=${token}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=Strict`;
 }
 
 /**

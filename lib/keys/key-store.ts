@@ -8,6 +8,9 @@
  * - A verifier meeting an unknown `kid` reloads early (at most every 30 s), so a key added during a
  *   rotation is picked up without waiting for the max age.
  * - `publicOnly` stores (authorizer, JWKS) never import private keys or keep the HMAC key.
+ * - Verification keys are handed out as checked public JWKs: the verifier imports each once
+ *   (lib/tokens/access-token.ts), the JWKS publishes them as they are. Only a signing store
+ *   imports keys through jose (WebCrypto), which verifying functions would load for nothing.
  * - Only the `current` key signs; `next` and `previous` keys verify (and are published). A
  *   previous key is dropped once `previousKeyRetentionMs` has passed since its `retiredAt`, so
  *   the JWKS stops publishing it as soon as every token it signed has expired.
@@ -30,7 +33,7 @@ export interface SigningKey {
 export interface VerificationKey {
   kid: string;
   alg: SigningAlg;
-  key: CryptoKey;
+  /** Public JWK with kid, alg and use. */
   jwk: Record<string, unknown>;
 }
 
@@ -178,8 +181,7 @@ export class KeyStore {
       const entries = parseVerificationKeys(raw, this.alg).sort(byStatus);
       for (const entry of entries) {
         if (entry.alg !== this.alg || this.expired(entry)) continue;
-        const key = (await importJWK(entry.jwk, entry.alg)) as CryptoKey;
-        verification.set(entry.kid, { kid: entry.kid, alg: entry.alg, key, jwk: entry.jwk });
+        verification.set(entry.kid, { kid: entry.kid, alg: entry.alg, jwk: entry.jwk });
       }
       return { signing: undefined, verification, refreshKey: undefined, refreshKeys: [], dataKeys: [], loadedAt: this.nowMs() };
     }
@@ -187,9 +189,7 @@ export class KeyStore {
     let signing: SigningKey | undefined;
     for (const stored of [...doc.keys].sort(byStatus)) {
       if (stored.alg !== this.alg || this.expired(stored)) continue;
-      const jwk = publicJwkOf(stored);
-      const key = (await importJWK(jwk, stored.alg)) as CryptoKey;
-      verification.set(stored.kid, { kid: stored.kid, alg: stored.alg, key, jwk });
+      verification.set(stored.kid, { kid: stored.kid, alg: stored.alg, jwk: publicJwkOf(stored) });
       if (stored.status === 'current') {
         const privateKey = (await importJWK({ ...stored.privateJwk, alg: stored.alg }, stored.alg)) as CryptoKey;
         signing = { kid: stored.kid, alg: stored.alg, key: privateKey };

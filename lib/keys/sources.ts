@@ -3,7 +3,6 @@
  * validation and caching live in the key store, so every source behaves the same.
  * Sources raise `service_unavailable` for anything that goes wrong: the caller must not serve.
  */
-import { readFile } from 'node:fs/promises';
 import { serviceUnavailable } from '../errors';
 
 export interface KeySource {
@@ -21,6 +20,9 @@ export class FileKeySource implements KeySource {
 
   async load(): Promise<string> {
     try {
+      // Loaded here, not at module scope: the deployed functions read Secrets Manager, and
+      // node:fs/promises costs every cold start a few milliseconds for a local-only source.
+      const { readFile } = await import('node:fs/promises');
       return await readFile(this.path, 'utf8');
     } catch (err) {
       throw serviceUnavailable(new Error(`cannot read dev key set at ${this.path}`, { cause: err }));

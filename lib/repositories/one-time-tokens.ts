@@ -9,6 +9,9 @@ export interface OneTimeTokenRecord {
   userId: string;
   createdAt: string;
   expiresAt: number;
+  /** Email change: the address the link confirms, and the session that asked (it stays). */
+  newEmail?: string | undefined;
+  sessionId?: string | undefined;
 }
 
 export const oneTimeTokenKey = (kind: OneTimeTokenKind, hash: string) => `ONETIME#${kind}#${hash}`;
@@ -58,7 +61,14 @@ export class OneTimeTokensRepository {
     );
     const item = out.Item;
     if (!item || item.kind !== kind || typeof item.userId !== 'string') return undefined;
-    return { kind, userId: item.userId, createdAt: String(item.createdAt), expiresAt: Number(item.expiresAt) };
+    return {
+      kind,
+      userId: item.userId,
+      createdAt: String(item.createdAt),
+      expiresAt: Number(item.expiresAt),
+      newEmail: typeof item.newEmail === 'string' ? item.newEmail : undefined,
+      sessionId: typeof item.sessionId === 'string' ? item.sessionId : undefined,
+    };
   }
 }
 

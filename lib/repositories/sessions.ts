@@ -4,7 +4,7 @@ import { epochSeconds, storedInstant, type EpochSeconds } from '../clock';
 import { hasCode, serviceUnavailable, sessionNotActive, subjectChanged, tokenAlreadyConsumed } from '../errors';
 import type { Authentication } from '../authentication';
 import { cancellationCodes, dynamo, errorName } from './dynamo';
-import { failedOn, part, type TransactionWriter } from './transactions';
+import { failedOn, part, type TransactionPart, type TransactionWriter } from './transactions';
 import type { TransactWriteItem } from './types';
 
 export type { EpochSeconds };
@@ -210,6 +210,31 @@ export class SessionsRepository {
     } catch (err) {
       if (errorName(err) === 'ConditionalCheckFailedException') return false;
       throw serviceUnavailable(err);
+    }
+  }
+
+  /**
+   * {@link revoke} in one transaction with `also` (the security event recording it): both or
+   * neither. True when this call revoked an active session; false (nothing written) otherwise.
+   */
+  async revokeWith(sid: string, now: Date, reason: string, userId: string, also: TransactionPart[]): Promise<boolean> {
+    try {
+      await this.tx.write([
+        part('session', {
+          Update: {
+            TableName: this.table,
+            Key: { pk: sessionKey(sid) },
+            UpdateExpression: 'SET revokedAt = :now, revokedReason = :reason',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND userId = :userId',
+            ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason, ':userId': userId },
+          },
+        }),
+        ...also,
+      ]);
+      return true;
+    } catch (err) {
+      if (failedOn(err, 'session')) return false;
+      throw err;
     }
   }
 

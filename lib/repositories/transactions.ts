@@ -2,7 +2,7 @@
  * The one place that commits a DynamoDB transaction composed by several repositories (a new
  * session beside a user check, a password change beside the revocation of sessions...).
  *
- *   await tx.write([part('user', users.activeCheckItem(...)), ...parts('session', session.items)]);
+ *   await tx.write([part('user', users.signInItem(...)), ...session.items]);
  *
  * Every item carries a label its caller chose. When a condition fails, nothing is written and
  * {@link ConditionFailed} names the labels of the items whose conditions failed, so a use case

@@ -3,6 +3,7 @@ import { BatchGetCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBD
 import type { OneTimeTokenKind } from '../tokens/one-time-token';
 import { factorsKey } from './factors';
 import { oneTimeTokenKey } from './one-time-tokens';
+import { deviceKey } from './devices';
 import type { TransactWriteItem } from './types';
 import { emailTaken, serviceUnavailable } from '../errors';
 import { dynamo } from './dynamo';
@@ -20,6 +21,8 @@ export interface UserRecord {
   verifyTokenHash?: string | undefined;
   /** Hash of the current password-reset token; absent once used or superseded by a change. */
   resetTokenHash?: string | undefined;
+  /** Hash of the current email-change token; absent once used, superseded or ended by a change. */
+  emailChangeTokenHash?: string | undefined;
   /** Set by an administrator: no login, no refresh. */
   disabledAt?: string | undefined;
   /**
@@ -78,7 +81,11 @@ interface ChangeExpression {
   condition?: string;
   values: Record<string, unknown>;
 }
-const POINTER: Record<OneTimeTokenKind, 'verifyTokenHash' | 'resetTokenHash'> = { verify: 'verifyTokenHash', reset: 'resetTokenHash' };
+const POINTER: Record<OneTimeTokenKind, 'verifyTokenHash' | 'resetTokenHash' | 'emailChangeTokenHash'> = {
+  verify: 'verifyTokenHash',
+  reset: 'resetTokenHash',
+  email_change: 'emailChangeTokenHash',
+};
 
 /** The user was deleted or changed (password, token) since it was read: the write did nothing. */
 export class UserChanged extends Error {
@@ -177,6 +184,20 @@ export class UsersRepository {
     };
   }
 
+  /**
+   * The item remembering a device that signed in to `userId` until `expiresAt` (see
+   * lib/repositories/devices.ts), for the sign-in's transaction.
+   */
+  deviceItem(tokenHash: string, userId: string, now: Date, expiresAt: number): TransactWriteItem {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: { pk: deviceKey(tokenHash), userId, createdAt: now.toISOString(), expiresAt },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
   /** A credential change's update (see {@link ChangeExpression}): bumps the epoch, forgets `revoked`. */
   private changeItem(snapshot: UserSnapshot, revoked: readonly string[], change: ChangeExpression): TransactWriteItem {
     const guard = snapshotCondition(snapshot);
@@ -237,7 +258,7 @@ export class UsersRepository {
   resetPasswordItem(snapshot: UserSnapshot, revoked: readonly string[], tokenHash: string, newHash: string, now: Date): TransactWriteItem {
     return this.changeItem(snapshot, revoked, {
       set: ['passwordHash = :newHash', 'emailVerified = :true', 'passwordChangedAt = :changedAt'],
-      remove: ['resetTokenHash', 'verifyTokenHash'],
+      remove: ['resetTokenHash', 'verifyTokenHash', 'emailChangeTokenHash'],
       condition: 'resetTokenHash = :hash AND attribute_not_exists(disabledAt)',
       values: { ':newHash': newHash, ':true': true, ':hash': tokenHash, ':changedAt': now.toISOString() },
     });
@@ -251,10 +272,55 @@ export class UsersRepository {
   changePasswordItem(snapshot: UserSnapshot, revoked: readonly string[], expectedHash: string, newHash: string, now: Date): TransactWriteItem {
     return this.changeItem(snapshot, revoked, {
       set: ['passwordHash = :newHash', 'passwordChangedAt = :changedAt'],
-      remove: ['resetTokenHash'],
+      remove: ['resetTokenHash', 'emailChangeTokenHash'],
       condition: 'passwordHash = :expected',
       values: { ':newHash': newHash, ':expected': expectedHash, ':changedAt': now.toISOString() },
     });
+  }
+
+  /**
+   * Email change, as a credential change: moves the user to `newEmail` (verified: the link reached
+   * it), only while `tokenHash` is the current email-change token and the account is enabled.
+   * The email claims move in the same transaction ({@link moveEmailClaimItems}).
+   */
+  changeEmailItem(snapshot: UserSnapshot, revoked: readonly string[], tokenHash: string, newEmail: string, now: Date): TransactWriteItem {
+    return this.changeItem(snapshot, revoked, {
+      set: ['email = :newEmail', 'emailVerified = :true', 'emailChangedAt = :changedAt'],
+      remove: ['emailChangeTokenHash', 'verifyTokenHash'],
+      condition: 'emailChangeTokenHash = :hash AND attribute_not_exists(disabledAt)',
+      values: { ':newEmail': newEmail, ':true': true, ':hash': tokenHash, ':changedAt': now.toISOString() },
+    });
+  }
+
+  /**
+   * The email claims of an email change: the old one released (still this user's), the new one
+   * taken only if nobody holds it, labelled `claim`: of an email change and a registration of the
+   * same address racing each other, exactly one holds it.
+   */
+  moveEmailClaimItems(userId: string, oldEmail: string, newEmail: string, now: Date): TransactionPart[] {
+    return [
+      part('old-claim', {
+        Delete: {
+          TableName: this.table,
+          Key: { pk: emailKey(oldEmail) },
+          ConditionExpression: 'userId = :id',
+          ExpressionAttributeValues: { ':id': userId },
+        },
+      }),
+      part('claim', {
+        Put: {
+          TableName: this.table,
+          Item: { pk: emailKey(newEmail), userId, createdAt: now.toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      }),
+    ];
+  }
+
+  /** Whether an account holds `email` (its claim exists). */
+  async emailTaken(email: string): Promise<boolean> {
+    const claim = await dynamo(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: emailKey(email) }, ConsistentRead: true })));
+    return Boolean(claim.Item);
   }
 
   /**
@@ -264,7 +330,7 @@ export class UsersRepository {
   disableItem(snapshot: UserSnapshot, revoked: readonly string[], disabledAt: string): TransactWriteItem {
     return this.changeItem(snapshot, revoked, {
       set: ['disabledAt = if_not_exists(disabledAt, :at)'],
-      remove: ['resetTokenHash', 'verifyTokenHash'],
+      remove: ['resetTokenHash', 'verifyTokenHash', 'emailChangeTokenHash'],
       values: { ':at': disabledAt },
     });
   }
@@ -300,6 +366,7 @@ export class UsersRepository {
     items.push(part('factors', { Delete: { TableName: this.table, Key: { pk: factorsKey(user.id) } } }));
     if (user.verifyTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('verify', user.verifyTokenHash) } } }));
     if (user.resetTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('reset', user.resetTokenHash) } } }));
+    if (user.emailChangeTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('email_change', user.emailChangeTokenHash) } } }));
     return items;
   }
 
@@ -466,6 +533,7 @@ export function toUser(item: Record<string, unknown>): UserRecord {
     passwordHash: String(item.passwordHash),
     verifyTokenHash: typeof item.verifyTokenHash === 'string' ? item.verifyTokenHash : undefined,
     resetTokenHash: typeof item.resetTokenHash === 'string' ? item.resetTokenHash : undefined,
+    emailChangeTokenHash: typeof item.emailChangeTokenHash === 'string' ? item.emailChangeTokenHash : undefined,
     disabledAt: typeof item.disabledAt === 'string' ? item.disabledAt : undefined,
     credentialEpoch: typeof item.credentialEpoch === 'number' ? item.credentialEpoch : 0,
     signIns: typeof item.signIns === 'number' ? item.signIns : 0,

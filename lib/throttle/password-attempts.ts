@@ -20,13 +20,17 @@
  *   failure had finished;
  * - per account, all sources together: LOGIN_ACCOUNT_MAX_FAILURES within
  *   LOGIN_ACCOUNT_WINDOW_SECONDS, a ceiling only an attacker with many addresses reaches.
+ * An attempt from a known device (one that signed in to this account before and presents its
+ * device token, lib/tokens/device-token.ts) is reserved in that device's own bucket instead of
+ * both, with the per-source policy: the owner keeps a few guesses of their own while attackers
+ * hold the account at its ceiling, and a stolen device token is worth one source's allowance.
  * Counters belong to the account holding the email when they were written: failures against an
  * email nobody holds do not follow it into a later registration.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { tooManyAttempts } from '../errors';
-import { sourceKey } from '../http/client-ip';
+import { sourceKey } from '../source-key';
 import { describeError, log } from '../log';
 import {
   attemptCounterKey,
@@ -57,6 +61,12 @@ export interface PasswordAttemptSubject {
   accountId: string | undefined;
   /** Client IP (see lib/http/client-ip.ts); undefined falls into the shared unknown bucket. */
   ip: string | undefined;
+  /**
+   * The id of a device that signed in to this account before and proved it (a genuine device
+   * token of this account): its attempts count in a bucket of its own, and not against the
+   * per-account ceiling, so the owner is not locked out by failures from elsewhere.
+   */
+  device?: string | undefined;
 }
 
 export interface PasswordAttempt {
@@ -69,16 +79,28 @@ interface Bucket {
   pk: string;
 }
 
-function buckets(subject: Pick<PasswordAttemptSubject, 'email' | 'ip'>): [Bucket, Bucket] {
+const deviceBucket = (email: string, device: string): Bucket => ({ kind: 'source', pk: attemptCounterKey(`dev:${device}`, email) });
+
+/**
+ * The buckets an attempt is reserved in: its source's and the account's ceiling; or, from a known
+ * device, that device's alone (the same per-source policy: LOGIN_MAX_FAILURES, then back-off).
+ */
+function buckets(subject: Pick<PasswordAttemptSubject, 'email' | 'ip' | 'device'>): Bucket[] {
+  if (subject.device) return [deviceBucket(subject.email, subject.device)];
   return [
     { kind: 'source', pk: attemptCounterKey(`src:${sourceKey(subject.ip)}`, subject.email) },
     { kind: 'account', pk: attemptCounterKey('account', subject.email) },
   ];
 }
 
-/** Keys of the counters an attempt reads, so a caller can fetch them with its own batch. */
-export function passwordAttemptKeys(subject: Pick<PasswordAttemptSubject, 'email' | 'ip'>): string[] {
-  return buckets(subject).map((b) => b.pk);
+/**
+ * Keys of the counters an attempt may read, so a caller can fetch them with its own batch: the
+ * source's and the account's, and the presented device's (`device`, not yet known to be genuine).
+ */
+export function passwordAttemptKeys(subject: Pick<PasswordAttemptSubject, 'email' | 'ip' | 'device'>): string[] {
+  const keys = buckets({ ...subject, device: undefined }).map((b) => b.pk);
+  if (subject.device) keys.push(deviceBucket(subject.email, subject.device).pk);
+  return keys;
 }
 
 export function backoffSeconds(config: Config, failures: number): number {
@@ -154,8 +176,8 @@ export async function reservePasswordAttempt(
 ): Promise<PasswordAttempt> {
   const nowMs = now.getTime();
   const account = subject.accountId ?? NO_ACCOUNT;
-  const [source, perAccount] = buckets(subject);
-  const items = read ?? (await deps.loginAttempts.getMany([source.pk, perAccount.pk]));
+  const [source, perAccount] = buckets(subject) as [Bucket, Bucket | undefined];
+  const items = read ?? (await deps.loginAttempts.getMany([source.pk, ...(perAccount ? [perAccount.pk] : [])]));
   const refused = (bucket: Bucket, waitMs: number) => {
     log.warn('password attempt throttled', {
       event: 'login_throttled',
@@ -169,10 +191,12 @@ export async function reservePasswordAttempt(
   const sourceCounter = toAttemptCounter(items.get(source.pk));
   const inSource = await reserveIn(deps, source, sourceCounter, account, nowMs);
   if ('refuseMs' in inSource) throw refused(source, inSource.refuseMs);
-  const inAccount = await reserveIn(deps, perAccount, toAttemptCounter(items.get(perAccount.pk)), account, nowMs);
-  if ('refuseMs' in inAccount) {
-    await deps.loginAttempts.refund(source.pk, account);
-    throw refused(perAccount, inAccount.refuseMs);
+  if (perAccount) {
+    const inAccount = await reserveIn(deps, perAccount, toAttemptCounter(items.get(perAccount.pk)), account, nowMs);
+    if ('refuseMs' in inAccount) {
+      await deps.loginAttempts.refund(source.pk, account);
+      throw refused(perAccount, inAccount.refuseMs);
+    }
   }
 
   return {
@@ -181,7 +205,7 @@ export async function reservePasswordAttempt(
         deps.loginAttempts
           .forgive(source.pk, inSource.id, nowMs - CONCURRENT_ATTEMPT_GUARD_MS)
           .then((forgiven) => (forgiven ? undefined : deps.loginAttempts.refund(source.pk, account))),
-        deps.loginAttempts.refund(perAccount.pk, account),
+        ...(perAccount ? [deps.loginAttempts.refund(perAccount.pk, account)] : []),
       ]);
       // The caller's success stands; a counter left one too high only errs on the safe side.
       for (const r of results) {

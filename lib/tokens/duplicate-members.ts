@@ -14,12 +14,17 @@ export function hasDuplicateMembers(json: string): boolean {
       let end = i + 1;
       while (end < json.length && json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
       if (depth === 1 && expectingKey) {
-        // Decode escapes so "s\u0075b" and "sub" count as the same name.
+        // Decode escapes so "s\u0075b" and "sub" count as the same name; a name without a
+        // backslash is its own text (the common case, read without a parse: this runs per token).
         let name: string;
-        try {
-          name = JSON.parse(json.slice(i, end + 1)) as string;
-        } catch {
-          return true;
+        const raw = json.slice(i + 1, end);
+        if (!raw.includes('\\')) name = raw;
+        else {
+          try {
+            name = JSON.parse(json.slice(i, end + 1)) as string;
+          } catch {
+            return true;
+          }
         }
         if (seen.has(name)) return true;
         seen.add(name);

@@ -1,5 +1,5 @@
 /**
- * Single-use tokens for email verification and password reset.
+ * Single-use tokens for email verification, password reset and email change.
  *
  * - 256 random bits, base64url (43 characters): unguessable, so a fast hash is enough to store.
  * - Only SHA-256(token) is stored, and it is the lookup key: someone who reads the table cannot
@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-export type OneTimeTokenKind = 'verify' | 'reset';
+export type OneTimeTokenKind = 'verify' | 'reset' | 'email_change';
 const TOKEN_BYTES = 32;
 const FORMAT = /^[A-Za-z0-9_-]{43}$/;
 

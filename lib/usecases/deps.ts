@@ -6,6 +6,7 @@ import type { FactorsRepository } from '../repositories/factors';
 import type { MfaTokensRepository } from '../repositories/mfa-tokens';
 import type { RateLimitRepository } from '../repositories/rate-limits';
 import type { SecretBox } from '../mfa/secret-box';
+import type { SecurityEventsRepository } from '../repositories/security-events';
 import type { SessionsRepository } from '../repositories/sessions';
 import type { TransactionWriter } from '../repositories/transactions';
 import type { UsersRepository } from '../repositories/users';
@@ -19,6 +20,8 @@ export interface Deps {
   transactions: TransactionWriter;
   loginAttempts: LoginAttemptsRepository;
   rateLimits: RateLimitRepository;
+  /** The user's security activity (GET /auth/events). */
+  events: SecurityEventsRepository;
   keys: KeyStore;
   clock: Clock;
   /** Second factors and recovery codes, and the pending second steps of sign-ins. */

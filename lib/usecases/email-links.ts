@@ -1,6 +1,6 @@
 import { mailboxOf } from '../email-address';
-import { passwordResetEmail, verificationEmail } from '../email/templates';
-import { sourceKey } from '../http/client-ip';
+import { emailChangeEmail, passwordResetEmail, verificationEmail } from '../email/templates';
+import { sourceKey } from '../source-key';
 import { describeError, log } from '../log';
 import type { TransactWriteItem } from '../repositories/types';
 import { newOneTimeToken, type OneTimeToken, type OneTimeTokenKind } from '../tokens/one-time-token';
@@ -8,7 +8,8 @@ import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
 
 export function ttlOf(deps: Pick<AccountDeps, 'config'>, kind: OneTimeTokenKind): number {
-  return kind === 'verify' ? deps.config.emailVerificationTtlSeconds : deps.config.passwordResetTtlSeconds;
+  if (kind === 'verify') return deps.config.emailVerificationTtlSeconds;
+  return kind === 'reset' ? deps.config.passwordResetTtlSeconds : deps.config.emailChangeTtlSeconds;
 }
 
 /**
@@ -21,11 +22,12 @@ export function issueToken(
   userId: string,
   now: Date,
   previousHash: string | undefined,
-  options: { pointUser?: boolean } = {},
+  options: { pointUser?: boolean; newEmail?: string; sessionId?: string } = {},
 ): { token: OneTimeToken; items: TransactWriteItem[] } {
   const token = newOneTimeToken(kind);
   const expiresAt = Math.floor(now.getTime() / 1000) + ttlOf(deps, kind);
-  const items = [deps.tokens.putItem(token.hash, { kind, userId, createdAt: now.toISOString(), expiresAt })];
+  const record = { kind, userId, createdAt: now.toISOString(), expiresAt, newEmail: options.newEmail, sessionId: options.sessionId };
+  const items = [deps.tokens.putItem(token.hash, record)];
   if (options.pointUser !== false) items.push(deps.users.setTokenItem(userId, kind, token.hash));
   if (previousHash) items.push(deps.tokens.deleteItem(kind, previousHash));
   return { token, items };
@@ -70,7 +72,7 @@ export async function sendLinkEmail(
   context: { userId: string },
 ): Promise<boolean> {
   const values = { appUrl: deps.config.appUrl, token, ttlSeconds: ttlOf(deps, kind) };
-  const content = kind === 'verify' ? verificationEmail(values) : passwordResetEmail(values);
+  const content = kind === 'verify' ? verificationEmail(values) : kind === 'reset' ? passwordResetEmail(values) : emailChangeEmail(values);
   try {
     const messageId = await deps.mailer.send({ to, ...content });
     log.info('email sent', { event: 'email_sent', kind, userId: context.userId, messageId });

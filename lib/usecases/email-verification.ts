@@ -24,7 +24,11 @@ export async function verifyEmail(deps: AccountDeps, tokenValue: string, meta: R
   const user = await deps.users.findById(record.userId);
   if (!user || user.verifyTokenHash !== hash) throw invalidToken();
   try {
-    await deps.transactions.write([part('token', deps.tokens.consumeItem('verify', hash, now)), part('user', deps.users.markEmailVerifiedItem(user.id, hash))]);
+    await deps.transactions.write([
+      part('token', deps.tokens.consumeItem('verify', hash, now)),
+      part('user', deps.users.markEmailVerifiedItem(user.id, hash)),
+      part('event', deps.events.putItem({ userId: user.id, type: 'email_verified', ip: meta.ip, userAgent: meta.userAgent }, now)),
+    ]);
   } catch (err) {
     if (failedOn(err)) throw invalidToken(err);
     throw err;

@@ -1,9 +1,11 @@
 import { invalidRequest, unauthorized } from '../errors';
+import { trackedSessions } from '../repositories/users';
 import { isActive, revokeSession, revokeUserSessions, sessionOfRefreshToken } from '../sessions';
 import { verifyAccessToken, type AccessClaims } from '../tokens/access-token';
 import type { LogoutInput } from '../validation';
 import { accessSettings } from '../tokens/access-settings';
-import type { Deps } from './deps';
+import type { Deps, RequestMeta } from './deps';
+import { part } from '../repositories/transactions';
 
 /**
  * - `local`: revokes the session of the given refresh token (or, without one, the Bearer's own
@@ -16,19 +18,23 @@ import type { Deps } from './deps';
  * Revocation is written on each session item, which the authorizer reads: the sessions' access
  * tokens stop working within its cache bound.
  */
-export async function logout(deps: Deps, input: LogoutInput, bearer: string | undefined): Promise<void> {
+export async function logout(deps: Deps, input: LogoutInput, bearer: string | undefined, meta: RequestMeta = { ip: undefined, userAgent: undefined }): Promise<void> {
   const now = deps.clock();
+  // Each logout's security event is written with its revocation (nothing revoked, no event).
+  const event = (userId: string, sessionId: string | undefined, detail?: string) => [
+    part('event', deps.events.putItem({ userId, type: 'logout', ip: meta.ip, userAgent: meta.userAgent, sessionId, detail }, now)),
+  ];
   if (input.scope === 'local') {
     if (input.refreshToken !== undefined) {
       const session = await sessionOfRefreshToken(deps, input.refreshToken);
-      if (session) await revokeSession(deps, session.sid, now, 'logout', { userId: session.userId });
+      if (session) await revokeSession(deps, session.sid, now, 'logout', { userId: session.userId, also: event(session.userId, session.sid) });
       return;
     }
     if (bearer === undefined) {
       throw invalidRequest([{ field: 'refreshToken', message: 'is required unless a Bearer access token is sent' }]);
     }
     const claims = await bearerClaims(deps, bearer, now);
-    await revokeSession(deps, claims.sid, now, 'logout', { userId: claims.sub });
+    await revokeSession(deps, claims.sid, now, 'logout', { userId: claims.sub, also: event(claims.sub, claims.sid) });
     return;
   }
   if (bearer === undefined) throw unauthorized();
@@ -37,13 +43,18 @@ export async function logout(deps: Deps, input: LogoutInput, bearer: string | un
   // live, so a token of a session already logged out (still within its lifetime) cannot do it.
   const own = await deps.sessions.getSession(claims.sid);
   if (!isActive(own, now) || own.userId !== claims.sub) throw unauthorized();
+  // The sessions the user item names (a session opened a moment ago included), beside the index's.
+  const user = await deps.users.findById(claims.sub, { consistent: true });
+  const tracked = user ? trackedSessions(user, now).map((s) => s.sid) : [];
   await revokeUserSessions(
     deps,
     claims.sub,
     now,
     input.scope === 'global' ? 'logout_global' : 'logout_others',
     // `global` also covers the Bearer's own session even if the index has not caught up with it yet.
-    input.scope === 'global' ? { include: [claims.sid] } : { except: claims.sid },
+    input.scope === 'global'
+      ? { include: [claims.sid], tracked, also: event(claims.sub, claims.sid, 'global') }
+      : { except: claims.sid, tracked, also: event(claims.sub, claims.sid, 'others') },
   );
 }
 

@@ -32,7 +32,10 @@ export async function changePassword(deps: AccountDeps, caller: Pick<Caller, 'us
     plan: (current, revoked) => {
       // The password changed (or the account went) since we checked it: the current password is no longer current.
       if (!current || current.passwordHash !== checkedHash) throw invalidCredentials();
-      const items = [part('user', deps.users.changePasswordItem(current, revoked, checkedHash, newHash, now))];
+      const items = [
+        part('user', deps.users.changePasswordItem(current, revoked, checkedHash, newHash, now)),
+        part('event', deps.events.putItem({ userId: current.id, type: 'password_changed', ip: meta.ip, userAgent: meta.userAgent, sessionId: caller.sessionId }, now)),
+      ];
       // A pending reset link dies with the password it was meant to replace.
       if (current.resetTokenHash) items.push(part('pending', deps.tokens.deleteItem('reset', current.resetTokenHash)));
       return { user: current, userItem: items };
@@ -110,6 +113,7 @@ export async function resetPassword(deps: AccountDeps, input: ResetInput, meta: 
       const items = [
         part('token', deps.tokens.consumeItem('reset', hash, now)),
         part('user', deps.users.resetPasswordItem(current, revoked, hash, newHash, now)),
+        part('event', deps.events.putItem({ userId: current.id, type: 'password_reset', ip: meta.ip, userAgent: meta.userAgent }, now)),
       ];
       if (current.verifyTokenHash) items.push(part('pending', deps.tokens.deleteItem('verify', current.verifyTokenHash)));
       return { user: current, userItem: items };

@@ -1,5 +1,5 @@
 import { tooManyAttempts } from '../errors';
-import { sourceKey } from '../http/client-ip';
+import { sourceKey } from '../source-key';
 import { log } from '../log';
 import type { Deps, RequestMeta } from './deps';
 

@@ -6,5 +6,5 @@ import type { Deps, RequestMeta } from './deps';
  * within the grace window must come from the same user agent as the first use.
  */
 export function refresh(deps: Deps, presentedValue: string, meta: Partial<RequestMeta> = {}): Promise<TokenResponse> {
-  return rotateRefreshToken(deps, presentedValue, { userAgent: meta.userAgent });
+  return rotateRefreshToken(deps, presentedValue, { userAgent: meta.userAgent, ip: meta.ip });
 }

@@ -22,10 +22,12 @@ import { part } from '../repositories/transactions';
 import type { UserRecord, UsersRepository } from '../repositories/users';
 import type { OneTimeTokensRepository } from '../repositories/one-time-tokens';
 import type { RevokingDeps } from '../sessions';
+import type { SecurityEventsRepository } from '../repositories/security-events';
 
 export interface AdminDeps extends RevokingDeps {
   users: UsersRepository;
   tokens: Pick<OneTimeTokensRepository, 'deleteItem'>;
+  events: SecurityEventsRepository;
   clock: Clock;
 }
 
@@ -110,7 +112,10 @@ export async function disableUser(deps: AdminDeps, ref: string): Promise<AdminUs
     reason: 'account_disabled',
     plan: (current, revoked) => {
       if (!current) throw notFound();
-      const items = [part('user', deps.users.disableItem(current, revoked, now.toISOString()))];
+      const items = [
+        part('user', deps.users.disableItem(current, revoked, now.toISOString())),
+        part('event', deps.events.putItem({ userId: current.id, type: 'account_disabled', ip: undefined, userAgent: undefined, detail: 'operator' }, now)),
+      ];
       // Its reset and verification links die with it: a disabled account changes nothing by email.
       if (current.resetTokenHash) items.push(part('pending', deps.tokens.deleteItem('reset', current.resetTokenHash)));
       if (current.verifyTokenHash) items.push(part('pending', deps.tokens.deleteItem('verify', current.verifyTokenHash)));
@@ -119,6 +124,12 @@ export async function disableUser(deps: AdminDeps, ref: string): Promise<AdminUs
   });
   log.info('user disabled; every session revoked', { event: 'user_disabled', userId: user.id, revokedSessionIds });
   return { ...adminView(await findUser(deps, user.id)), revokedSessions: revokedSessionIds.length };
+}
+
+/** The user's security events, newest first (what the user sees at GET /auth/events). */
+export async function userEvents(deps: AdminDeps, ref: string, options: { limit: number; cursor?: string | undefined }) {
+  const user = await findUser(deps, ref);
+  return { userId: user.id, ...(await deps.events.list(user.id, options.limit, deps.clock(), options.cursor)) };
 }
 
 /** Enables the account: it can sign in again. Sessions revoked by the disabling stay revoked. */

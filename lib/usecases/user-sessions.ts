@@ -8,6 +8,9 @@ import type { Caller } from '../caller';
  * (when it signed in, when it was last used, its user agent and IP) and never any token material.
  */
 import { notFound } from '../errors';
+import { part } from '../repositories/transactions';
+import type { SecurityEventsRepository } from '../repositories/security-events';
+import type { RequestMeta } from './deps';
 import { listSessions, revokeSession, type SessionDeps } from '../sessions';
 
 export interface SessionView {
@@ -42,10 +45,17 @@ export async function mySessions(deps: Pick<SessionDeps, 'sessions' | 'clock'>, 
  * Ends one of the caller's sessions, the current one included (its access token is then refused
  * by the authorizer within the revocation bound, and its refresh token at once).
  */
-export async function endMySession(deps: Pick<SessionDeps, 'sessions' | 'clock'>, caller: Pick<Caller, 'userId' | 'sessionId'>, id: string | undefined): Promise<void> {
+export async function endMySession(
+  deps: Pick<SessionDeps, 'sessions' | 'clock'> & { events: Pick<SecurityEventsRepository, 'putItem'> },
+  caller: Pick<Caller, 'userId' | 'sessionId'>,
+  id: string | undefined,
+  meta: RequestMeta,
+): Promise<void> {
   if (id === undefined || !SESSION_ID.test(id)) throw notFound();
-  // One conditional write: it revokes only an active session of this user, so there is no
-  // read-then-write window and no way to learn about another user's session.
-  const revoked = await revokeSession(deps, id, deps.clock(), 'session_deleted', { userId: caller.userId });
+  // One conditional write (with its security event): it revokes only an active session of this
+  // user, so there is no read-then-write window and no way to learn about another user's session.
+  const now = deps.clock();
+  const event = deps.events.putItem({ userId: caller.userId, type: 'session_revoked', ip: meta.ip, userAgent: meta.userAgent, sessionId: id }, now);
+  const revoked = await revokeSession(deps, id, now, 'session_deleted', { userId: caller.userId, also: [part('event', event)] });
   if (!revoked) throw notFound();
 }

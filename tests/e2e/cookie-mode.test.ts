@@ -55,6 +55,29 @@ async function refreshWith(token: string): Promise<string> {
 }
 
 describe('cookie mode', () => {
+  it('login keeps the device token in an HttpOnly __Host-device cookie; the next login with it gets none', async () => {
+    const { email, login } = await cookieLogin();
+    const line = login.headers.getSetCookie().find((c) => c.startsWith('__Host-device='));
+    expect(line).toBeDefined();
+    const [pair, ...attributes] = line!.split(';');
+    expect(attributeList(attributes.join(';'))).toEqual(expect.arrayContaining(['httponly', 'secure', 'samesite=strict', 'path=/']));
+    expect(attributeList(attributes.join(';')).some((a) => a.startsWith('domain'))).toBe(false);
+    expect(login.body).not.toHaveProperty('deviceToken');
+    const again = await post('/auth/login', { email, password: PASSWORD }, { ...cookieMode(), cookie: pair! });
+    expect(again.status).toBe(200);
+    expect(again.headers.getSetCookie().some((c) => c.startsWith('__Host-device='))).toBe(false);
+  });
+
+  it('body mode: login answers a deviceToken the client sends back with its next login, which then gets none', async () => {
+    const email = uniqueEmail('device');
+    expect((await post('/auth/register', { email, password: PASSWORD })).status).toBe(201);
+    const first = await post('/auth/login', { email, password: PASSWORD });
+    expect(first.body.deviceToken).toMatch(/^[\w-]{43}$/);
+    const again = await post('/auth/login', { email, password: PASSWORD, deviceToken: first.body.deviceToken });
+    expect(again.status).toBe(200);
+    expect(again.body).not.toHaveProperty('deviceToken');
+  });
+
   it('login sets the refresh token in an HttpOnly, Secure, SameSite __Host- cookie (Path=/, no Domain), and not in the body', async () => {
     const { login, token } = await cookieLogin();
     expect(Object.keys(login.body).sort()).toEqual(['accessToken', 'expiresIn', 'tokenType', 'user']);

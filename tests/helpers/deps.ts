@@ -15,6 +15,7 @@ import { LoginAttemptsRepository } from '../../lib/repositories/login-attempts';
 import { RateLimitRepository } from '../../lib/repositories/rate-limits';
 import { SessionsRepository } from '../../lib/repositories/sessions';
 import { TransactionWriter } from '../../lib/repositories/transactions';
+import { SecurityEventsRepository } from '../../lib/repositories/security-events';
 import { UsersRepository } from '../../lib/repositories/users';
 import { FactorsRepository } from '../../lib/repositories/factors';
 import { MfaTokensRepository } from '../../lib/repositories/mfa-tokens';
@@ -69,6 +70,7 @@ export function testDeps(options: { env?: Record<string, string>; clock?: TestCl
     transactions,
     loginAttempts: new LoginAttemptsRepository(doc, config.usersTable),
     rateLimits: new RateLimitRepository(doc, config.usersTable),
+    events: new SecurityEventsRepository(doc, config.usersTable, config.securityEventsTtlDays),
     keys,
     clock: clock.now,
     tokens: new OneTimeTokensRepository(doc, config.usersTable),
@@ -100,7 +102,7 @@ export function issued(email?: string) {
  * The password login of a user without a second factor: its token response (a test of such a
  * user fails here if the login answered `mfaRequired`).
  */
-export async function passwordLogin(...args: Parameters<typeof login>): Promise<SignedIn> {
+export async function passwordLogin(...args: Parameters<typeof login>): Promise<SignedIn & { deviceToken: string | undefined }> {
   const result = await login(...args);
   if ('mfaRequired' in result) throw new Error('the login asked for a second factor');
   return result;

@@ -31,14 +31,14 @@ export async function waitForEmails(address: string, count: number, endpoint?: s
 }
 
 /** The token of the link to `page` in the email's text body. */
-export function tokenIn(email: StoredEmail, page: 'verify-email' | 'reset-password'): string {
+export function tokenIn(email: StoredEmail, page: 'verify-email' | 'reset-password' | 'confirm-email'): string {
   const match = new RegExp(`https?://\\S+/${page}\\?token=([A-Za-z0-9_-]+)`).exec(email.body.text ?? '');
   if (!match) throw new Error(`no ${page} link in "${email.subject}"`);
   return match[1]!;
 }
 
 /** The token of the newest link of that kind sent to `address`. */
-export async function latestToken(address: string, page: 'verify-email' | 'reset-password', endpoint?: string): Promise<string> {
+export async function latestToken(address: string, page: 'verify-email' | 'reset-password' | 'confirm-email', endpoint?: string): Promise<string> {
   const emails = (await waitForEmails(address, 1, endpoint)).filter((e) => (e.body.text ?? '').includes(`/${page}?token=`));
   if (emails.length === 0) throw new Error(`no ${page} email for ${address}`);
   return tokenIn(emails[emails.length - 1]!, page);

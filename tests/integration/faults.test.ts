@@ -107,7 +107,7 @@ describe('refresh under DynamoDB faults', () => {
 describe('logout under DynamoDB faults', () => {
   it('answers 503 when the revocation fails and the session stays as it was', async () => {
     const { deps, doc, first } = await account();
-    injectFault(doc, { command: 'UpdateItemCommand', error: throttling });
+    injectFault(doc, { command: 'TransactWriteItemsCommand', error: throttling });
     await expect(logout(deps, { refreshToken: first.refreshToken, scope: 'local' }, undefined)).rejects.toMatchObject(unavailable);
     expect(await deps.sessions.listActiveSessionIds(first.user.id, new Date())).toHaveLength(1);
   });

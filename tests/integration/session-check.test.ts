@@ -98,6 +98,24 @@ describe('SessionCheck with the signed-fetch reader on DynamoDB Local', () => {
     expect(await check.verdict(s.sid, randomUUID(), exp())).toBe('foreign');
   });
 
+  it('attack: a token naming another user with a sid whose live state is cached is refused (the cache answers for the owner only)', async () => {
+    const s = await newSession();
+    const { check } = checker();
+    expect(await check.verdict(s.sid, s.userId, exp())).toBe('live');
+    expect(await check.verdict(s.sid, randomUUID(), exp())).toBe('foreign');
+    // The owner's own token is still served from the same cached entry.
+    expect(await check.verdict(s.sid, s.userId, exp())).toBe('live');
+    expect(check.stats).toMatchObject({ reads: 1, cacheHits: 2 });
+  });
+
+  it("attack: a token naming another user sent together with the owner's shares the read but not the verdict", async () => {
+    const s = await newSession();
+    const { check } = checker();
+    const [owner, other] = await Promise.all([check.verdict(s.sid, s.userId, exp()), check.verdict(s.sid, randomUUID(), exp())]);
+    expect([owner, other]).toEqual(['live', 'foreign']);
+    expect(check.stats.reads).toBe(1);
+  });
+
   it('refuses a session past its absolute lifetime even before TTL deletes it', async () => {
     const s = await newSession({ expiresAt: Math.floor(Date.now() / 1000) - 5 });
     const { check } = checker();
@@ -167,6 +185,22 @@ describe('the authorizer with the session check', () => {
     advance(LIVE_MS);
     expect(await authorize(authorizerDeps, event(token) as never)).toEqual({ isAuthorized: false });
     await expect(authorize(authorizerDeps, restEvent(token) as never)).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it("attack: another user's token carrying a sid the authorizer just saw live is refused", async () => {
+    const { s, token, authorizerDeps } = await setup();
+    expect(await authorize(authorizerDeps, event(token) as never)).toMatchObject({ isAuthorized: true });
+    const other = await signAccessToken(deps.keys, settings, { userId: randomUUID(), sessionId: s.sid, email: 'b@example.com', roles: ['admin'] }, new Date(Date.now()));
+    expect(await authorize(authorizerDeps, event(other) as never)).toEqual({ isAuthorized: false });
+    await expect(authorize(authorizerDeps, restEvent(other) as never)).rejects.toThrow(/^Unauthorized$/);
+    expect(await authorize(authorizerDeps, event(token) as never)).toMatchObject({ isAuthorized: true });
+  });
+
+  it('attack: a token of a live session whose exp is a year after its iat is refused', async () => {
+    const { s, authorizerDeps } = await setup();
+    const longLived = await signAccessToken(deps.keys, { ...settings, ttlSeconds: 365 * 86_400 }, { userId: s.userId, sessionId: s.sid, email: 'a@example.com', roles: ['user'] }, new Date(Date.now()));
+    expect(await authorize(authorizerDeps, event(longLived) as never)).toEqual({ isAuthorized: false });
+    await expect(authorize(authorizerDeps, restEvent(longLived) as never)).rejects.toThrow(/^Unauthorized$/);
   });
 
   it('fails closed with an error log when session state cannot be read, and never throws anything but Unauthorized', async () => {

@@ -124,6 +124,41 @@ describe('lockout of the owner', () => {
   });
 });
 
+describe('the owner\'s device allowance', () => {
+  it('attack: 25 sources hold the account at its ceiling; the owner still signs in from a device that signed in before', async () => {
+    const { deps, email } = await account();
+    // The owner signed in from this device earlier and kept its device token.
+    const earlier = await login(deps, { email, password: PASSWORD }, owner);
+    expect(earlier.deviceToken).toMatch(/^[\w-]{43}$/);
+    // 25 sources, 5 guesses each: 125 failures, past the ceiling of 100.
+    const bots = Array.from({ length: 25 }, (_, i) => `192.0.2.${i + 1}`);
+    for (const ip of bots) await Promise.all(Array.from({ length: 5 }, () => outcome(login(deps, { email, password: WRONG }, { ip, userAgent: 'bot' }))));
+    // The ceiling holds for everyone else, the owner from a new place included...
+    expect(await outcome(login(deps, { email, password: PASSWORD }, { ip: '198.51.100.99', userAgent: 'new place' }))).toBe(429);
+    // ...but not for the owner's known device, which is answered as usual and needs no new token.
+    const signedIn = await login(deps, { email, password: PASSWORD, deviceToken: earlier.deviceToken }, owner);
+    expect(signedIn.user.email).toBe(email);
+    expect(signedIn.deviceToken).toBeUndefined();
+  });
+
+  it('attack: a stolen device token is worth one source\'s allowance, then backs off like any source', async () => {
+    const { deps, email } = await account();
+    const { deviceToken } = await login(deps, { email, password: PASSWORD }, owner);
+    const statuses = await Promise.all(Array.from({ length: 12 }, () => outcome(login(deps, { email, password: WRONG, deviceToken }, attacker))));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+  });
+
+  it('attack: a device token of another account buys no allowance on this one', async () => {
+    const victim = await account({ env: { LOGIN_ACCOUNT_MAX_FAILURES: '10' } });
+    const other = await register(victim.deps, { email: uniqueEmail('other'), password: PASSWORD, name: undefined }, attacker);
+    const { deviceToken } = await login(victim.deps, { email: other.user.email, password: PASSWORD }, attacker);
+    for (const ip of ['192.0.2.1', '192.0.2.2']) await Promise.all(Array.from({ length: 5 }, () => outcome(login(victim.deps, { email: victim.email, password: WRONG }, { ip, userAgent: 'bot' }))));
+    // The ceiling (10) is reached; the foreign device token is treated as no token at all.
+    expect(await outcome(login(victim.deps, { email: victim.email, password: PASSWORD, deviceToken }, attacker))).toBe(429);
+  });
+});
+
 describe('emails nobody holds', () => {
   it('failures against an unregistered email do not throttle its future owner', async () => {
     const { deps } = testDeps();

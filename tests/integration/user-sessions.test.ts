@@ -29,11 +29,13 @@ describe('mySessions', () => {
   });
 });
 
+const META = { ip: '198.51.100.4', userAgent: 'user-sessions-test' };
+
 describe('endMySession', () => {
   it('ends one of the caller\'s sessions, which then leaves the listing', async () => {
     const ctx = testDeps();
     const me = await signedIn(ctx);
-    await endMySession(ctx.deps, { userId: me.userId, sessionId: me.first }, me.second);
+    await endMySession(ctx.deps, { userId: me.userId, sessionId: me.first }, me.second, META);
     expect((await ctx.deps.sessions.getSession(me.second))?.revokedAt).toEqual(expect.any(String));
     expect((await mySessions(ctx.deps, { userId: me.userId, sessionId: me.first })).map((s) => s.id)).toEqual([me.first]);
   });
@@ -42,7 +44,7 @@ describe('endMySession', () => {
     const ctx = testDeps();
     const attacker = await signedIn(ctx);
     const victim = await signedIn(ctx);
-    await expect(endMySession(ctx.deps, { userId: attacker.userId, sessionId: attacker.first }, victim.first)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(endMySession(ctx.deps, { userId: attacker.userId, sessionId: attacker.first }, victim.first, META)).rejects.toMatchObject({ code: 'not_found' });
     expect((await ctx.deps.sessions.getSession(victim.first))?.revokedAt).toBeUndefined();
   });
 
@@ -50,9 +52,9 @@ describe('endMySession', () => {
     const ctx = testDeps();
     const me = await signedIn(ctx);
     const caller = { userId: me.userId, sessionId: me.first };
-    await endMySession(ctx.deps, caller, me.second);
+    await endMySession(ctx.deps, caller, me.second, META);
     for (const id of ['00000000-0000-4000-8000-000000000000', me.second, 'SESSION#x', '../x', '', undefined]) {
-      await expect(endMySession(ctx.deps, caller, id)).rejects.toMatchObject({ code: 'not_found' });
+      await expect(endMySession(ctx.deps, caller, id, META)).rejects.toMatchObject({ code: 'not_found' });
     }
   });
 });

@@ -1,5 +1,5 @@
 /** Access tokens for each selectable algorithm, and the pinned algorithm refusing the others. */
-import { createHmac } from 'node:crypto';
+import { createHmac, createPrivateKey, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SigningAlg } from '../../lib/config';
 import { generateKeySet } from '../../lib/keys/generate';
@@ -68,5 +68,45 @@ describe('algorithm pinning', () => {
     await expect(verify(await signAccessToken(storeOf(rs, 'RS256'), { ...settingsFor('RS256'), issuer: 'https://evil.example' }, subject, new Date(NOW)))).rejects.toBeInstanceOf(InvalidAccessToken);
     await expect(verify(await signAccessToken(storeOf(rs, 'RS256'), { ...settingsFor('RS256'), audience: 'other' }, subject, new Date(NOW)))).rejects.toBeInstanceOf(InvalidAccessToken);
     await expect(verify(await signAccessToken(storeOf(rs, 'RS256'), settingsFor('RS256'), { ...subject, userId: '' }, new Date(NOW)))).rejects.toBeInstanceOf(InvalidAccessToken);
+  });
+});
+
+describe('signature encodings', () => {
+  /** The genuine token's signing input, re-signed with node:crypto under `options`. */
+  async function resigned(alg: 'ES256' | 'EdDSA', sign: (input: Buffer, key: KeyObject) => Buffer) {
+    const doc = await generateKeySet(alg);
+    const genuine = await signAccessToken(storeOf(doc, alg), settingsFor(alg), subject, new Date(NOW));
+    const input = genuine.slice(0, genuine.lastIndexOf('.'));
+    const key = createPrivateKey({ key: doc.keys[0]!.privateJwk as never, format: 'jwk' });
+    const verify = (token: string) => verifyAccessToken(storeOf(doc, alg, true), settingsFor(alg), token, new Date(NOW));
+    return { genuine, verify, forged: `${input}.${sign(Buffer.from(input), key).toString('base64url')}` };
+  }
+
+  it('attack: an ES256 signature in DER form (valid, but not the JWS encoding) is refused', async () => {
+    const { genuine, verify, forged } = await resigned('ES256', (input, key) => cryptoSign('sha256', input, key));
+    await expect(verify(genuine)).resolves.toMatchObject({ sub: 'user-1' });
+    await expect(verify(forged)).rejects.toBeInstanceOf(InvalidAccessToken);
+  });
+
+  it('attack: a signature with a byte appended or cut is refused (ES256, EdDSA)', async () => {
+    for (const alg of ['ES256', 'EdDSA'] as const) {
+      const { genuine, verify } = await resigned(alg, (input, key) => cryptoSign(alg === 'ES256' ? 'sha256' : null, input, { key, dsaEncoding: 'ieee-p1363' }));
+      const [input, sig] = [genuine.slice(0, genuine.lastIndexOf('.')), Buffer.from(genuine.slice(genuine.lastIndexOf('.') + 1), 'base64url')];
+      await expect(verify(`${input}.${Buffer.concat([sig, Buffer.from([0])]).toString('base64url')}`)).rejects.toBeInstanceOf(InvalidAccessToken);
+      await expect(verify(`${input}.${sig.subarray(0, sig.length - 1).toString('base64url')}`)).rejects.toBeInstanceOf(InvalidAccessToken);
+    }
+  });
+
+  it('attack: a 1024-bit RSA key padded with zero bytes past the key set\'s length check is refused as key material', async () => {
+    const rs = await generateKeySet('RS256');
+    const token = await signAccessToken(storeOf(rs, 'RS256'), settingsFor('RS256'), subject, new Date(NOW));
+    // The key set counts the bytes of `n` (at least 256); the modulus itself has 1024 bits.
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
+    const n = Buffer.concat([Buffer.alloc(200), Buffer.from(weak.n!, 'base64url')]).toString('base64url');
+    const broken = { keys: [{ kid: rs.keys[0]!.kid, alg: 'RS256', status: 'current', publicJwk: { kty: 'RSA', n, e: weak.e } }] };
+    const store = new KeyStore({ description: 'memory', load: async () => JSON.stringify(broken) }, { alg: 'RS256', publicOnly: true });
+    const err = await verifyAccessToken(store, settingsFor('RS256'), token, new Date(NOW)).then(() => undefined, (e: unknown) => e);
+    expect(err).not.toBeInstanceOf(InvalidAccessToken);
+    expect(err).toMatchObject({ code: 'service_unavailable' });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
-import { clientIp, parseAddress, sourceKey, UNKNOWN_SOURCE } from '../../lib/http/client-ip';
+import { clientIp, parseAddress } from '../../lib/http/client-ip';
+import { sourceKey, UNKNOWN_SOURCE } from '../../lib/source-key';
 import { requestMeta } from '../../lib/http/request';
 import type { HttpEvent } from '../../lib/http/middleware';
 

@@ -13,7 +13,7 @@ afterAll(() => demo.stop());
 
 describe('demo server', () => {
   it('serves the app, the email link pages and the API URL', async () => {
-    for (const page of ['/', '/verify-email?token=abc', '/reset-password?token=abc']) {
+    for (const page of ['/', '/verify-email?token=abc', '/reset-password?token=abc', '/confirm-email?token=abc']) {
       const answer = await fetch(`${base}${page}`);
       expect(answer.status, page).toBe(200);
       expect(answer.headers.get('content-type')).toBe('text/html; charset=utf-8');

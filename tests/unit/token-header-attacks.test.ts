@@ -114,6 +114,14 @@ describe('access-token header and claim attacks', () => {
     await refused(signed(header, { ...claims, iat: nowSeconds - 7200, exp: nowSeconds + 3600 }));
   });
 
+  it('attack: a long-lived token under our key (exp a year after iat) is refused though it is fresh', async () => {
+    await refused(signed(header, { ...claims, iat: nowSeconds - 10, exp: nowSeconds - 10 + 365 * 86_400 }));
+    // The configured lifetime itself is accepted: only a longer one is refused.
+    await expect(
+      verifyAccessToken(keys, settings, signed(header, { ...claims, iat: nowSeconds - 10, exp: nowSeconds - 10 + settings.ttlSeconds }), new Date(NOW)),
+    ).resolves.toMatchObject({ sub: 'user-1' });
+  });
+
   it('refuses duplicate claims (a second sub smuggled after the first), even under our signature', async () => {
     await refused(signRaw(JSON.stringify(header), JSON.stringify(claims).replace(/}$/, ',"sub":"admin"}')));
     await refused(signRaw(JSON.stringify(header), JSON.stringify(claims).replace(/}$/, ',"s\\u0075b":"admin"}')));

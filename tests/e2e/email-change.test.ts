@@ -1,0 +1,112 @@
+/**
+ * Email change over HTTP, through the SES emulator: the new address confirms, the old one is told,
+ * other sessions end, and only the new address signs in. Its attacks: a taken address revealed,
+ * a confirmation token used twice, and an email change racing a registration of the address.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { uniqueEmail } from '../helpers/deps';
+import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { bearer, call, expectDenied, warm } from '../helpers/http';
+import { emailsTo, latestToken, waitForEmails } from '../helpers/mail';
+
+const PASSWORD = 'correct horse battery';
+const LIVE_CACHE_SECONDS = 1;
+let offline: TestGateway | undefined;
+
+beforeAll(async () => {
+  offline = await startTestGateway({
+    DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+    SIGNING_KEYS_FILE: inject('keysFile'),
+    SES_ENDPOINT: inject('sesEndpoint'),
+    AUTHORIZER_LIVE_CACHE_SECONDS: String(LIVE_CACHE_SECONDS),
+  });
+  await warm([{ method: 'POST', path: '/auth/register', json: {}, base: offline.url }, { method: 'POST', path: '/auth/email/change/confirm', json: {}, base: offline.url }], 10);
+}, 240_000);
+
+afterAll(async () => {
+  await offline?.stop();
+});
+
+const send = (method: string, route: string, options: { json?: unknown; token?: string } = {}) =>
+  call(method, route, { json: options.json, headers: options.token ? bearer(options.token) : {}, base: offline!.url });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function account() {
+  const email = uniqueEmail('old');
+  const registered = await send('POST', '/auth/register', { json: { email, password: PASSWORD } });
+  expect(registered.status).toBe(201);
+  return { email, accessToken: registered.body.accessToken as string, refreshToken: registered.body.refreshToken as string };
+}
+
+describe('email change', () => {
+  it('the new address confirms, the old one is told, other sessions end, and only the new address signs in', async () => {
+    const me = await account();
+    const other = await send('POST', '/auth/login', { json: { email: me.email, password: PASSWORD } });
+    const newEmail = uniqueEmail('new');
+    expect((await send('POST', '/auth/email/change', { json: { newEmail }, token: me.accessToken })).status).toBe(202);
+    const [notice] = (await waitForEmails(me.email, 2)).filter((e) => e.subject.includes('change of your email'));
+    expect(notice?.body.text).toContain(newEmail);
+    // Nothing changed yet: the old address still signs in.
+    expect((await send('POST', '/auth/login', { json: { email: me.email, password: PASSWORD } })).status).toBe(200);
+
+    const token = await latestToken(newEmail, 'confirm-email');
+    const confirmed = await send('POST', '/auth/email/change/confirm', { json: { token } });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ email: newEmail, emailVerified: true });
+
+    expect((await send('POST', '/auth/login', { json: { email: me.email, password: PASSWORD } })).status).toBe(401);
+    expect((await send('POST', '/auth/login', { json: { email: newEmail, password: PASSWORD } })).status).toBe(200);
+    // The session that asked stays, and its next token says the new address; the others end.
+    const refreshed = await send('POST', '/auth/refresh', { json: { refreshToken: me.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    expect(JSON.parse(Buffer.from(refreshed.body.accessToken.split('.')[1], 'base64url').toString()).email).toBe(newEmail);
+    expect((await send('POST', '/auth/refresh', { json: { refreshToken: other.body.refreshToken } })).status).toBe(401);
+    await sleep(LIVE_CACHE_SECONDS * 1000 + 300);
+    expectDenied(await send('GET', '/example/hello', { token: other.body.accessToken }), 'an access token of a session the email change ended');
+    // The old address is free for someone else.
+    expect((await send('POST', '/auth/register', { json: { email: me.email, password: PASSWORD } })).status).toBe(201);
+  });
+
+  it('attack: asking for an address that is taken answers the same 202 and sends it nothing but a notice', async () => {
+    const me = await account();
+    const owner = await account();
+    const before = (await emailsTo(owner.email)).length;
+    const answer = await send('POST', '/auth/email/change', { json: { newEmail: owner.email }, token: me.accessToken });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({});
+    const after = await waitForEmails(owner.email, before + 1);
+    const received = after.slice(before);
+    expect(received).toHaveLength(1);
+    expect(received[0]!.subject).toBe('Someone tried to use your email address');
+    expect(received[0]!.body.text).not.toMatch(/confirm-email\?token=/);
+  });
+
+  it('attack: a confirmation token used twice works once', async () => {
+    const me = await account();
+    const newEmail = uniqueEmail('twice');
+    await send('POST', '/auth/email/change', { json: { newEmail }, token: me.accessToken });
+    const token = await latestToken(newEmail, 'confirm-email');
+    expect((await send('POST', '/auth/email/change/confirm', { json: { token } })).status).toBe(200);
+    const again = await send('POST', '/auth/email/change/confirm', { json: { token } });
+    expect(again.status).toBe(400);
+    expect(again.body.error.code).toBe('invalid_token');
+  });
+
+  it('attack: an email change racing a registration of the same address: exactly one holds it', async () => {
+    for (let trial = 0; trial < 5; trial += 1) {
+      const me = await account();
+      const contested = uniqueEmail('contested');
+      await send('POST', '/auth/email/change', { json: { newEmail: contested }, token: me.accessToken });
+      const token = await latestToken(contested, 'confirm-email');
+      const [confirm, register] = await Promise.all([
+        send('POST', '/auth/email/change/confirm', { json: { token } }),
+        send('POST', '/auth/register', { json: { email: contested, password: 'someone else entirely' } }),
+      ]);
+      const winners = [confirm.status === 200, register.status === 201].filter(Boolean);
+      expect(winners, `confirm ${confirm.status} ${confirm.text}, register ${register.status} ${register.text}`).toHaveLength(1);
+      const loser = confirm.status === 200 ? register : confirm;
+      expect(loser.status).toBe(409);
+      expect(loser.body.error.code).toBe('email_taken');
+    }
+  });
+});
