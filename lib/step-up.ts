@@ -1,5 +1,5 @@
 /**
- * Step-up (RFC 9470), the one rule for sensitive operations (password change, account deletion,
+ * Step-up (RFC 9470), the one rule for sensitive operations (password change, account deletion, email change,
  * enrolling or removing a factor, new recovery codes): the caller's access token must state an
  * `auth_time` at most STEP_UP_MAX_AGE_SECONDS old and, for a user with a confirmed second factor,
  * `acr` `aal2`. Otherwise 401 `insufficient_user_authentication`, whose `WWW-Authenticate`
