@@ -87,6 +87,7 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
     reset: await handlerOf('password-reset'),
     change: await handlerOf('password-change'),
     deleteMe: await handlerOf('account-delete'),
+    mfaVerify: await handlerOf('mfa-verify'),
   };
   const { accountDeps } = await import('../lib/container/account');
   const { issueToken } = await import('../lib/usecases/email-links');
@@ -158,6 +159,42 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
       };
     }, '3 (one batch: email claim, throttle counters, device record; the user read; one transaction: session, refresh token, the user item\'s sign-in update checking epoch and hash, a new device record) + 2 reservations before bcrypt and 2 give-backs after (each pair side by side) + 1 per-IP counter beside the batch: 7 round trips'),
   );
+  // Second factors: fresh users with a confirmed TOTP factor (enrolled through the use cases,
+  // not measured). Each signs in once; the second step uses the code of the step after the one
+  // the confirmation used, inside the ±1 window.
+  const { serviceDeps } = await import('../lib/container/service');
+  const { confirmTotp, enrolTotp } = await import('../lib/usecases/mfa');
+  const { totpCode, totpStep } = await import('../lib/mfa/totp');
+  const { Secret } = await import('otpauth');
+  const mfaUsers: { email: string; secret: Buffer; step: number; mfaToken?: string }[] = [];
+  for (let i = 0; i < slow; i += 1) {
+    const email = `bench-mfa-${randomUUID()}@example.com`;
+    const registered = expect(201, await handlers.register(event('POST', '/auth/register', { email, password }), context), 'register');
+    const claims = JSON.parse(Buffer.from(registered.accessToken.split('.')[1], 'base64url').toString());
+    const caller = { userId: claims.sub, sessionId: claims.sid };
+    const enrolment = await enrolTotp(serviceDeps(), caller);
+    const secret = Buffer.from(Secret.fromBase32(enrolment.secret).bytes);
+    const step = totpStep(new Date());
+    await confirmTotp(serviceDeps(), caller, { factorId: enrolment.factor.id, code: totpCode(secret, step) });
+    mfaUsers.push({ email, secret, step });
+  }
+  results.push(
+    await measure('login (user with a second factor)', slow, async (i) => {
+      const user = mfaUsers[i]!;
+      return async () => {
+        const body = expect(200, await handlers.login(event('POST', '/auth/login', { email: user.email, password }), context), 'login (mfa)');
+        if (!body.mfaRequired) throw new Error('the login of a user with a factor answered tokens');
+        user.mfaToken = body.mfaToken;
+      };
+    }, '4 (failure counters + email claim in one batch; user + factors in one batch; the mfaToken write) + 1 per-IP counter; no session'),
+  );
+  results.push(
+    await measure('mfa verify (TOTP)', slow, async (i) => {
+      const user = mfaUsers[i]!;
+      const code = totpCode(user.secret, user.step + 1);
+      return async () => void expect(200, await handlers.mfaVerify(event('POST', '/auth/mfa/verify', { mfaToken: user.mfaToken, code }), context), 'mfa verify');
+    }, '3 (mfaToken attempt reserved; user + factors in one batch; one transaction: session, refresh token, user check, code step, mfaToken consumed) + 5 for the per-account throttle (read, two reservations, two give-backs)'),
+  );
   // Refresh chains: each token is refreshed once, its successor replaces it.
   results.push(
     await measure('refresh', fast, async (i) => {
@@ -208,7 +245,8 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
     return made;
   };
   const asCaller = (a: { userId: string; sid: string; email: string }) => ({
-    authorizer: { lambda: { userId: a.userId, sessionId: a.sid, email: a.email, emailVerified: 'false', roles: 'user' } },
+    // A token from a sign-in moments ago, as the step-up routes (password change, deletion) need.
+    authorizer: { lambda: { userId: a.userId, sessionId: a.sid, email: a.email, emailVerified: 'false', roles: 'user', acr: 'aal1', amr: 'pwd', authTime: String(Math.floor(Date.now() / 1000)) } },
   });
   const accounts = await accountsFor(slow * 3);
   results.push(
@@ -248,13 +286,13 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
       const a = accounts[slow + i]!;
       const body = { currentPassword: password, newPassword: 'another good password' };
       return async () => void expect(204, await handlers.change(event('POST', '/auth/password/change', body, asCaller(a)), context), 'change');
-    }, '5 (user, failure counter, the user again strongly consistent with the sessions it names, sessions index for older sessions, one transaction: hash and epoch + other sessions)'),
+    }, '6 (step-up factor check for an aal1 token, user, failure counter, the user again strongly consistent with the sessions it names, sessions index for older sessions, one transaction: hash and epoch + other sessions)'),
   );
   results.push(
     await measure('delete account', slow, async (i) => {
       const a = accounts[2 * slow + i]!;
       return async () => void expect(204, await handlers.deleteMe(event('DELETE', '/auth/me', { password }, asCaller(a)), context), 'delete');
-    }, '5 (user, failure counter, the user again strongly consistent with the sessions it names, sessions index for older sessions, one transaction: user, claim, links, sessions)'),
+    }, '6 (step-up factor check for an aal1 token, user, failure counter, the user again strongly consistent with the sessions it names, sessions index for older sessions, one transaction: user, claim, links, factors, sessions)'),
   );
   results.push(
     await measure('sessions list', fast, async (i) => {

@@ -14,6 +14,8 @@ const deps = {
   clock: systemClock,
   sessions: sessionCheck(),
   requireVerifiedEmail: config.requireVerifiedEmail,
+  requireMfa: config.requireMfa,
+  aal2Routes: config.authorizerAal2Routes,
 };
 
 /**

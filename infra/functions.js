@@ -55,6 +55,13 @@ const FUNCTIONS = [
   { name: 'password-forgot', http: { method: 'POST', path: '/auth/password/forgot' }, role: 'MailerRole' },
   { name: 'password-reset', http: { method: 'POST', path: '/auth/password/reset' }, memorySize: 1024, role: 'MailerRole' },
   { name: 'account-delete', http: { method: 'DELETE', path: '/auth/me' }, authorizer: true, memorySize: 1024 },
+  { name: 'mfa-verify', http: { method: 'POST', path: '/auth/mfa/verify' } },
+  { name: 'mfa-totp-enrol', http: { method: 'POST', path: '/auth/mfa/totp' }, authorizer: true },
+  { name: 'mfa-totp-confirm', http: { method: 'POST', path: '/auth/mfa/totp/confirm' }, authorizer: true },
+  { name: 'mfa-factors-list', http: { method: 'GET', path: '/auth/mfa/factors' }, authorizer: true },
+  { name: 'mfa-factor-delete', http: { method: 'DELETE', path: '/auth/mfa/factors/{id}' }, authorizer: true },
+  { name: 'mfa-recovery-codes', http: { method: 'POST', path: '/auth/mfa/recovery-codes' }, authorizer: true },
+  { name: 'reauthenticate', http: { method: 'POST', path: '/auth/reauthenticate' }, authorizer: true, memorySize: 1024 },
 ];
 
 /**

@@ -71,6 +71,10 @@ const ENTRIES = [
   { name: 'EMAIL_IP_LIMIT_PER_WINDOW', default: 20 },
   { name: 'FORGOT_MIN_RESPONSE_MS', default: 400 },
   { name: 'REQUIRE_VERIFIED_EMAIL', default: false },
+  { name: 'STEP_UP_MAX_AGE_SECONDS', default: 300 },
+  { name: 'REQUIRE_MFA', default: false },
+  // "METHOD /path" routes (comma-separated) whose access tokens the authorizer requires at aal2.
+  { name: 'AUTHORIZER_AAL2_ROUTES' },
 ];
 
 /** ACCESS_TOKEN_TTL_SECONDS → accessTokenTtlSeconds */

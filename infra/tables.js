@@ -25,7 +25,7 @@
  *                    (sealed), lastStep, ... } }, recoverySalt, recoveryCodes (hash set) }
  *                    (lib/repositories/factors.ts)
  *   FACTOR_PENDING#<userId>#<factorId>  an enrolment awaiting its first code (TTL)
- *   MFATOKEN#<sha256> a sign-in awaiting its second factor { userId, binding, methods,
+ *   MFATOKEN#<sha256> a sign-in awaiting its second factor { userId, email, binding, methods,
  *                    attempts, expiresAt } (TTL; lib/repositories/mfa-tokens.ts)
  *   EVENT#<id>       a security event { eventUser (= user id), eventAt (ISO instant + id), type,
  *                    ip, userAgent, sessionId?, detail?, expiresAt } (TTL, 90 days by default;
@@ -33,11 +33,12 @@
  *                    lib/repositories/security-events.ts)
  *
  * sessions table (pk):
- *   SESSION#<sid>    { userId, createdAt, lastUsedAt, expiresAt, userAgent, ip, revokedAt? }
+ *   SESSION#<sid>    { userId, createdAt, lastUsedAt, expiresAt, userAgent, ip, revokedAt?,
+ *                    authTime, acr, amr (how it was authenticated; lib/authentication.ts) }
  *                    expiresAt is the absolute session end (epoch seconds, TTL attribute).
  *                    `owner` (= userId) feeds the sparse byOwner index used by logout-all.
  *   TOKEN#<tokenId>  refresh token record { sid, userId, secretHash, expiresAt, consumedAt?,
- *                    successorId?, email, roles } (TTL on expiresAt)
+ *                    successorId?, email, roles, authTime, acr, amr } (TTL on expiresAt)
  *
  * Both tables expire items through the `expiresAt` attribute. TTL deletion can lag by up to
  * 48 hours, so every read checks `expiresAt` itself.

@@ -40,6 +40,10 @@ export interface AuthorizerDeps {
   sessions?: SessionCheck | undefined;
   /** REQUIRE_VERIFIED_EMAIL: deny tokens whose `email_verified` is not true. */
   requireVerifiedEmail?: boolean | undefined;
+  /** REQUIRE_MFA: deny tokens whose `acr` is not `aal2` outside {@link ENROLMENT_ROUTES}. */
+  requireMfa?: boolean | undefined;
+  /** AUTHORIZER_AAL2_ROUTES: "METHOD /path" routes open to `aal2` tokens only. */
+  aal2Routes?: readonly string[] | undefined;
 }
 
 type Shape = 'http-api' | 'rest-token' | 'rest-request' | 'unknown';
@@ -66,6 +70,9 @@ export function contextOf(claims: AccessClaims): Record<string, string> {
     email: claims.email,
     emailVerified: claims.emailVerified ? 'true' : 'false',
     roles: claims.roles.join(','),
+    acr: claims.acr ?? 'aal1',
+    amr: (claims.amr ?? []).join(','),
+    authTime: String(claims.authTime ?? 0),
   };
 }
 
@@ -91,9 +98,44 @@ export const UNVERIFIED_ROUTES = [
   'GET /auth/sessions',
   'DELETE /auth/sessions/{id}',
 ];
-const UNVERIFIED_ROUTE_PATTERNS = UNVERIFIED_ROUTES.map(
-  (route) => new RegExp(`^${route.replace(/\{[^/]+\}/g, '[^/]+').replace(/[/]/g, '\\/')}$`),
-);
+const routePattern = (route: string) => new RegExp(`^${route.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^/]+\}/g, '[^/]+')}$`);
+const UNVERIFIED_ROUTE_PATTERNS = UNVERIFIED_ROUTES.map(routePattern);
+
+/**
+ * With REQUIRE_MFA on, the routes a session without a second factor still needs: enrolling one
+ * (and reauthenticating for the step-up it asks), seeing the account and its factors, and
+ * ending sessions. A user with a factor holds `aal2` sessions only: a first factor revokes the
+ * user's other sessions and upgrades the enrolling one, and sign-ins of such a user take the
+ * second step, so `acr` tells the two apart without a read.
+ */
+export const ENROLMENT_ROUTES = [
+  'POST /auth/mfa/totp',
+  'POST /auth/mfa/totp/confirm',
+  'GET /auth/mfa/factors',
+  'POST /auth/reauthenticate',
+  'GET /auth/me',
+  'GET /auth/sessions',
+  'DELETE /auth/sessions/{id}',
+];
+const ENROLMENT_ROUTE_PATTERNS = ENROLMENT_ROUTES.map(routePattern);
+const aal2PatternCache = new WeakMap<readonly string[], RegExp[]>();
+
+function matches(patterns: readonly RegExp[], event: AuthorizerEvent, shape: Shape): boolean {
+  const route = routeOf(event, shape);
+  return route !== undefined && patterns.some((pattern) => pattern.test(route));
+}
+
+/** Why the token's authentication is not enough for this route, or undefined when it is. */
+function authenticationShortfall(deps: AuthorizerDeps, claims: AccessClaims, event: AuthorizerEvent, shape: Shape): string | undefined {
+  if (claims.acr === 'aal2') return undefined;
+  if (deps.requireMfa && !matches(ENROLMENT_ROUTE_PATTERNS, event, shape)) return 'second factor required (REQUIRE_MFA)';
+  if (deps.aal2Routes?.length) {
+    let patterns = aal2PatternCache.get(deps.aal2Routes);
+    if (!patterns) aal2PatternCache.set(deps.aal2Routes, (patterns = deps.aal2Routes.map(routePattern)));
+    if (matches(patterns, event, shape)) return 'aal2 route';
+  }
+  return undefined;
+}
 
 /** "METHOD /path" of the request: HTTP API's routeKey, or the method and path of a REST methodArn. */
 function routeOf(event: AuthorizerEvent, shape: Shape): string | undefined {
@@ -123,6 +165,11 @@ async function check(deps: AuthorizerDeps, event: AuthorizerEvent, shape: Shape)
     const claims = await verifyAccessToken(deps.keys, deps.settings, token, deps.clock());
     if (deps.requireVerifiedEmail && !claims.emailVerified && !reachableUnverified(event, shape)) {
       log.info('access denied', { event: 'authorizer_deny', reason: 'email not verified', userId: claims.sub });
+      return undefined;
+    }
+    const shortfall = authenticationShortfall(deps, claims, event, shape);
+    if (shortfall) {
+      log.info('access denied', { event: 'authorizer_deny', reason: shortfall, userId: claims.sub });
       return undefined;
     }
     if (!deps.sessions) return claims;

@@ -90,6 +90,12 @@ export interface Config {
   forgotMinResponseMs: number;
   /** When true the authorizer denies access tokens whose email is not verified. */
   requireVerifiedEmail: boolean;
+  /** Sensitive operations need an `auth_time` at most this old (RFC 9470 step-up). */
+  stepUpMaxAgeSeconds: number;
+  /** When true the authorizer lets sessions without a second factor (`acr` not `aal2`) reach only the routes that enrol one. */
+  requireMfa: boolean;
+  /** AUTHORIZER_AAL2_ROUTES: "METHOD /path" routes (`{name}` matches one segment) the authorizer opens only to `aal2` tokens. */
+  authorizerAal2Routes: string[];
 }
 
 export type RefreshCookieSameSite = 'Strict' | 'Lax' | 'None';
@@ -162,6 +168,17 @@ function text(env: Env, name: string): string | undefined {
 /** A text setting, or the list's default when unset or blank. */
 function textOrDefault(env: Env, name: string): string {
   return text(env, name) ?? String(defaultOf(name));
+}
+
+/** A comma-separated list of "METHOD /path" routes; anything else stops the cold start. */
+function routeList(env: Env, name: string): string[] {
+  const routes = (text(env, name) ?? '').split(',').map((r) => r.trim().replace(/\s+/, ' ')).filter(Boolean);
+  for (const route of routes) {
+    if (!/^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) \/\S*$/.test(route)) {
+      throw new ConfigurationError(`${name} takes "METHOD /path" routes separated by commas, got "${route}"`);
+    }
+  }
+  return routes;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -323,6 +340,9 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     emailIpLimitPerWindow: integer(env, 'EMAIL_IP_LIMIT_PER_WINDOW', 0, 1_000_000),
     forgotMinResponseMs: integer(env, 'FORGOT_MIN_RESPONSE_MS', 0, 5_000),
     requireVerifiedEmail: flag(env, 'REQUIRE_VERIFIED_EMAIL'),
+    stepUpMaxAgeSeconds: integer(env, 'STEP_UP_MAX_AGE_SECONDS', 30, 86_400),
+    requireMfa: flag(env, 'REQUIRE_MFA'),
+    authorizerAal2Routes: routeList(env, 'AUTHORIZER_AAL2_ROUTES'),
   };
   checkIssuer(config.issuer, mode);
   if (config.emailFrom && !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(config.emailFrom)) {

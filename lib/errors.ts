@@ -26,6 +26,9 @@ export type PublicErrorCode =
   | 'not_found'
   | 'csrf_rejected'
   | 'too_many_attempts'
+  | 'invalid_code'
+  | 'invalid_mfa_token'
+  | 'insufficient_user_authentication'
   | 'service_unavailable'
   | 'internal_error';
 
@@ -55,6 +58,8 @@ export interface AppErrorOptions {
   retryAfterSeconds?: number;
   /** An access token was presented and refused (RFC 6750 `invalid_token`), as opposed to none sent. */
   tokenRejected?: boolean;
+  /** The `WWW-Authenticate` value of a 401 that asks for more than a valid token (RFC 9470). */
+  challenge?: string;
 }
 
 export class AppError extends Error {
@@ -62,6 +67,7 @@ export class AppError extends Error {
   readonly details: FieldProblem[] | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly tokenRejected: boolean;
+  readonly challenge: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -70,6 +76,7 @@ export class AppError extends Error {
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.tokenRejected = options.tokenRejected ?? false;
+    this.challenge = options.challenge;
   }
 }
 
@@ -117,6 +124,25 @@ export const csrfRejected = () =>
 /** One message for every bad email-verification or reset token: the cause is never told apart. */
 export const invalidToken = (cause?: unknown) =>
   new AppError('invalid_token', 'The link is invalid, expired or was already used. Request a new one.', { cause });
+
+/** One message for every wrong, expired or used second-factor code. */
+export const invalidCode = (cause?: unknown) =>
+  new AppError('invalid_code', 'The code is invalid, expired or was already used.', { cause });
+
+/** The mfaToken is malformed, unknown, expired, used, spent by wrong codes, or its password changed. */
+export const invalidMfaToken = (cause?: unknown) =>
+  new AppError('invalid_mfa_token', 'The sign-in step expired or is no longer valid. Sign in again.', { cause });
+
+/**
+ * A sensitive operation needs a more recent authentication (`auth_time` older than `maxAgeSeconds`)
+ * or a stronger one (`aal2`): RFC 9470's challenge says which.
+ */
+export const insufficientUserAuthentication = (maxAgeSeconds: number, needsAal2: boolean) =>
+  new AppError('insufficient_user_authentication', needsAal2
+    ? 'This operation needs a recent sign-in with your second factor. Reauthenticate and try again.'
+    : 'This operation needs a recent sign-in. Reauthenticate and try again.', {
+    challenge: `Bearer error="insufficient_user_authentication", max_age=${maxAgeSeconds}${needsAal2 ? ', acr_values="aal2"' : ''}`,
+  });
 
 export const notFound = (cause?: unknown) =>
   new AppError('not_found', 'Nothing was found here.', { cause });

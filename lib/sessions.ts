@@ -23,6 +23,7 @@
  *   consistent; callers that know a session id (logout's Bearer) pass it in `include`.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { sameAuthentication, storedAuthentication, type Authentication } from './authentication';
 import { epochSeconds, type Clock } from './clock';
 import type { Config } from './config';
 import { hasCode, invalidRefreshToken, refreshTokenReused, serviceUnavailable } from './errors';
@@ -101,7 +102,9 @@ export type RevocationReason =
   | 'password_reset'
   | 'email_changed'
   | 'account_deleted'
-  | 'account_disabled';
+  | 'account_disabled'
+  | 'factor_enabled'
+  | 'factor_removed';
 
 export function isActive(session: SessionRecord | undefined, now: Date): session is SessionRecord {
   return Boolean(session && !session.revokedAt && session.expiresAt > epochSeconds(now));
@@ -118,13 +121,15 @@ export const USER_AGENT_MAX = 512;
  * without writing. Signing comes first so a key failure leaves nothing behind. `active` lists the
  * user's sessions still within their absolute end (the user record names them): the oldest past
  * `maxSessionsPerUser` are revoked by the same items. The caller commits the items beside its own
- * write on the user (lib/sign-in.ts, or the registration creating the user).
+ * write on the user (lib/sign-in.ts, or the registration creating the user). `authentication`
+ * (lib/authentication.ts) is stored on the session and stated by every access token it issues.
  */
 export async function openSession(
   deps: SessionDeps,
   user: SessionSubject,
   origin: SessionOrigin,
   now: Date,
+  authentication: Authentication,
   active: readonly { sid: string; expiresAt: number }[] = [],
 ): Promise<OpenedSession> {
   const sessionExpiresAt = epochSeconds(now) + deps.config.sessionMaxAgeSeconds;
@@ -137,17 +142,14 @@ export async function openSession(
     userAgent: origin.userAgent?.slice(0, USER_AGENT_MAX),
     ip: origin.ip,
     revokedAt: undefined,
+    ...authentication,
   };
   const refresh = newRefreshToken();
-  const record = tokenRecord(
-    refresh,
-    { sid: session.sid, userId: user.id, email: user.email, roles: user.roles, emailVerified: user.emailVerified === true, sessionExpiresAt },
-    now,
-    deps.config.refreshTokenTtlSeconds,
-  );
+  const owner = { sid: session.sid, userId: user.id, email: user.email, roles: user.roles, emailVerified: user.emailVerified === true, sessionExpiresAt };
+  const record = tokenRecord(refresh, owner, authentication, now, deps.config.refreshTokenTtlSeconds);
   const tokens = await tokenResponse(
     deps,
-    { userId: user.id, sessionId: session.sid, email: user.email, roles: user.roles, emailVerified: user.emailVerified },
+    { userId: user.id, sessionId: session.sid, email: user.email, roles: user.roles, emailVerified: user.emailVerified, authentication },
     refresh.value,
     now,
   );
@@ -170,8 +172,9 @@ interface TokenOwner {
 }
 
 /** A refresh token record expiring after its own TTL but never after the session's end. */
-function tokenRecord(token: RefreshToken, owner: TokenOwner, now: Date, ttlSeconds: number): RefreshTokenRecord {
+function tokenRecord(token: RefreshToken, owner: TokenOwner, authentication: Authentication, now: Date, ttlSeconds: number): RefreshTokenRecord {
   return {
+    ...authentication,
     tokenId: token.id,
     sid: owner.sid,
     userId: owner.userId,
@@ -189,12 +192,41 @@ function tokenRecord(token: RefreshToken, owner: TokenOwner, now: Date, ttlSecon
 
 async function tokenResponse(
   deps: SessionDeps,
-  subject: { userId: string; sessionId: string; email: string; roles: string[]; emailVerified?: boolean },
+  subject: { userId: string; sessionId: string; email: string; roles: string[]; emailVerified?: boolean; authentication: Authentication },
   refreshToken: string,
   now: Date,
 ): Promise<TokenResponse> {
   const accessToken = await signAccessToken(deps.keys, accessSettings(deps.config), subject, now);
   return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: deps.config.accessTokenTtlSeconds };
+}
+
+/**
+ * A new authentication for an open session (a reauthentication, or a first factor enabled from
+ * it): the session keeps its id and absolute end, takes `authentication`, and gets a new refresh
+ * token, all written by the returned items in the caller's transaction (label `session`: the
+ * session is no longer this user's live session). Refresh tokens issued before stay usable and
+ * carry the new authentication from their next rotation on: the authentication belongs to the
+ * session, not to one token.
+ */
+export async function reauthenticatedSession(
+  deps: SessionDeps,
+  user: SessionSubject,
+  sid: string,
+  authentication: Authentication,
+  now: Date,
+): Promise<{ items: TransactionPart[]; tokens: TokenResponse } | undefined> {
+  const session = await deps.sessions.getSession(sid);
+  if (!isActive(session, now) || session.userId !== user.id) return undefined;
+  const refresh = newRefreshToken();
+  const owner = { sid, userId: user.id, email: user.email, roles: user.roles, emailVerified: user.emailVerified === true, sessionExpiresAt: session.expiresAt };
+  const record = tokenRecord(refresh, owner, authentication, now, deps.config.refreshTokenTtlSeconds);
+  const tokens = await tokenResponse(
+    deps,
+    { userId: user.id, sessionId: sid, email: user.email, roles: user.roles, emailVerified: user.emailVerified, authentication },
+    refresh.value,
+    now,
+  );
+  return { items: parts('session', deps.sessions.reauthenticationItems(sid, user.id, authentication, record, now)), tokens };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,6 +252,7 @@ export async function rotateRefreshToken(deps: SessionDeps, presentedValue: stri
   const successor = deriveSuccessor(await deps.keys.refreshKey(), presented);
 
   let claims: Claims | undefined;
+  let authentication: Authentication | undefined;
   for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt += 1) {
     const now = deps.clock();
     const record = await deps.sessions.getToken(presented.id);
@@ -231,16 +264,27 @@ export async function rotateRefreshToken(deps: SessionDeps, presentedValue: stri
     // Claims as of the token's issue; the rotation below commits only if the user still holds
     // them (so the usual refresh stays at two requests). Otherwise read the user and sign again.
     claims ??= snapshotOf(record) ?? (await currentClaims(deps, record.userId));
+    // The session's authentication as of the token's issue, likewise checked by the rotation's
+    // condition on the session item; a reauthentication since then moved it (read below).
+    authentication ??= storedAuthentication(record);
     // The successor gets a fresh token lifetime, capped by the session's absolute end:
     // rotation never extends a session.
-    const successorRecord = tokenRecord(successor, ownerOf(record, claims), now, deps.config.refreshTokenTtlSeconds);
+    const successorRecord = tokenRecord(successor, ownerOf(record, claims), authentication, now, deps.config.refreshTokenTtlSeconds);
     // Sign before writing: if the key store fails, the presented token stays unconsumed.
-    const response = await tokenResponse(deps, subjectOf(record, claims), successor.value, now);
+    const response = await tokenResponse(deps, subjectOf(record, claims, authentication), successor.value, now);
     try {
-      await deps.sessions.rotate(record, successorRecord, now, deps.users.claimsCheckItem(record.userId, claims), fingerprint);
+      await deps.sessions.rotate(record, successorRecord, now, deps.users.claimsCheckItem(record.userId, claims), fingerprint, authentication);
       return response;
     } catch (err) {
-      if (hasCode(err, 'session_not_active')) throw invalidRefreshToken(err);
+      if (hasCode(err, 'session_not_active')) {
+        // Revoked or ended, or only its authentication moved (a reauthentication, a first
+        // factor enabled): read the session to tell which, and sign again with what it holds.
+        const session = await deps.sessions.getSession(record.sid);
+        const current = storedAuthentication(session);
+        if (!isActive(session, deps.clock()) || sameAuthentication(current, authentication)) throw invalidRefreshToken(err);
+        authentication = current;
+        continue;
+      }
       if (hasCode(err, 'token_already_consumed')) continue;
       if (hasCode(err, 'subject_changed')) {
         claims = await currentClaims(deps, record.userId);
@@ -278,7 +322,7 @@ async function replayed(deps: SessionDeps, record: RefreshTokenRecord, successor
     // deleted or disabled since the first use is refused here too, and claims are current.
     const [session, claims] = await Promise.all([deps.sessions.getSession(record.sid), currentClaims(deps, record.userId)]);
     if (!isActive(session, now)) throw invalidRefreshToken();
-    return tokenResponse(deps, subjectOf(record, claims), successor.value, now);
+    return tokenResponse(deps, subjectOf(record, claims, storedAuthentication(session)), successor.value, now);
   }
   const event = deps.events?.putItem({ userId: record.userId, type: 'refresh_reuse_detected', ip: client.ip, userAgent: client.userAgent, sessionId: record.sid }, now);
   const revoked = event
@@ -310,8 +354,8 @@ export function clientFingerprint(userAgent: string | undefined): string {
   return createHash('sha256').update(`ua:${userAgent ?? ''}`).digest('base64url').slice(0, 22);
 }
 
-function subjectOf(record: RefreshTokenRecord, claims: Claims = snapshotOf(record) ?? { email: record.email, roles: record.roles, emailVerified: false }) {
-  return { userId: record.userId, sessionId: record.sid, ...claims };
+function subjectOf(record: RefreshTokenRecord, claims: Claims, authentication: Authentication) {
+  return { userId: record.userId, sessionId: record.sid, ...claims, authentication };
 }
 
 function ownerOf(record: RefreshTokenRecord, claims: Claims): TokenOwner {

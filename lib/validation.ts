@@ -204,3 +204,49 @@ export function parseDeleteAccount(body: unknown): DeleteAccountInput {
   const problems: FieldProblem[] = [];
   return done(problems, { password: password(obj, problems) });
 }
+
+/** A short string field (codes, ids, tokens): present, a non-empty string of at most `max` characters. */
+function shortString(body: Record<string, unknown>, problems: FieldProblem[], field: string, max: number, required = true): string | undefined {
+  const raw = body[field];
+  if (raw === undefined && !required) return undefined;
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > max) {
+    problems.push({ field, message: raw === undefined ? 'is required' : `must be a non-empty string of at most ${max} characters` });
+    return '';
+  }
+  return raw;
+}
+
+export type MfaVerifyInput = { mfaToken: string } & ({ code: string; recoveryCode?: undefined } | { recoveryCode: string; code?: undefined });
+
+/** `{mfaToken, code}` or `{mfaToken, recoveryCode}`: exactly one of the two. */
+export function parseMfaVerify(body: unknown): MfaVerifyInput {
+  const obj = asObject(body);
+  const problems: FieldProblem[] = [];
+  const mfaToken = shortString(obj, problems, 'mfaToken', 128)!;
+  const code = shortString(obj, problems, 'code', 16, false);
+  const recoveryCode = shortString(obj, problems, 'recoveryCode', 64, false);
+  if ((code === undefined) === (recoveryCode === undefined)) problems.push({ field: 'code', message: 'give exactly one of code and recoveryCode' });
+  return done(problems, code !== undefined ? { mfaToken, code } : { mfaToken, recoveryCode: recoveryCode ?? '' });
+}
+
+export interface TotpConfirmInput {
+  factorId: string;
+  code: string;
+}
+
+export function parseTotpConfirm(body: unknown): TotpConfirmInput {
+  const obj = asObject(body);
+  const problems: FieldProblem[] = [];
+  return done(problems, { factorId: shortString(obj, problems, 'factorId', 64)!, code: shortString(obj, problems, 'code', 16)! });
+}
+
+export interface ReauthenticateInput {
+  password: string;
+  code: string | undefined;
+}
+
+export function parseReauthenticate(body: unknown): ReauthenticateInput {
+  const obj = asObject(body);
+  const problems: FieldProblem[] = [];
+  return done(problems, { password: password(obj, problems), code: shortString(obj, problems, 'code', 16, false) });
+}

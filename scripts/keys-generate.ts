@@ -9,8 +9,10 @@
  * A fresh set has a current key and a published next key. With `--rotate FILE` it prints the
  * next stage of the set in FILE (lib/keys/rotation.ts): the next key signs once it has been
  * published for NEXT_KEY_LEAD_SECONDS, the current key becomes `previous`, a new next key is
- * added, and previous keys whose tokens have all expired are dropped. `--emergency FILE` replaces
- * every key at once (a leaked key). Deployed stacks rotate their secret themselves (see README).
+ * added, and previous keys whose tokens have all expired are dropped (previous data-encryption
+ * keys are kept: secrets sealed under them stay readable). `--emergency FILE` replaces every
+ * signing and HMAC key at once (a leaked key) and adds a new current data key, keeping the old
+ * ones as previous. Deployed stacks rotate their secret themselves (see README).
  *
  * With `--public FILE` it prints the public key set of the full set in FILE, to store as the
  * secret named by SIGNING_PUBLIC_KEYS_SECRET_ID (read by the authorizer and JWKS functions).
@@ -28,7 +30,8 @@ secret named by SIGNING_KEYS_SECRET_ID. Pipe it; do not leave it on disk.
 Options:
   --alg RS256|ES256|EdDSA  algorithm of the keys (default: SIGNING_ALG, else RS256)
   --rotate FILE            print the next scheduled stage of the key set in FILE
-  --emergency FILE         replace every key of the set in FILE at once (a leaked key)
+  --emergency FILE         replace every signing and HMAC key of the set in FILE at once (a
+                           leaked key); its data keys stay, as previous, beside a new one
   --public FILE            print only the public keys of the set in FILE
                            (the secret named by SIGNING_PUBLIC_KEYS_SECRET_ID)
   -h, --help               print this help and nothing else
@@ -74,8 +77,7 @@ async function main(): Promise<void> {
   const rotateFrom = flag('--rotate');
   const emergencyFrom = flag('--emergency');
   if (emergencyFrom) {
-    parseKeySet(readFileSync(emergencyFrom, 'utf8'), alg);
-    print(await emergencyRotation(alg, new Date()));
+    print(await emergencyRotation(alg, new Date(), parseKeySet(readFileSync(emergencyFrom, 'utf8'), alg)));
     return;
   }
   if (!rotateFrom) {

@@ -21,7 +21,7 @@ import {
 import { localTableDefinitions, tableNames } from '../infra/tables.js';
 import type { SigningAlg } from '../lib/config';
 import { parseKeySet } from '../lib/keys/key-set';
-import { bootstrapKeySet } from '../lib/keys/rotation';
+import { bootstrapKeySet, withDataKeys } from '../lib/keys/rotation';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -189,7 +189,11 @@ export async function ensureDevKeys(file: string, alg: SigningAlg): Promise<'cre
   if (existsSync(file)) {
     const raw = await readFile(file, 'utf8');
     try {
-      parseKeySet(raw, alg);
+      const doc = parseKeySet(raw, alg);
+      if (!doc.dataKeys?.length) {
+        // Written before data keys existed: add them (nothing can be sealed under a set without one).
+        await writeFile(file, `${JSON.stringify(withDataKeys(doc, new Date()), null, 2)}\n`, { mode: 0o600 });
+      }
       return 'existing';
     } catch {
       // A key set for another SIGNING_ALG (or a damaged file): replace it, it is dev-only.

@@ -1,5 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../repositories/dynamo';
+import { FactorsRepository } from '../repositories/factors';
+import { MfaTokensRepository } from '../repositories/mfa-tokens';
 import { LoginAttemptsRepository } from '../repositories/login-attempts';
 import { RateLimitRepository } from '../repositories/rate-limits';
 import { SecurityEventsRepository } from '../repositories/security-events';
@@ -28,6 +30,8 @@ export const usersRepository = () => new UsersRepository(documentClient(), conta
 export const sessionsRepository = () => new SessionsRepository(documentClient(), containerConfig(['sessionsTable']).sessionsTable, transactionWriter());
 export const rateLimitRepository = () => new RateLimitRepository(documentClient(), containerConfig(['usersTable']).usersTable);
 export const loginAttemptsRepository = () => new LoginAttemptsRepository(documentClient(), containerConfig(['usersTable']).usersTable);
+export const factorsRepository = () => new FactorsRepository(documentClient(), containerConfig(['usersTable']).usersTable);
+export const mfaTokensRepository = () => new MfaTokensRepository(documentClient(), containerConfig(['usersTable']).usersTable);
 export const securityEventsRepository = () => {
   const config = containerConfig(['usersTable']);
   return new SecurityEventsRepository(documentClient(), config.usersTable, config.securityEventsTtlDays);

@@ -1,13 +1,25 @@
 import { systemClock } from '../clock';
 import type { Deps } from '../usecases/deps';
 import { containerConfig } from './config';
-import { loginAttemptsRepository, rateLimitRepository, securityEventsRepository, sessionsRepository, transactionWriter, usersRepository } from './data';
+import { totpSecretBox } from '../mfa/secret-box';
+import {
+  factorsRepository,
+  loginAttemptsRepository,
+  mfaTokensRepository,
+  rateLimitRepository,
+  securityEventsRepository,
+  sessionsRepository,
+  transactionWriter,
+  usersRepository,
+} from './data';
 import { signingKeyStore } from './signing-keys';
 
 let deps: Deps | undefined;
 
+
 /** Dependencies of the token-issuing use cases, built once per container. */
 export function serviceDeps(): Deps {
+  const keys = signingKeyStore();
   deps ??= {
     config: containerConfig(['signingKeys', 'usersTable', 'sessionsTable']),
     users: usersRepository(),
@@ -16,8 +28,11 @@ export function serviceDeps(): Deps {
     loginAttempts: loginAttemptsRepository(),
     rateLimits: rateLimitRepository(),
     events: securityEventsRepository(),
-    keys: signingKeyStore(),
+    keys,
     clock: systemClock,
+    factors: factorsRepository(),
+    mfaTokens: mfaTokensRepository(),
+    totpBox: totpSecretBox(keys),
   };
   return deps;
 }

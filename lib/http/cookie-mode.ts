@@ -127,13 +127,14 @@ export function clearedRefreshCookie(settings: CookieModeSettings): string {
  * A token response in the request's transport: unchanged in body mode; in cookie mode the
  * refresh token moves from the body to the cookie (payload 2.0 `cookies`).
  */
-export function tokenAnswer<T extends { refreshToken: string }>(
+export function tokenAnswer<T extends { refreshToken: string } | { mfaRequired: true }>(
   statusCode: number,
   body: T,
   transport: Transport,
   settings: CookieModeSettings,
 ): HttpResult {
-  if (transport === 'body') return json(statusCode, body);
+  // A sign-in that asks for a second factor carries no token, so no cookie either.
+  if (transport === 'body' || !('refreshToken' in body)) return json(statusCode, body);
   const { refreshToken, ...rest } = body;
   return { ...json(statusCode, rest), cookies: [refreshCookie(refreshToken, settings)] };
 }

@@ -10,6 +10,8 @@
  *   the source IP (with CLIENT_IP_HEADER honoured) and user agent, the caller on routes behind the
  *   authorizer (401 without one), the refresh-token transport and the presented refresh cookie.
  *   What every handler needs is decided once, so none can forget it;
+ * - routes declared `stepUp` refuse a stale or single-factor authentication before the handler
+ *   runs (lib/step-up.ts: 401 `insufficient_user_authentication` with the RFC 9470 challenge);
  * - one error middleware writes every error body from the catalogue in `lib/errors.ts`.
  */
 import middy from '@middy/core';
@@ -21,6 +23,7 @@ import { AppError, unauthorized, type ErrorCode, type PublicErrorCode } from '..
 import { describeError, log, requestIdOf, withRequestId } from '../log';
 import { countMetric } from '../metrics';
 import type { RequestMeta } from '../usecases/deps';
+import { requireRecentAuthentication, type StepUpPolicy } from '../step-up';
 import { clearedRefreshCookie, refreshTokenFromCookie, transportOf, type CookieModeSettings, type Transport } from './cookie-mode';
 import type { HttpEvent } from './event';
 import { callerOf, requestMeta } from './request';
@@ -94,6 +97,9 @@ export const STATUS_BY_CODE: Record<PublicErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_attempts: 429,
+  invalid_code: 401,
+  invalid_mfa_token: 401,
+  insufficient_user_authentication: 401,
   internal_error: 500,
   service_unavailable: 503,
 };
@@ -127,6 +133,7 @@ function headersOf(error: AppError): Record<string, string> | undefined {
  */
 function challengeOf(error: AppError, status: number): Record<string, string> {
   if (status !== 401) return {};
+  if (error.challenge) return { 'www-authenticate': error.challenge };
   return { 'www-authenticate': error.tokenRejected ? 'Bearer error="invalid_token"' : 'Bearer' };
 }
 
@@ -181,6 +188,12 @@ export interface HttpHandlerOptions {
    */
   caller?: 'required';
   /**
+   * A sensitive operation (lib/step-up.ts): the caller's authentication must be recent, and
+   * `aal2` for a user with a second factor, or the route answers 401
+   * `insufficient_user_authentication` before the handler runs. Implies `caller: 'required'`.
+   */
+  stepUp?: StepUpPolicy;
+  /**
    * Routes that can carry the refresh token in a cookie (register, login, refresh, logout).
    * `readsCookie` for the ones that read it (refresh, logout). The CSRF checks run before the
    * body is looked at, so a forged form post is refused as such, whatever its content type.
@@ -222,9 +235,10 @@ export function httpHandler(
       before: (request: Request) => (typeof request.event.body === 'string' ? parser.before?.(request) : undefined),
     });
   }
-  const run = chain.handler((event, context) => {
+  const run = chain.handler(async (event, context) => {
     const caller = callerOf(event);
-    if (options.caller === 'required' && !caller) throw unauthorized();
+    if ((options.caller === 'required' || options.stepUp) && !caller) throw unauthorized();
+    if (options.stepUp) await requireRecentAuthentication(options.stepUp, caller!);
     const transport = event.authTransport ?? 'body';
     const request = {
       event,

@@ -28,5 +28,8 @@ export function callerOf(event: HttpEvent): Caller | undefined {
     email: typeof ctx.email === 'string' ? ctx.email : '',
     emailVerified: ctx.emailVerified === 'true' || ctx.emailVerified === true,
     roles: typeof ctx.roles === 'string' ? ctx.roles : '',
+    acr: typeof ctx.acr === 'string' && ctx.acr ? ctx.acr : 'aal1',
+    amr: typeof ctx.amr === 'string' ? ctx.amr : '',
+    authTime: Number.isSafeInteger(Number(ctx.authTime)) ? Number(ctx.authTime) : 0,
   };
 }

@@ -5,6 +5,7 @@
  *   {
  *     "refreshTokenKey": "<base64url, >= 32 random bytes>",   // HMAC key deriving refresh successors
  *     "refreshTokenKeys": [ { "status": "next" | "previous", "key", "createdAt"?, "retiredAt"? } ],
+ *     "dataKeys": [ { "status": "next" | "current" | "previous", "key", "createdAt"?, "activatedAt"?, "retiredAt"? } ],
  *     "keys": [ { "kid", "alg", "status": "next" | "current" | "previous",
  *                 "createdAt"?, "activatedAt"?, "retiredAt"?, "privateJwk": { ... } } ]
  *   }
@@ -14,6 +15,13 @@
  * `previous` keys only verify, so tokens signed before a rotation stay valid until they expire.
  * Timestamps (ISO-8601) drive the rotation (lib/keys/rotation.ts). The HMAC key moves through the
  * same states: `refreshTokenKey` is the current one, `refreshTokenKeys` the others.
+ *
+ * `dataKeys` encrypt data at rest (TOTP secrets, lib/mfa/secret-box.ts). They move through the
+ * same three states, but a `previous` data key is never dropped by a rotation, scheduled or
+ * emergency: ciphertexts sealed under it stay in the database until they are next used (and
+ * re-sealed under the current key), which may be years for a factor used rarely. Dropping one is
+ * an operator's decision, once nothing is sealed under it. A set without data keys (written before
+ * they existed) gets them from its next rotation.
  *
  * The verifying functions (authorizer, JWKS) can instead read a public key set, a separate secret
  * holding no private material (`npm run keys:generate -- --public FILE` derives it):
@@ -48,9 +56,15 @@ export interface RefreshKeyEntry extends KeyTimestamps {
   key: string;
 }
 
+export interface DataKeyEntry extends KeyTimestamps {
+  status: KeyStatus;
+  key: string;
+}
+
 export interface KeySetDocument {
   refreshTokenKey: string;
   refreshTokenKeys?: RefreshKeyEntry[];
+  dataKeys?: DataKeyEntry[];
   keys: StoredKey[];
 }
 
@@ -129,6 +143,23 @@ function checkRefreshKeys(label: string, entries: unknown): void {
   }
 }
 
+function checkDataKeys(label: string, entries: unknown): void {
+  if (entries === undefined) return;
+  if (!Array.isArray(entries)) throw new ConfigurationError(`${label}: "dataKeys" must be an array`);
+  for (const entry of entries as Partial<DataKeyEntry>[]) {
+    if (!entry || typeof entry !== 'object' || !KEY_STATUSES.includes(entry.status as KeyStatus)) {
+      throw new ConfigurationError(`${label}: every dataKeys entry needs status next, current or previous`);
+    }
+    if (typeof entry.key !== 'string' || base64urlBytes(entry.key) < 32) {
+      throw new ConfigurationError(`${label}: dataKeys keys must be base64url of at least 32 bytes`);
+    }
+    checkTimestamps(`${label}: a dataKeys entry`, entry);
+  }
+  if (entries.length > 0 && (entries as DataKeyEntry[]).filter((k) => k.status === 'current').length !== 1) {
+    throw new ConfigurationError(`${label}: dataKeys needs exactly one current key`);
+  }
+}
+
 function parseJsonObject(label: string, raw: string | undefined): Record<string, unknown> {
   if (!raw || !raw.trim()) throw new ConfigurationError(`${label} is empty`);
   let doc: unknown;
@@ -154,6 +185,7 @@ export function parseKeySet(raw: string | undefined, alg: SigningAlg): KeySetDoc
     throw new ConfigurationError(`${label}: refreshTokenKey must be base64url of at least 32 bytes`);
   }
   checkRefreshKeys(label, doc.refreshTokenKeys);
+  checkDataKeys(label, doc.dataKeys);
   if (!Array.isArray(keys) || keys.length === 0) throw new ConfigurationError(`${label}: "keys" must be a non-empty array`);
   const seen = new Set<string>();
   for (const key of keys) {
@@ -164,7 +196,12 @@ export function parseKeySet(raw: string | undefined, alg: SigningAlg): KeySetDoc
   if (current.length !== 1) {
     throw new ConfigurationError(`${label}: needs exactly one current ${alg} key, found ${current.length}`);
   }
-  return { refreshTokenKey, ...(doc.refreshTokenKeys ? { refreshTokenKeys: doc.refreshTokenKeys } : {}), keys };
+  return {
+    refreshTokenKey,
+    ...(doc.refreshTokenKeys ? { refreshTokenKeys: doc.refreshTokenKeys } : {}),
+    ...(doc.dataKeys ? { dataKeys: doc.dataKeys } : {}),
+    keys,
+  };
 }
 
 export interface VerificationEntry {

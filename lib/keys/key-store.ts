@@ -43,6 +43,8 @@ interface LoadedKeys {
   refreshKey: Buffer | undefined;
   /** Every HMAC key: current first, then next and previous (grace retries may need them). */
   refreshKeys: Buffer[];
+  /** Every data-encryption key: current first, then next and previous (never dropped by age). */
+  dataKeys: Buffer[];
   loadedAt: number;
 }
 
@@ -102,6 +104,23 @@ export class KeyStore {
     const keys = await this.keys();
     if (!keys.refreshKey) throw new Error('this key store holds public keys only');
     return keys.refreshKeys;
+  }
+
+  /**
+   * Every data-encryption key of the set (lib/mfa/secret-box.ts), current first. With `reload`, a
+   * caller that met a ciphertext under a key it does not know (sealed by a container that loaded a
+   * newer set) reloads first, at most every 30 s like an unknown `kid`. A set without data keys
+   * (older than them) answers 503 until its next rotation adds them.
+   */
+  async dataKeys(options: { reload?: boolean } = {}): Promise<Buffer[]> {
+    let keys = await this.keys();
+    if (options.reload && this.nowMs() - this.lastForcedReload > UNKNOWN_KID_RELOAD_MS) {
+      this.lastForcedReload = this.nowMs();
+      keys = await this.keys(true);
+    }
+    if (!keys.refreshKey) throw new Error('this key store holds public keys only');
+    if (keys.dataKeys.length === 0) throw serviceUnavailable(new Error('the key set has no data key; run a scheduled rotation to add one'));
+    return keys.dataKeys;
   }
 
   /** The verification key for `kid`, restricted to the pinned algorithm; undefined if unknown. */
@@ -164,7 +183,7 @@ export class KeyStore {
         if (entry.alg !== this.alg || this.expired(entry)) continue;
         verification.set(entry.kid, { kid: entry.kid, alg: entry.alg, jwk: entry.jwk });
       }
-      return { signing: undefined, verification, refreshKey: undefined, refreshKeys: [], loadedAt: this.nowMs() };
+      return { signing: undefined, verification, refreshKey: undefined, refreshKeys: [], dataKeys: [], loadedAt: this.nowMs() };
     }
     const doc = parseKeySet(raw, this.alg);
     let signing: SigningKey | undefined;
@@ -179,7 +198,8 @@ export class KeyStore {
     const refreshKeys = [doc.refreshTokenKey, ...[...(doc.refreshTokenKeys ?? [])].sort(byStatus).map((k) => k.key)].map((k) =>
       Buffer.from(k, 'base64url'),
     );
-    return { signing, verification, refreshKey: refreshKeys[0], refreshKeys, loadedAt: this.nowMs() };
+    const dataKeys = [...(doc.dataKeys ?? [])].sort(byStatus).map((k) => Buffer.from(k.key, 'base64url'));
+    return { signing, verification, refreshKey: refreshKeys[0], refreshKeys, dataKeys, loadedAt: this.nowMs() };
   }
 
   private expired(entry: { status: string; retiredAt?: string | undefined }): boolean {

@@ -105,9 +105,8 @@ async function createSecret(ctx: RotationContext, event: RotationEvent, now: Dat
     next = await bootstrapKeySet(ctx.policy.alg, now);
     outcome = 'bootstrapped';
   } else if (ctx.mode === 'emergency') {
-    // Parsed only to refuse a secret that is not ours; nothing of it is carried over.
-    parseKeySet(raw, ctx.policy.alg);
-    next = await emergencyRotation(ctx.policy.alg, now);
+    // Every signing and HMAC key is replaced; only the data keys are carried over (as previous).
+    next = await emergencyRotation(ctx.policy.alg, now, parseKeySet(raw, ctx.policy.alg));
     outcome = 'emergency';
   } else {
     ({ doc: next, outcome } = await scheduledRotation(parseKeySet(raw, ctx.policy.alg), now, ctx.policy));
@@ -158,9 +157,16 @@ async function testSecret(ctx: RotationContext, event: RotationEvent, now: Date)
     throw new RotationError('the pending current key does not verify its own signature', { cause: err });
   });
 
+  const before = await secretString(ctx, event.SecretId, { VersionStage: 'AWSCURRENT' });
+  if (!isPlaceholder(before)) {
+    // Whatever the mode, no data key that may have sealed something goes (lib/keys/key-set.ts).
+    const kept = new Set((pending.dataKeys ?? []).map((k) => k.key));
+    const dropped = (parseKeySet(before, ctx.policy.alg).dataKeys ?? []).filter((k) => k.status !== 'next' && !kept.has(k.key));
+    if (dropped.length > 0) throw new RotationError(`the pending key set drops ${dropped.length} data key(s) that secrets may be sealed under`);
+  }
+
   if (ctx.mode !== 'emergency') {
     // Every key that may have signed a live token must still be there to verify it.
-    const before = await secretString(ctx, event.SecretId, { VersionStage: 'AWSCURRENT' });
     if (!isPlaceholder(before)) {
       const retention = previousKeyRetentionSeconds(ctx.policy.accessTokenTtlSeconds) * 1000;
       const kept = new Set(pending.keys.map((k) => k.kid));

@@ -8,16 +8,22 @@
  *     key becomes `previous` (with `retiredAt`), and a fresh `next` key is published;
  *   - a `next` key published more recently: refuse, because verifiers may not have it yet.
  *   Every run drops `previous` keys whose tokens have all expired. The refresh-token HMAC key
- *   moves through the same three states, so every warm container knows a key before it is used.
+ *   and the data-encryption key move through the same three states, so every warm container
+ *   knows a key before it is used. Previous data keys are never dropped (see lib/keys/key-set.ts):
+ *   what they sealed stays in the database until it is used again and re-sealed.
  *
  * Emergency rotation (a leaked secret): every signing and HMAC key of the set is replaced at
  * once. Tokens signed with the old keys stop verifying, refreshes in their grace window are
- * treated as replays; both are the point when the keys may be in someone else's hands.
+ * treated as replays; both are the point when the keys may be in someone else's hands. The data
+ * keys get a new current key too, but the old ones stay as `previous`: dropping them would not
+ * take back what a leak exposed (whoever holds the key and a copy of the table has the secrets
+ * already), it would only make every user's authenticator unusable. Secrets re-seal under the
+ * new key as they are used.
  */
 import { randomBytes } from 'node:crypto';
 import type { SigningAlg } from '../config';
 import { generateSigningKey } from './generate';
-import type { KeySetDocument, RefreshKeyEntry, StoredKey } from './key-set';
+import type { DataKeyEntry, KeySetDocument, RefreshKeyEntry, StoredKey } from './key-set';
 import { NEXT_KEY_LEAD_SECONDS, previousKeyRetentionSeconds, previousRefreshKeyRetentionSeconds } from './rotation-policy';
 
 export interface RotationPolicy {
@@ -47,8 +53,38 @@ export async function bootstrapKeySet(alg: SigningAlg, now: Date): Promise<KeySe
   return {
     refreshTokenKey: newHmacKey(),
     refreshTokenKeys: [{ status: 'next', key: newHmacKey(), createdAt: at }],
+    dataKeys: newDataKeyLineage(at),
     keys: [current, next],
   };
+}
+
+/** A current data key and a published next one. */
+function newDataKeyLineage(at: string): DataKeyEntry[] {
+  return [
+    { status: 'current', key: newHmacKey(), createdAt: at, activatedAt: at },
+    { status: 'next', key: newHmacKey(), createdAt: at },
+  ];
+}
+
+/**
+ * The data keys after a scheduled rotation. A set without any gets a current and a next key (no
+ * container can have sealed anything yet). Otherwise, on promotion, the next key becomes current
+ * and the current one previous (kept, whatever its age); a set with no next key gets one.
+ */
+function rotatedDataKeys(entries: DataKeyEntry[] | undefined, at: string, promote: boolean): DataKeyEntry[] {
+  const list = entries ?? [];
+  if (!list.some((k) => k.status === 'current')) return [...list, ...newDataKeyLineage(at)];
+  const next = list.find((k) => k.status === 'next');
+  if (!next) return [...list, { status: 'next', key: newHmacKey(), createdAt: at }];
+  if (!promote) return list;
+  return [
+    ...list.map((k): DataKeyEntry => {
+      if (k.status === 'current') return { ...k, status: 'previous', retiredAt: at };
+      if (k === next) return { ...k, status: 'current', activatedAt: at };
+      return k;
+    }),
+    { status: 'next', key: newHmacKey(), createdAt: at },
+  ];
 }
 
 function withHmacNext(entries: RefreshKeyEntry[] | undefined, at: string): RefreshKeyEntry[] {
@@ -89,7 +125,10 @@ export async function scheduledRotation(
   if (!next) {
     // Stage only: publish a next key (and HMAC key) now; the following rotation promotes them.
     const keys: StoredKey[] = [...doc.keys, { ...(await generateSigningKey(policy.alg, 'next')), createdAt: at }];
-    return { doc: { ...doc, keys, refreshTokenKeys: withHmacNext(doc.refreshTokenKeys, at) }, outcome: 'staged' };
+    return {
+      doc: { ...doc, keys, refreshTokenKeys: withHmacNext(doc.refreshTokenKeys, at), dataKeys: rotatedDataKeys(doc.dataKeys, at, false) },
+      outcome: 'staged',
+    };
   }
 
   const published = secondsSince(next.createdAt, now);
@@ -111,7 +150,10 @@ export async function scheduledRotation(
   if (!hmacNext) {
     // No HMAC key was staged (a hand-edited set): keep the current one and stage a next one, as a
     // key no container has loaded yet would break grace retries across containers.
-    return { doc: { ...doc, keys, refreshTokenKeys: withHmacNext(doc.refreshTokenKeys, at) }, outcome: 'promoted' };
+    return {
+      doc: { ...doc, keys, refreshTokenKeys: withHmacNext(doc.refreshTokenKeys, at), dataKeys: rotatedDataKeys(doc.dataKeys, at, true) },
+      outcome: 'promoted',
+    };
   }
   // The HMAC key follows the same path: its next key was loaded by every container long ago.
   const refreshTokenKeys: RefreshKeyEntry[] = [
@@ -119,12 +161,24 @@ export async function scheduledRotation(
     { status: 'previous', key: doc.refreshTokenKey, retiredAt: at },
     { status: 'next', key: newHmacKey(), createdAt: at },
   ];
-  return { doc: { refreshTokenKey: hmacNext.key, refreshTokenKeys, keys }, outcome: 'promoted' };
+  return { doc: { refreshTokenKey: hmacNext.key, refreshTokenKeys, dataKeys: rotatedDataKeys(doc.dataKeys, at, true), keys }, outcome: 'promoted' };
+}
+
+/** `doc` with a data-key lineage when it has none (a set written before they existed); otherwise `doc`. */
+export function withDataKeys(doc: KeySetDocument, now: Date): KeySetDocument {
+  return doc.dataKeys?.length ? doc : { ...doc, dataKeys: newDataKeyLineage(now.toISOString()) };
 }
 
 /**
- * Replaces every key at once. Keys of other algorithms go too: they were in the same secret.
+ * Replaces every signing and HMAC key at once; keys of other algorithms go too, they were in the
+ * same secret. The data keys of `leaked` stay, as `previous` (a `next` one never sealed anything
+ * and goes), beside a new current and next data key: see the module comment.
  */
-export async function emergencyRotation(alg: SigningAlg, now: Date): Promise<KeySetDocument> {
-  return bootstrapKeySet(alg, now);
+export async function emergencyRotation(alg: SigningAlg, now: Date, leaked?: KeySetDocument): Promise<KeySetDocument> {
+  const fresh = await bootstrapKeySet(alg, now);
+  const at = now.toISOString();
+  const kept = (leaked?.dataKeys ?? [])
+    .filter((k) => k.status !== 'next')
+    .map((k): DataKeyEntry => (k.status === 'previous' ? k : { ...k, status: 'previous', retiredAt: at }));
+  return { ...fresh, dataKeys: [...kept, ...(fresh.dataKeys ?? [])] };
 }

@@ -14,9 +14,9 @@
  *   Someone holding a copy of the table has to search 2^60 codes per user (the salt stops one
  *   search from serving every user), and even a found code is only a second factor: the
  *   password is still needed.
- * - No key of the key set is involved (an HMAC would need one): an emergency key rotation must
- *   not take the recovery codes with it, since they are how users get back in when sealed TOTP
- *   secrets become unreadable.
+ * - No key of the key set is involved (an HMAC would need one): no change to the key set can take
+ *   the recovery codes with it, since they are how users get back in when a sealed TOTP secret
+ *   becomes unreadable (its data key removed from the set by hand).
  */
 import { createHash, randomBytes } from 'node:crypto';
 

@@ -7,32 +7,34 @@
  *
  *   v1.<keyId>.<iv>.<ciphertext + 16-byte tag>      (base64url parts)
  *
- * - Keys: each HMAC key of the key set (`refreshTokenKey`, then its `next` and `previous`
- *   entries; see lib/keys/key-set.ts) yields an AES key by HKDF-SHA256 with a fixed salt and info
- *   label of its own, so the encryption key is independent of the HMAC uses of the same key.
- *   `keyId` is a second HKDF output (72 bits), which names the key without revealing anything
- *   about it. Sealing uses the current key; opening finds the key by id among all keys of the set.
+ * - Keys: each data-encryption key of the key set (`dataKeys`, current first; see
+ *   lib/keys/key-set.ts) yields an AES key by HKDF-SHA256 with a fixed salt and info label of its
+ *   own. `keyId` is a second HKDF output (72 bits), which names the key without revealing
+ *   anything about it. Sealing uses the current key; opening finds the key by id among all keys
+ *   of the set (reloading the set once when the id is unknown: another container may have loaded
+ *   a newer set first).
  * - Associated data: the format version, the key id, the purpose and the owner (user id and
  *   factor id). A ciphertext copied onto another factor or another user, or re-labelled with
  *   another key id, fails authentication instead of decrypting.
  * - A fresh random 96-bit IV per seal. With a few seals per user over a key's lifetime this stays
  *   far below the 2^32 seals per key that random GCM IVs allow.
  *
- * Rotation: a ciphertext stays readable while its key is in the set (current, next or previous).
+ * Rotation: a ciphertext stays readable while its key is in the set. Data keys have a lineage of
+ * their own whose previous keys no rotation drops, scheduled or emergency (the signing and HMAC
+ * keys, dropped minutes after they retire, would take every sealed secret with them).
  * {@link SecretBox.open} reports `stale: true` for a ciphertext sealed under a key that is no
  * longer current; the caller re-seals it and stores the new ciphertext (conditionally on the old
- * one, see FactorsRepository) on use. When a key is dropped from the set, every ciphertext still
- * sealed under it becomes unreadable ({@link SealedSecretUnreadable} `unknown_key`): the factor
- * cannot be used, and the user signs in with a recovery code and enrols again. Re-sealing on use
- * does not reach factors unused between two rotations, so the key set must keep a previous key
- * as long as ciphertexts under it exist (or re-seal them all before dropping it). An emergency
- * rotation replaces every key at once and so makes every sealed secret unreadable: recovery codes
- * are hashed without any key of the set for that reason.
+ * one, see FactorsRepository) on use. A key removed from the set by hand makes every ciphertext
+ * still sealed under it unreadable ({@link SealedSecretUnreadable} `unknown_key`): that factor
+ * cannot be used, and the user signs in with a recovery code and enrols again.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
-/** Every key of the set, current first (KeyStore.refreshKeys() has this shape). */
-export type KeyRing = () => Promise<readonly Buffer[]>;
+/**
+ * Every key of the set, current first (KeyStore.dataKeys() has this shape); `reload` asks for a
+ * fresh copy of the set when a ciphertext names a key the loaded one lacks.
+ */
+export type KeyRing = (options?: { reload?: boolean }) => Promise<readonly Buffer[]>;
 
 /** Who a sealed secret belongs to; bound into the ciphertext as associated data. */
 export interface SealContext {
@@ -130,8 +132,12 @@ export class SecretBox {
     const iv = Buffer.from(ivText, 'base64url');
     const body = Buffer.from(bodyText, 'base64url');
     if (iv.length !== IV_BYTES || body.length < TAG_BYTES) throw new SealedSecretUnreadable('malformed');
-    const keys = await this.ring();
-    const index = keys.findIndex((k) => derive(k).id === keyId);
+    let keys = await this.ring();
+    let index = keys.findIndex((k) => derive(k).id === keyId);
+    if (index < 0) {
+      keys = await this.ring({ reload: true });
+      index = keys.findIndex((k) => derive(k).id === keyId);
+    }
     const ikm = keys[index];
     if (!ikm) throw new SealedSecretUnreadable('unknown_key');
     const decipher = createDecipheriv('aes-256-gcm', derive(ikm).key, iv, { authTagLength: TAG_BYTES });
@@ -146,7 +152,7 @@ export class SecretBox {
   }
 }
 
-/** The box for TOTP secrets, on the HMAC keys of a key store (current first). */
-export function totpSecretBox(keys: { refreshKeys(): Promise<Buffer[]> }): SecretBox {
-  return new SecretBox(() => keys.refreshKeys(), 'totp');
+/** The box for TOTP secrets, on the data-encryption keys of a key store (current first). */
+export function totpSecretBox(keys: { dataKeys(options?: { reload?: boolean }): Promise<Buffer[]> }): SecretBox {
+  return new SecretBox((options) => keys.dataKeys(options), 'totp');
 }

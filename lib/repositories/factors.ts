@@ -118,7 +118,8 @@ function toFactor(id: string, value: unknown): StoredFactor | undefined {
   };
 }
 
-function toFactorSet(item: Record<string, unknown> | undefined): FactorSet {
+/** The factor set stored in a FACTORS#<userId> item (read by get(), or by a caller's own batch). */
+export function factorSetOf(item: Record<string, unknown> | undefined): FactorSet {
   const map = item?.factors && typeof item.factors === 'object' ? (item.factors as Record<string, unknown>) : {};
   const factors = Object.entries(map)
     .map(([id, value]) => toFactor(id, value))
@@ -146,7 +147,7 @@ export class FactorsRepository {
   /** The user's confirmed factors and recovery codes (consistent read: the login decision rests on it). */
   async get(userId: string): Promise<FactorSet> {
     const out = await dynamo(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: factorsKey(userId) }, ConsistentRead: true })));
-    return toFactorSet(out.Item);
+    return factorSetOf(out.Item);
   }
 
   /**
@@ -363,7 +364,7 @@ export class FactorsRepository {
     };
   }
 
-  /** Account deletion: the factors item (pending enrolments expire by TTL and are bound to the user id). */
+  /** The factors item of a deleted user (UsersRepository.deleteItems writes the same delete; pending enrolments expire by TTL and are bound to the user id). */
   deleteAllItems(userId: string): TransactWriteItem[] {
     return [{ Delete: { TableName: this.table, Key: { pk: factorsKey(userId) } } }];
   }

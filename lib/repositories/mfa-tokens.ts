@@ -31,6 +31,8 @@ export const mfaTokenKey = (hash: string) => `MFATOKEN#${hash}`;
 
 export interface MfaTokenRecord {
   userId: string;
+  /** The email the first step was made for: wrong codes count against it like failed logins. */
+  email: string;
   binding: string;
   /** RFC 8176 methods the first step proved (`["pwd"]` after a password). */
   methods: string[];
@@ -42,6 +44,7 @@ export interface MfaTokenRecord {
 
 export interface NewMfaToken {
   userId: string;
+  email: string;
   binding: string;
   methods: string[];
   now: Date;
@@ -55,6 +58,7 @@ function toRecord(item: Record<string, unknown> | undefined): MfaTokenRecord | u
   if (!item || typeof item.userId !== 'string' || typeof item.binding !== 'string') return undefined;
   return {
     userId: item.userId,
+    email: typeof item.email === 'string' ? item.email : '',
     binding: item.binding,
     methods: Array.isArray(item.methods) ? item.methods.map(String) : [],
     attempts: Number(item.attempts),
@@ -74,6 +78,7 @@ export class MfaTokensRepository {
     const { value, hash } = newMfaToken();
     const record: MfaTokenRecord = {
       userId: input.userId,
+      email: input.email,
       binding: input.binding,
       methods: input.methods,
       attempts: 0,

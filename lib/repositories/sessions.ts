@@ -2,6 +2,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDB
 import { SESSIONS_BY_OWNER_INDEX } from '../../infra/tables.js';
 import { epochSeconds, storedInstant, type EpochSeconds } from '../clock';
 import { hasCode, serviceUnavailable, sessionNotActive, subjectChanged, tokenAlreadyConsumed } from '../errors';
+import type { Authentication } from '../authentication';
 import { cancellationCodes, dynamo, errorName } from './dynamo';
 import { failedOn, part, type TransactionPart, type TransactionWriter } from './transactions';
 import type { TransactWriteItem } from './types';
@@ -17,6 +18,10 @@ export interface SessionRecord {
   userAgent: string | undefined;
   ip: string | undefined;
   revokedAt: string | undefined;
+  /** The session's authentication (lib/authentication.ts); absent on sessions older than it. */
+  authTime?: number | undefined;
+  acr?: string | undefined;
+  amr?: string[] | undefined;
 }
 
 export interface RefreshTokenRecord {
@@ -42,6 +47,13 @@ export interface RefreshTokenRecord {
   roles: string[];
   /** Absent on records written before the claim existed: such a rotation reads the user first. */
   emailVerified?: boolean | undefined;
+  /**
+   * The session's authentication when this token was issued (lib/authentication.ts); a rotation
+   * signs with it only if the session item still holds the same (its condition checks).
+   */
+  authTime?: number | undefined;
+  acr?: string | undefined;
+  amr?: string[] | undefined;
 }
 
 const sessionKey = (sid: string) => `SESSION#${sid}`;
@@ -99,7 +111,15 @@ export class SessionsRepository {
    * logout racing this refresh wins, and no usable token outlives it). A failed condition is
    * `session_not_active` or `token_already_consumed`; anything else `service_unavailable`.
    */
-  async rotate(current: RefreshTokenRecord, successor: RefreshTokenRecord, now: Date, subjectCheck?: TransactWriteItem, consumedBy = ''): Promise<void> {
+  async rotate(
+    current: RefreshTokenRecord,
+    successor: RefreshTokenRecord,
+    now: Date,
+    subjectCheck?: TransactWriteItem,
+    consumedBy = '',
+    authentication?: Authentication,
+  ): Promise<void> {
+    const auth = authenticationCondition(authentication);
     try {
       await this.tx.write([
         part('parent', {
@@ -123,8 +143,8 @@ export class SessionsRepository {
             TableName: this.table,
             Key: { pk: sessionKey(current.sid) },
             UpdateExpression: 'SET lastUsedAt = :lastUsedAt',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND expiresAt > :now',
-            ExpressionAttributeValues: { ':lastUsedAt': now.toISOString(), ':now': epochSeconds(now) },
+            ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(revokedAt) AND expiresAt > :now${auth.expression}`,
+            ExpressionAttributeValues: { ':lastUsedAt': now.toISOString(), ':now': epochSeconds(now), ...auth.values },
           },
         }),
         ...(subjectCheck ? [part('user', subjectCheck)] : []),
@@ -137,6 +157,34 @@ export class SessionsRepository {
       if (hasCode(err, 'service_unavailable') && isConflict(err.cause)) throw tokenAlreadyConsumed();
       throw err;
     }
+  }
+
+  /**
+   * Sets the session's authentication (a reauthentication, or a first factor enabled) and stores
+   * a new refresh token for it, in the caller's transaction: the session must be this user's,
+   * live and unrevoked. Tokens issued before carry the old authentication; their next rotation
+   * fails the session condition and signs again with this one (lib/sessions.ts).
+   */
+  reauthenticationItems(sid: string, userId: string, authentication: Authentication, token: RefreshTokenRecord, now: Date): TransactWriteItem[] {
+    return [
+      {
+        Update: {
+          TableName: this.table,
+          Key: { pk: sessionKey(sid) },
+          UpdateExpression: 'SET authTime = :authTime, acr = :acr, amr = :amr, lastUsedAt = :lastUsedAt',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND userId = :userId',
+          ExpressionAttributeValues: {
+            ':authTime': authentication.authTime,
+            ':acr': authentication.acr,
+            ':amr': authentication.amr,
+            ':lastUsedAt': now.toISOString(),
+            ':now': epochSeconds(now),
+            ':userId': userId,
+          },
+        },
+      },
+      { Put: { TableName: this.table, Item: { pk: tokenKey(token.tokenId), ...token }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    ];
   }
 
   /**
@@ -261,6 +309,19 @@ export class SessionsRepository {
   async listActiveSessionIds(userId: string, now: Date): Promise<string[]> {
     return (await this.listActive(userId, now)).map((s) => s.sid);
   }
+}
+
+/**
+ * The rotation's condition that the session still holds the authentication the presented token
+ * was issued with (a session older than the attributes has none, and neither has its token).
+ */
+function authenticationCondition(authentication: Authentication | undefined): { expression: string; values: Record<string, unknown> } {
+  if (!authentication) return { expression: '', values: {} };
+  if (authentication.authTime === 0) return { expression: ' AND attribute_not_exists(authTime)', values: {} };
+  return {
+    expression: ' AND authTime = :authTime AND acr = :acr AND amr = :amr',
+    values: { ':authTime': authentication.authTime, ':acr': authentication.acr, ':amr': authentication.amr },
+  };
 }
 
 /** A transaction cancelled only by conflicts with concurrent transactions. */

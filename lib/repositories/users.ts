@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OneTimeTokenKind } from '../tokens/one-time-token';
+import { factorsKey } from './factors';
 import { oneTimeTokenKey } from './one-time-tokens';
 import { deviceKey } from './devices';
 import type { TransactWriteItem } from './types';
@@ -161,6 +162,29 @@ export class UsersRepository {
   }
 
   /**
+   * A second factor enabled or removed, as a credential change: the epoch bump (so a sign-in that
+   * checked the user before it opens nothing after it) and the sessions it revokes forgotten.
+   */
+  factorsChangedItem(snapshot: UserSnapshot, revoked: readonly string[]): TransactWriteItem {
+    return this.changeItem(snapshot, revoked, { set: [], remove: [], condition: 'attribute_not_exists(disabledAt)', values: {} });
+  }
+
+  /**
+   * Condition for a reauthentication: the user is as it was when its password was checked (same
+   * hash, same credential epoch, not disabled), so a credential change committed meanwhile wins.
+   */
+  unchangedCheckItem(checked: { id: string; passwordHash: string; credentialEpoch: number }): TransactWriteItem {
+    return {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: { pk: userKey(checked.id) },
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(disabledAt) AND passwordHash = :verified AND ${counterIs('credentialEpoch', ':epoch', checked.credentialEpoch)}`,
+        ExpressionAttributeValues: { ':verified': checked.passwordHash, ':epoch': checked.credentialEpoch },
+      },
+    };
+  }
+
+  /**
    * The item remembering a device that signed in to `userId` until `expiresAt` (see
    * lib/repositories/devices.ts), for the sign-in's transaction.
    */
@@ -312,7 +336,8 @@ export class UsersRepository {
   }
 
   /**
-   * Deletes the user, its email claim and its pending tokens. The user item must still be as read
+   * Deletes the user, its email claim, its pending tokens and its second factors with their
+   * recovery codes (pending enrolments expire by TTL and name only the deleted id). The user item must still be as read
    * (no sign-in, no credential change since: a racing login makes the caller retry with its
    * session listed, a racing password change cancels the deletion); the claim must still be this
    * user's.
@@ -337,6 +362,8 @@ export class UsersRepository {
         },
       }),
     ];
+    // The factors item goes whether or not it exists (a delete without a condition).
+    items.push(part('factors', { Delete: { TableName: this.table, Key: { pk: factorsKey(user.id) } } }));
     if (user.verifyTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('verify', user.verifyTokenHash) } } }));
     if (user.resetTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('reset', user.resetTokenHash) } } }));
     if (user.emailChangeTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('email_change', user.emailChangeTokenHash) } } }));
@@ -453,6 +480,24 @@ export class UsersRepository {
    */
   async findForLogin(userId: string | undefined): Promise<UserRecord | undefined> {
     return this.findById(userId ?? `absent-${randomUUID()}`);
+  }
+
+  /**
+   * {@link findForLogin} with the user's items under `alsoRead` (its second factors) in the same
+   * BatchGetItem, read strongly consistently: a factor confirmed a moment ago decides the sign-in.
+   */
+  async findForSignIn(userId: string | undefined, alsoRead: (userId: string) => string[]): Promise<{ user: UserRecord | undefined; items: Map<string, Record<string, unknown>> }> {
+    const id = userId ?? `absent-${randomUUID()}`;
+    const keys = [{ pk: userKey(id) }, ...alsoRead(id).map((pk) => ({ pk }))];
+    const out = await dynamo(() =>
+      this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } })),
+    );
+    if ((out.UnprocessedKeys?.[this.table]?.Keys?.length ?? 0) > 0) {
+      throw serviceUnavailable(new Error('BatchGetItem left keys unprocessed'));
+    }
+    const items = new Map((out.Responses?.[this.table] ?? []).map((item) => [String(item.pk), item]));
+    const found = items.get(userKey(id));
+    return { user: found ? toUser(found) : undefined, items };
   }
 
   /**

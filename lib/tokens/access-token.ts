@@ -13,6 +13,7 @@ import { createPublicKey, randomUUID, verify as cryptoVerify, type KeyObject } f
 import { SignJWT } from 'jose';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SECONDS, type SigningAlg } from '../config';
 import { epochSeconds } from '../clock';
+import type { Authentication } from '../authentication';
 import { AppError, serviceUnavailable } from '../errors';
 import type { KeyStore, VerificationKey } from '../keys/key-store';
 import { hasDuplicateMembers } from './duplicate-members';
@@ -35,6 +36,10 @@ export interface AccessClaims {
   /** RFC 9068 `client_id` and `scope`; absent from tokens issued before they were added. */
   clientId: string | undefined;
   scope: string | undefined;
+  /** `auth_time`, `acr`, `amr` (lib/authentication.ts); absent from tokens issued before them. */
+  authTime: number | undefined;
+  acr: string | undefined;
+  amr: string[] | undefined;
 }
 
 export interface AccessTokenSettings {
@@ -63,9 +68,10 @@ export class InvalidAccessToken extends AppError {
 export async function signAccessToken(
   keys: KeyStore,
   settings: AccessTokenSettings,
-  subject: { userId: string; sessionId: string; email: string; roles: string[]; emailVerified?: boolean },
+  subject: { userId: string; sessionId: string; email: string; roles: string[]; emailVerified?: boolean; authentication?: Authentication | undefined },
   now: Date,
 ): Promise<string> {
+  const auth = subject.authentication;
   const signing = await keys.signingKey();
   const iat = epochSeconds(now);
   return new SignJWT({
@@ -75,6 +81,10 @@ export async function signAccessToken(
     email_verified: subject.emailVerified === true,
     client_id: settings.clientId ?? DEFAULT_CLIENT_ID,
     scope: scopeOf(subject),
+    // A session older than these claims has no auth_time: step-up then asks for a reauthentication.
+    ...(auth && auth.authTime > 0 ? { auth_time: auth.authTime } : {}),
+    acr: auth?.acr ?? 'aal1',
+    amr: auth?.amr ?? [],
   })
     .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ: ACCESS_TOKEN_TYPE })
     .setIssuer(settings.issuer)
@@ -154,7 +164,7 @@ export function inspectAccessToken(settings: AccessTokenSettings, token: string)
 export function checkAccessClaims(settings: AccessTokenSettings, payload: Record<string, unknown>, at: Date): AccessClaims {
   const now = epochSeconds(at);
   const skew = Math.min(Math.max(settings.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS, 0), MAX_CLOCK_SKEW_SECONDS);
-  const { sub, sid, jti, email, roles, iat, exp, nbf, iss, aud, client_id: clientId, scope, email_verified: emailVerified } = payload;
+  const { sub, sid, jti, email, roles, iat, exp, nbf, iss, aud, client_id: clientId, scope, email_verified: emailVerified, auth_time: authTime, acr, amr } = payload;
   if (iss !== settings.issuer) throw new InvalidAccessToken('unexpected iss');
   if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience)))) {
     throw new InvalidAccessToken('unexpected aud');
@@ -175,11 +185,17 @@ export function checkAccessClaims(settings: AccessTokenSettings, payload: Record
     !Array.isArray(roles) || !roles.every((r) => typeof r === 'string') ||
     (clientId !== undefined && typeof clientId !== 'string') ||
     (scope !== undefined && typeof scope !== 'string') ||
-    (emailVerified !== undefined && typeof emailVerified !== 'boolean')
+    (emailVerified !== undefined && typeof emailVerified !== 'boolean') ||
+    (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime))) ||
+    (acr !== undefined && typeof acr !== 'string') ||
+    (amr !== undefined && (!Array.isArray(amr) || !amr.every((m) => typeof m === 'string')))
   ) {
     throw new InvalidAccessToken('claims missing or of the wrong shape');
   }
-  return { sub, sid, jti, email, roles: roles as string[], iat, exp, clientId, scope, emailVerified: emailVerified === true };
+  return {
+    sub, sid, jti, email, roles: roles as string[], iat, exp, clientId, scope, emailVerified: emailVerified === true,
+    authTime: authTime as number | undefined, acr: acr as string | undefined, amr: amr as string[] | undefined,
+  };
 }
 
 /**

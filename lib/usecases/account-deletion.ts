@@ -8,9 +8,10 @@ import { checkPasswordLikeLogin } from './password-check';
 import type { Caller } from '../caller';
 
 /**
- * DELETE /auth/me. The password is checked under the login throttle. Then, as a credential change
- * (lib/credential-change.ts), ONE transaction deletes the user, its email claim (so the address
- * can register again) and pending tokens, and revokes every session (the caller's included, and
+ * DELETE /auth/me (step-up). The password is checked under the login throttle. Then, as a
+ * credential change (lib/credential-change.ts), ONE transaction deletes the user, its email claim
+ * (so the address can register again), pending tokens and second factors with their recovery
+ * codes (pending enrolments expire on their own and name the deleted id), and revokes every session (the caller's included, and
  * any whose login raced the deletion: such a login either commits first and is revoked here, or
  * fails on the deleted user). It is conditional on the password hash just checked, so a racing
  * password change or reset cancels it (`invalid_credentials`).

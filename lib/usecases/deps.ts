@@ -2,7 +2,10 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { KeyStore } from '../keys/key-store';
 import type { LoginAttemptsRepository } from '../repositories/login-attempts';
+import type { FactorsRepository } from '../repositories/factors';
+import type { MfaTokensRepository } from '../repositories/mfa-tokens';
 import type { RateLimitRepository } from '../repositories/rate-limits';
+import type { SecretBox } from '../mfa/secret-box';
 import type { SecurityEventsRepository } from '../repositories/security-events';
 import type { SessionsRepository } from '../repositories/sessions';
 import type { TransactionWriter } from '../repositories/transactions';
@@ -21,6 +24,11 @@ export interface Deps {
   events: SecurityEventsRepository;
   keys: KeyStore;
   clock: Clock;
+  /** Second factors and recovery codes, and the pending second steps of sign-ins. */
+  factors: FactorsRepository;
+  mfaTokens: MfaTokensRepository;
+  /** Seals TOTP secrets at rest (lib/mfa/secret-box.ts, on the key set's data keys). */
+  totpBox: SecretBox;
 }
 
 /** Where a request came from, recorded on the session it opens. */

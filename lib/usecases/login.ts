@@ -5,27 +5,29 @@ import { passwordAttemptKeys, reservePasswordAttempt } from '../throttle/passwor
 import type { LoginInput } from '../validation';
 import type { Deps, RequestMeta } from './deps';
 import { enforceIpLimit } from './rate-limit';
-import type { PublicUser } from '../public-user';
-import type { TokenResponse } from '../sessions';
-import { completeSignIn } from '../sign-in';
+import { factorsKey, factorSetOf } from '../repositories/factors';
+import { completeSignIn, type SignInResult } from '../sign-in';
 import { deviceKey, toDevice } from '../repositories/devices';
 import { part } from '../repositories/transactions';
 import { deviceTokenOf, newDeviceToken } from '../tokens/device-token';
 
 /**
  * Signs a user in. DynamoDB requests: (1) the per-IP counter beside one BatchGetItem (email claim
- * + the two throttle counters); (2) the per-source reservation beside the user read; (3) the
+ * + the two throttle counters); (2) the per-source reservation beside one BatchGetItem of the user
+ * and its second factors; (3) the
  * per-account reservation; then bcrypt; on success (4) the session transaction with the user
  * item's update (lib/sign-in.ts; the session cap is read from the user item of (2)), then (5) the
  * two give-backs side by side. 5 requests for a wrong password, 7 for a success (8 when a counter
  * cannot be forgiven and is decremented instead), 2-3 for a throttled attempt. A presented device
  * token adds keys to (1), not requests; a client without one gets a new one in (4)'s transaction.
+ * A user with a second factor gets `mfaRequired` instead: (4) is the mfaToken's write, and neither
+ * a session nor a device token is issued (the device record rides with a session only).
  */
 export async function login(
   deps: Deps,
   input: LoginInput,
   meta: RequestMeta,
-): Promise<{ user: PublicUser; deviceToken: string | undefined } & TokenResponse> {
+): Promise<SignInResult & { deviceToken: string | undefined }> {
   const now = deps.clock();
   // A device token is read in the same batch as the rest (the record and the device's counter),
   // before anyone knows it is genuine: a forged one only ever reads keys that do not exist.
@@ -40,9 +42,9 @@ export async function login(
   const device = presented && toDevice(state.items.get(deviceKey(presented.hash)));
   const knownDevice = device !== undefined && device.userId === state.userId && device.expiresAt > Math.floor(now.getTime() / 1000);
   // Reserved before the password is checked: the right password is refused too once throttled.
-  const [attempt, user] = await Promise.all([
+  const [attempt, { user, items }] = await Promise.all([
     reservePasswordAttempt(deps, { email: input.email, accountId: state.userId, ip: meta.ip, device: knownDevice ? presented!.id : undefined }, now, state.items),
-    deps.users.findForLogin(state.userId),
+    deps.users.findForSignIn(state.userId, (id) => [factorsKey(id)]),
   ]);
   // Unknown emails pay for a full bcrypt compare too, so timing does not reveal which exist.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(deps.config.bcryptCost));
@@ -57,15 +59,17 @@ export async function login(
     throw invalidCredentials();
   }
   // When BCRYPT_COST was raised since this hash was made, the sign-in also upgrades the hash, now
-  // that we know the password.
+  // that we know the password. Not for a user with a second factor: no session is written here,
+  // and the second step no longer knows the password (its hash upgrades at the next change).
   const upgradedHash = costOf(user.passwordHash) !== deps.config.bcryptCost ? await hashPassword(input.password, deps.config.bcryptCost) : undefined;
+  const factors = factorSetOf(items.get(factorsKey(user.id)));
   // A client without a known device of this account gets one, written with the session.
   const issued = knownDevice ? undefined : newDeviceToken();
   const deviceExpiresAt = Math.floor(now.getTime() / 1000) + deps.config.loginDeviceTtlDays * 86_400;
   const alsoWrite = issued ? [part('device', deps.users.deviceItem(issued.hash, user.id, now, deviceExpiresAt))] : [];
-  const result = await completeSignIn(deps, user, meta, now, { upgradedHash, alsoWrite });
+  const result = await completeSignIn(deps, user, meta, now, { methods: ['pwd'], factors, upgradedHash, alsoWrite });
   // The give-back stays out of the session transaction: attackers writing the same counters
   // could otherwise cancel the owner's sign-in with transaction conflicts.
   await attempt.succeeded();
-  return { ...result, deviceToken: issued?.value };
+  return { ...result, deviceToken: 'mfaRequired' in result ? undefined : issued?.value };
 }

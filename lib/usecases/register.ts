@@ -1,3 +1,4 @@
+import { authenticationOf } from '../authentication';
 import { randomUUID } from 'node:crypto';
 import { describeError, log } from '../log';
 import { hashPassword } from '../passwords';
@@ -42,7 +43,7 @@ export async function register(
     signIns: 1,
     sessionEnds: {},
   };
-  const session = await openSession(deps, user, meta, now);
+  const session = await openSession(deps, user, meta, now, authenticationOf(['pwd'], now));
   // The user item names its first session, as every sign-in's does (lib/sign-in.ts).
   user.sessionEnds[session.sid] = session.expiresAt;
   await deps.users.create(user, [...session.items, ...parts('token', verification.items)]);

@@ -3,6 +3,8 @@
  * global setup, the throwaway key set through the same KeyStore as production, and a clock the
  * test controls.
  */
+import { login } from '../../lib/usecases/login';
+import type { SignedIn } from '../../lib/sign-in';
 import { randomUUID } from 'node:crypto';
 import { expect, inject } from 'vitest';
 import { loadConfig, type Config } from '../../lib/config';
@@ -15,6 +17,9 @@ import { SessionsRepository } from '../../lib/repositories/sessions';
 import { TransactionWriter } from '../../lib/repositories/transactions';
 import { SecurityEventsRepository } from '../../lib/repositories/security-events';
 import { UsersRepository } from '../../lib/repositories/users';
+import { FactorsRepository } from '../../lib/repositories/factors';
+import { MfaTokensRepository } from '../../lib/repositories/mfa-tokens';
+import { totpSecretBox } from '../../lib/mfa/secret-box';
 import { createSesClient, SesEmailSender, type EmailSender } from '../../lib/email/sender';
 import { EmailLimitRepository, OneTimeTokensRepository } from '../../lib/repositories/one-time-tokens';
 import type { AccountDeps } from '../../lib/usecases/account-deps';
@@ -71,6 +76,9 @@ export function testDeps(options: { env?: Record<string, string>; clock?: TestCl
     tokens: new OneTimeTokensRepository(doc, config.usersTable),
     mailLimits: new EmailLimitRepository(doc, config.usersTable),
     mailer: options.mailer ?? new SesEmailSender(ses, config.emailFrom),
+    factors: new FactorsRepository(doc, config.usersTable),
+    mfaTokens: new MfaTokensRepository(doc, config.usersTable),
+    totpBox: totpSecretBox(keys),
   };
   return { deps, doc, clock, config, ses };
 }
@@ -88,4 +96,14 @@ export function issued(email?: string) {
     refreshToken: expect.stringMatching(/^[\w-]{22}\.[\w-]{43}$/),
     ...(email === undefined ? {} : { user: expect.objectContaining({ email }) }),
   });
+}
+
+/**
+ * The password login of a user without a second factor: its token response (a test of such a
+ * user fails here if the login answered `mfaRequired`).
+ */
+export async function passwordLogin(...args: Parameters<typeof login>): Promise<SignedIn & { deviceToken: string | undefined }> {
+  const result = await login(...args);
+  if ('mfaRequired' in result) throw new Error('the login asked for a second factor');
+  return result;
 }

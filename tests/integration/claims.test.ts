@@ -6,7 +6,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { verifyAccessToken } from '../../lib/tokens/access-token';
 import { accessSettings } from '../../lib/tokens/access-settings';
-import { login } from '../../lib/usecases/login';
+import { passwordLogin as login } from '../helpers/deps';
 import { register } from '../../lib/usecases/register';
 import { testDeps, uniqueEmail } from '../helpers/deps';
 

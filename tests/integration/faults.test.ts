@@ -3,7 +3,7 @@
  * service_unavailable and leave the tables without half-written state.
  */
 import { describe, expect, it } from 'vitest';
-import { login } from '../../lib/usecases/login';
+import { passwordLogin as login } from '../helpers/deps';
 import { logout } from '../../lib/usecases/logout';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
@@ -49,7 +49,8 @@ describe('login under DynamoDB faults', () => {
 
   it('answers 503 when the user read times out (the second request) and opens no session', async () => {
     const { deps, doc, email, first } = await account();
-    injectFault(doc, { command: 'GetItemCommand', error: timeout });
+    // The user is read with its second factors in the login's second BatchGetItem.
+    injectFault(doc, { command: 'BatchGetItemCommand', error: timeout, skip: 1 });
     await expect(login(deps, { email, password: PASSWORD }, meta)).rejects.toMatchObject(unavailable);
     expect(await deps.sessions.listActiveSessionIds(first.user.id, new Date())).toHaveLength(1);
   });

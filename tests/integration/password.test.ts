@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { passwordAttemptKeys } from '../../lib/throttle/password-attempts';
-import { login } from '../../lib/usecases/login';
+import { passwordLogin as login } from '../helpers/deps';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
 import { deleteAccount } from '../../lib/usecases/account-deletion';

@@ -3,6 +3,7 @@
  * all and all-but-one session, transaction items that revoke sessions together with a caller's
  * own write, and what happens past DynamoDB's 100-item transaction cap.
  */
+import { authenticationOf } from '../../lib/authentication';
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { MAX_TRANSACTION_ITEMS, part, parts } from '../../lib/repositories/trans
 import type { RefreshTokenRecord, SessionRecord } from '../../lib/repositories/sessions';
 import { listSessions, openSession, revokeSession, revokeUserSessions, userSessionRevocationItems } from '../../lib/sessions';
 import { hashSecret, newRefreshToken } from '../../lib/tokens/refresh-token';
-import { login } from '../../lib/usecases/login';
+import { passwordLogin as login } from '../helpers/deps';
 import { register } from '../../lib/usecases/register';
 import { testClock, testDeps, uniqueEmail } from '../helpers/deps';
 import { injectFault, throttling } from '../helpers/faults';
@@ -208,7 +209,7 @@ describe('listing', () => {
   it('opens a session whose items the caller writes, with a working access token', async () => {
     const ctx = testDeps();
     const user = { id: randomUUID(), email: uniqueEmail('open'), roles: ['user'] };
-    const opened = await openSession(ctx.deps, user, origin, ctx.clock.now());
+    const opened = await openSession(ctx.deps, user, origin, ctx.clock.now(), authenticationOf(['pwd'], ctx.clock.now()));
     expect(await ctx.deps.sessions.getSession(opened.sid)).toBeUndefined();
     await ctx.deps.transactions.write(opened.items);
     expect(await ctx.deps.sessions.getSession(opened.sid)).toMatchObject({ userId: user.id, ip: origin.ip, userAgent: origin.userAgent });

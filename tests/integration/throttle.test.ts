@@ -6,7 +6,7 @@
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CONCURRENT_ATTEMPT_GUARD_MS, passwordAttemptKeys, reservePasswordAttempt } from '../../lib/throttle/password-attempts';
-import { login } from '../../lib/usecases/login';
+import { passwordLogin as login } from '../helpers/deps';
 import { register } from '../../lib/usecases/register';
 import { testClock, testDeps, uniqueEmail, type TestClock } from '../helpers/deps';
 

@@ -9,7 +9,7 @@ import { verifyAccessToken } from '../../lib/tokens/access-token';
 import { parseRefreshToken } from '../../lib/tokens/refresh-token';
 import { accessSettings } from '../../lib/tokens/access-settings';
 import { passwordAttemptKeys } from '../../lib/throttle/password-attempts';
-import { login } from '../../lib/usecases/login';
+import { passwordLogin as login } from '../helpers/deps';
 import { logout } from '../../lib/usecases/logout';
 import { me } from '../../lib/usecases/me';
 import { refresh } from '../../lib/usecases/refresh';

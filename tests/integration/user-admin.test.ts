@@ -7,7 +7,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { verifyAccessToken } from '../../lib/tokens/access-token';
 import { accessSettings } from '../../lib/tokens/access-settings';
-import { login } from '../../lib/usecases/login';
+import { passwordLogin as login } from '../helpers/deps';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
 import { hashOneTimeToken } from '../../lib/tokens/one-time-token';
@@ -102,8 +102,8 @@ describe('disabling', () => {
     const { email, id } = await signedUp(ctx);
     // The account is disabled after this login read the user and checked the password.
     const users = Object.create(ctx.deps.users) as typeof ctx.deps.users;
-    users.findForLogin = async (e: string) => {
-      const found = await ctx.deps.users.findForLogin(e);
+    users.findForSignIn = async (userId, alsoRead) => {
+      const found = await ctx.deps.users.findForSignIn(userId, alsoRead);
       await disableUser(ctx.deps, id);
       return found;
     };
@@ -116,8 +116,8 @@ describe('disabling', () => {
     const { email, id } = await signedUp(ctx);
     // The reset commits a new hash after this login read the user and checked the OLD password.
     const users = Object.create(ctx.deps.users) as typeof ctx.deps.users;
-    users.findForLogin = async (e: string) => {
-      const found = await ctx.deps.users.findForLogin(e);
+    users.findForSignIn = async (userId, alsoRead) => {
+      const found = await ctx.deps.users.findForSignIn(userId, alsoRead);
       await ctx.doc.send(
         new UpdateCommand({
           TableName: ctx.config.usersTable,

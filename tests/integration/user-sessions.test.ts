@@ -3,7 +3,7 @@
  * listing shows, and that ending a session works only on the caller's own active sessions.
  */
 import { describe, expect, it } from 'vitest';
-import { login } from '../../lib/usecases/login';
+import { passwordLogin as login } from '../helpers/deps';
 import { register } from '../../lib/usecases/register';
 import { endMySession, mySessions } from '../../lib/usecases/user-sessions';
 import { testDeps, uniqueEmail } from '../helpers/deps';

@@ -9,7 +9,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { tableNames } from '../../infra/tables.js';
-import { login } from '../../lib/usecases/login';
+import { passwordLogin as login } from '../helpers/deps';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
 import { main, parseCommandLine, resolveTarget } from '../../scripts/users';

@@ -24,7 +24,7 @@ beforeAll(async () => {
 const httpApi = (authorization?: string) => ({ version: '2.0', type: 'REQUEST', routeArn: METHOD_ARN, headers: authorization === undefined ? {} : { authorization } });
 const restToken = (authorizationToken: string) => ({ type: 'TOKEN', authorizationToken, methodArn: METHOD_ARN });
 const restRequest = (headers: Record<string, string>) => ({ type: 'REQUEST', methodArn: METHOD_ARN, headers });
-const context = { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', emailVerified: 'false', roles: 'user,admin' };
+const context = { userId: 'user-1', sessionId: 'session-1', email: 'a@example.com', emailVerified: 'false', roles: 'user,admin', acr: 'aal1', amr: '', authTime: '0' };
 
 interface LogLine {
   level: string;
@@ -177,5 +177,51 @@ describe('email verification in the authorizer', () => {
     expect(await authorize(strict, route('GET /example/hello') as never)).toEqual({ isAuthorized: false });
     const rest = { type: 'TOKEN', authorizationToken: `Bearer ${unverified}`, methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/auth/me' };
     expect(await authorize(strict, rest as never)).toMatchObject({ principalId: 'u' });
+  });
+});
+
+describe('authentication strength in the authorizer', () => {
+  async function tokens() {
+    const doc = await generateKeySet('RS256');
+    const keys = new KeyStore({ description: 'memory', load: async () => JSON.stringify(doc) }, { alg: 'RS256' });
+    const now = new Date();
+    const sign = (acr: 'aal1' | 'aal2', amr: string[]) =>
+      signAccessToken(keys, settings, { userId: 'u', sessionId: 's', email: 'v@example.com', roles: [], authentication: { authTime: Math.floor(now.getTime() / 1000) - 60, acr, amr } }, now);
+    return { keys, aal1: await sign('aal1', ['pwd']), aal2: await sign('aal2', ['pwd', 'otp', 'mfa']), authTime: String(Math.floor(now.getTime() / 1000) - 60) };
+  }
+
+  it('hands acr, amr (comma-separated) and authTime to the integration', async () => {
+    const { keys, aal2, authTime } = await tokens();
+    expect(await authorize({ keys, settings, clock: () => new Date() }, httpApi(`Bearer ${aal2}`) as never)).toMatchObject({
+      isAuthorized: true,
+      context: { acr: 'aal2', amr: 'pwd,otp,mfa', authTime },
+    });
+  });
+
+  it('with REQUIRE_MFA lets an aal1 session reach only the routes that enrol a factor; aal2 goes everywhere', async () => {
+    const { keys, aal1, aal2 } = await tokens();
+    const strict = { keys, settings, clock: () => new Date(), requireMfa: true };
+    const route = (token: string, routeKey: string) => ({ ...httpApi(`Bearer ${token}`), routeKey });
+    for (const key of ['POST /auth/mfa/totp', 'POST /auth/mfa/totp/confirm', 'GET /auth/mfa/factors', 'POST /auth/reauthenticate', 'GET /auth/me']) {
+      expect(await authorize(strict, route(aal1, key) as never), key).toMatchObject({ isAuthorized: true });
+    }
+    for (const key of ['GET /example/hello', 'POST /auth/password/change', 'DELETE /auth/mfa/factors/{id}', 'POST /auth/mfa/recovery-codes']) {
+      expect(await authorize(strict, route(aal1, key) as never), key).toEqual({ isAuthorized: false });
+      expect(await authorize(strict, route(aal2, key) as never), key).toMatchObject({ isAuthorized: true });
+    }
+    const rest = { type: 'TOKEN', authorizationToken: `Bearer ${aal1}`, methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/example/hello' };
+    await expect(authorize(strict, rest as never)).rejects.toThrow('Unauthorized');
+  });
+
+  it('with AUTHORIZER_AAL2_ROUTES refuses aal1 tokens on the listed routes only (attack: a password-only session on a route that asks for a second factor)', async () => {
+    const { keys, aal1, aal2 } = await tokens();
+    const deps = { keys, settings, clock: () => new Date(), aal2Routes: ['POST /payments', 'DELETE /payments/{id}'] };
+    const route = (token: string, routeKey: string) => ({ ...httpApi(`Bearer ${token}`), routeKey });
+    expect(await authorize(deps, route(aal1, 'POST /payments') as never)).toEqual({ isAuthorized: false });
+    expect(await authorize(deps, route(aal1, 'DELETE /payments/{id}') as never)).toEqual({ isAuthorized: false });
+    expect(await authorize(deps, route(aal2, 'POST /payments') as never)).toMatchObject({ isAuthorized: true });
+    expect(await authorize(deps, route(aal1, 'GET /example/hello') as never)).toMatchObject({ isAuthorized: true });
+    const rest = { type: 'TOKEN', authorizationToken: `Bearer ${aal1}`, methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/DELETE/payments/42' };
+    await expect(authorize(deps, rest as never)).rejects.toThrow('Unauthorized');
   });
 });

@@ -31,6 +31,10 @@ vi.mock('../../lib/usecases/password', () => ({
   forgotPassword: recorder('forgotPassword', undefined),
   resetPassword: recorder('resetPassword', undefined),
 }));
+vi.mock('../../lib/usecases/mfa', () => ({
+  verifySecondFactor: recorder('verifySecondFactor', { user: USER, ...TOKENS }),
+  reauthenticate: recorder('reauthenticate', TOKENS),
+}));
 vi.mock('../../lib/usecases/account-deletion', () => ({ deleteAccount: recorder('deleteAccount', undefined) }));
 vi.mock('../../lib/usecases/email-verification', () => ({
   verifyEmail: recorder('verifyEmail', USER),
@@ -62,7 +66,10 @@ function event(path: string, body: unknown, options: { caller?: boolean } = {}) 
     isBase64Encoded: false,
     requestContext: {
       http: { method: 'POST', path, sourceIp: EDGE, userAgent: 'ua-test', protocol: 'HTTP/1.1' },
-      ...(options.caller ? { authorizer: { lambda: { userId: 'u', sessionId: 's', email: USER.email, emailVerified: 'false', roles: 'user' } } } : {}),
+      // A fresh aal2 authentication: the step-up routes (password change, account deletion) let it through.
+      ...(options.caller
+        ? { authorizer: { lambda: { userId: 'u', sessionId: 's', email: USER.email, emailVerified: 'false', roles: 'user', acr: 'aal2', amr: 'pwd,otp,mfa', authTime: String(Math.floor(Date.now() / 1000)) } } }
+        : {}),
     },
   };
 }
@@ -75,6 +82,8 @@ const CASES: { fn: string; useCase: string; path: string; body: unknown; caller?
   { fn: 'password-reset', useCase: 'resetPassword', path: '/auth/password/reset', body: { token: TOKEN, newPassword: 'a brand new passphrase' }, status: 204 },
   { fn: 'password-change', useCase: 'changePassword', path: '/auth/password/change', body: { currentPassword: 'correct horse battery', newPassword: 'a brand new passphrase' }, caller: true, status: 204 },
   { fn: 'account-delete', useCase: 'deleteAccount', path: '/auth/me', body: { password: 'correct horse battery' }, caller: true, status: 204 },
+  { fn: 'mfa-verify', useCase: 'verifySecondFactor', path: '/auth/mfa/verify', body: { mfaToken: TOKEN, code: '123456' }, status: 200 },
+  { fn: 'reauthenticate', useCase: 'reauthenticate', path: '/auth/reauthenticate', body: { password: 'correct horse battery' }, caller: true, status: 200 },
   { fn: 'verify-email', useCase: 'verifyEmail', path: '/auth/email/verify', body: { token: TOKEN }, status: 200 },
   { fn: 'resend-verification', useCase: 'resendVerification', path: '/auth/email/resend', body: undefined, caller: true, status: 202 },
 ];

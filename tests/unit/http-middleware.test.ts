@@ -296,7 +296,7 @@ describe('httpHandler errors', () => {
   });
 
   it('maps exactly the codes of the public catalogue', () => {
-    expect(Object.keys(STATUS_BY_CODE)).toHaveLength(15);
+    expect(Object.keys(STATUS_BY_CODE)).toHaveLength(18);
   });
 
   it.each([
@@ -371,5 +371,63 @@ describe('WWW-Authenticate on 401 answers', () => {
     ['503', serviceUnavailable()],
   ])('leaves it off the %s answer', async (_label, error) => {
     expect((await throwing(error)).headers).not.toHaveProperty('www-authenticate');
+  });
+});
+
+describe('step-up (RFC 9470)', () => {
+  const NOW = new Date('2026-06-01T12:00:00Z');
+  const nowSeconds = Math.floor(NOW.getTime() / 1000);
+
+  function stepUpEndpoint(hasFactor: boolean) {
+    const reached: string[] = [];
+    const factorReads: string[] = [];
+    const handler = httpHandler(
+      {
+        config: NO_SETTINGS,
+        caller: 'required',
+        stepUp: { maxAgeSeconds: 300, clock: () => NOW, hasFactor: async (userId) => (factorReads.push(userId), hasFactor) },
+      },
+      async ({ caller }) => {
+        reached.push(caller.userId);
+        return json(200, { ok: true });
+      },
+    );
+    return { handler, reached, factorReads };
+  }
+
+  const withCaller = (claims: { acr: string; authTime: number }) => {
+    const e = event({ method: 'POST', path: '/auth/password/change' });
+    (e.requestContext as unknown as { authorizer: unknown }).authorizer = {
+      lambda: { userId: 'u1', sessionId: 's1', email: 'a@example.com', emailVerified: 'true', roles: 'user', acr: claims.acr, amr: 'pwd', authTime: String(claims.authTime) },
+    };
+    return e;
+  };
+
+  it('attack: the step-up bypassed with a stale token: 401 insufficient_user_authentication with max_age, the handler never runs', async () => {
+    const { handler, reached } = stepUpEndpoint(false);
+    for (const authTime of [nowSeconds - 301, 0]) {
+      const result = await handler(withCaller({ acr: 'aal1', authTime }), context);
+      expect(result.statusCode).toBe(401);
+      expect(JSON.parse(result.body ?? '{}').error.code).toBe('insufficient_user_authentication');
+      expect(result.headers?.['www-authenticate']).toBe('Bearer error="insufficient_user_authentication", max_age=300');
+    }
+    expect(reached).toEqual([]);
+  });
+
+  it('attack: a recent password-only token of a user with a second factor: 401 with acr_values="aal2"', async () => {
+    const { handler, reached } = stepUpEndpoint(true);
+    const result = await handler(withCaller({ acr: 'aal1', authTime: nowSeconds - 10 }), context);
+    expect(result.statusCode).toBe(401);
+    expect(result.headers?.['www-authenticate']).toBe('Bearer error="insufficient_user_authentication", max_age=300, acr_values="aal2"');
+    expect(reached).toEqual([]);
+  });
+
+  it('lets a recent authentication through: aal1 for a user without a factor, aal2 without reading the factors', async () => {
+    const plain = stepUpEndpoint(false);
+    expect((await plain.handler(withCaller({ acr: 'aal1', authTime: nowSeconds - 299 }), context)).statusCode).toBe(200);
+    const strong = stepUpEndpoint(true);
+    expect((await strong.handler(withCaller({ acr: 'aal2', authTime: nowSeconds - 10 }), context)).statusCode).toBe(200);
+    expect(strong.factorReads).toEqual([]);
+    expect(strong.reached).toEqual(['u1']);
   });
 });

@@ -202,6 +202,24 @@ describe('repeated and failed steps', () => {
     );
   });
 
+  it('testSecret refuses a pending set that drops a data key secrets may be sealed under, even in an emergency', async () => {
+    sm.stagePending(KEYS, 'token-2');
+    const doc = keySet();
+    const broken = { ...doc, dataKeys: (doc.dataKeys ?? []).filter((k) => k.status !== 'current').map((k) => ({ ...k, status: 'current' as const })) };
+    await sm.client.send(
+      new (await import('@aws-sdk/client-secrets-manager')).PutSecretValueCommand({
+        SecretId: KEYS,
+        ClientRequestToken: 'token-2',
+        SecretString: JSON.stringify(broken),
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    await runRotationStep(ctx, { Step: 'setSecret', SecretId: KEYS, ClientRequestToken: 'token-2' });
+    await expect(runRotationStep({ ...ctx, mode: 'emergency' }, { Step: 'testSecret', SecretId: KEYS, ClientRequestToken: 'token-2' })).rejects.toThrow(
+      /drops 1 data key/,
+    );
+  });
+
   it('refuses a token that is not staged AWSPENDING, and a secret without rotation enabled', async () => {
     await expect(runRotationStep(ctx, { Step: 'createSecret', SecretId: KEYS, ClientRequestToken: 'never-staged' })).rejects.toThrow(/not staged/);
     sm.create('other', '{}', { rotationEnabled: false });

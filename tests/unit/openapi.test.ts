@@ -63,6 +63,7 @@ describe('docs/openapi.yaml', () => {
       [
         'csrf_rejected', 'email_taken', 'internal_error', 'invalid_credentials', 'invalid_json', 'invalid_refresh_token', 'invalid_request',
         'invalid_token', 'not_found', 'payload_too_large', 'refresh_token_reused', 'service_unavailable', 'too_many_attempts', 'unauthorized',
+        'invalid_code', 'invalid_mfa_token', 'insufficient_user_authentication',
         'unsupported_media_type',
       ].sort(),
     );
@@ -78,9 +79,9 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
-  it('documents csrf_rejected on the four cookie-mode routes and Retry-After on every 429', () => {
+  it('documents csrf_rejected on the five cookie-mode routes (the second sign-in step too) and Retry-After on every 429', () => {
     const csrf = documentedCodes().filter((p) => p.codes.includes('csrf_rejected')).map((p) => p.route).sort();
-    expect(csrf).toEqual(['POST /auth/login', 'POST /auth/logout', 'POST /auth/refresh', 'POST /auth/register']);
+    expect(csrf).toEqual(['POST /auth/login', 'POST /auth/logout', 'POST /auth/mfa/verify', 'POST /auth/refresh', 'POST /auth/register']);
     for (const [path, item] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
         const throttled = op.responses?.['429'];

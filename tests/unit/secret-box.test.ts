@@ -1,13 +1,13 @@
 /**
  * The TOTP secret box on a real KeyStore whose key set is rotated by the real rotation functions:
- * what a warm container sees before and after a scheduled rotation, and when a previous key goes.
+ * what a warm container sees before and after scheduled and emergency rotations.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { KeySetDocument } from '../../lib/keys/key-set';
 import { KeyStore } from '../../lib/keys/key-store';
-import { bootstrapKeySet, emergencyRotation, scheduledRotation } from '../../lib/keys/rotation';
-import { NEXT_KEY_LEAD_SECONDS, previousRefreshKeyRetentionSeconds } from '../../lib/keys/rotation-policy';
+import { bootstrapKeySet, emergencyRotation, scheduledRotation, withDataKeys } from '../../lib/keys/rotation';
+import { NEXT_KEY_LEAD_SECONDS } from '../../lib/keys/rotation-policy';
 import type { KeySource } from '../../lib/keys/sources';
 import { SealedSecretUnreadable, SecretBox, sealedKeyId, totpSecretBox, type SealContext } from '../../lib/mfa/secret-box';
 
@@ -28,12 +28,18 @@ async function rotatingKeys(start: Date) {
       doc = (await scheduledRotation(doc, at, policy)).doc;
       store.clear();
     },
+    dropPreviousDataKeys() {
+      doc = { ...doc, dataKeys: doc.dataKeys?.filter((k) => k.status !== 'previous') };
+      store.clear();
+    },
     async emergency(at: Date) {
-      doc = await emergencyRotation(policy.alg, at);
+      doc = await emergencyRotation(policy.alg, at, doc);
       store.clear();
     },
   };
 }
+
+const currentDataKey = (doc: KeySetDocument) => doc.dataKeys!.find((k) => k.status === 'current')!.key;
 
 const context = (): SealContext => ({ userId: randomUUID(), factorId: randomUUID() });
 const secret = () => randomBytes(20);
@@ -100,7 +106,7 @@ describe('SecretBox', () => {
 
   it('refuses a ciphertext sealed for another purpose with the same keys', async () => {
     const keys = await rotatingKeys(new Date('2026-01-01T00:00:00Z'));
-    const other = new SecretBox(() => keys.store.refreshKeys(), 'passkey');
+    const other = new SecretBox(() => keys.store.dataKeys(), 'passkey');
     const ctx = context();
     expect(await unreadable(keys.box.open(await other.seal(secret(), ctx), ctx))).toBe('forged');
   });
@@ -111,11 +117,11 @@ describe('SecretBox', () => {
     const ctx = context();
     const plaintext = secret();
     const sealed = await keys.box.seal(plaintext, ctx);
-    const oldCurrent = keys.doc.refreshTokenKey;
+    const oldCurrent = currentDataKey(keys.doc);
 
     await keys.rotate(new Date(start.getTime() + (NEXT_KEY_LEAD_SECONDS + 1) * 1000));
-    expect(keys.doc.refreshTokenKey).not.toBe(oldCurrent);
-    expect(keys.doc.refreshTokenKeys?.find((k) => k.status === 'previous')?.key).toBe(oldCurrent);
+    expect(currentDataKey(keys.doc)).not.toBe(oldCurrent);
+    expect(keys.doc.dataKeys?.find((k) => k.status === 'previous')?.key).toBe(oldCurrent);
 
     expect(await keys.box.open(sealed, ctx)).toEqual({ plaintext, stale: true });
     const resealed = await keys.box.seal(plaintext, ctx);
@@ -126,40 +132,81 @@ describe('SecretBox', () => {
   it('opens a ciphertext sealed under the next key (a container that loaded the rotated set first)', async () => {
     const start = new Date('2026-01-01T00:00:00Z');
     const keys = await rotatingKeys(start);
-    const nextKey = Buffer.from(keys.doc.refreshTokenKeys!.find((k) => k.status === 'next')!.key, 'base64url');
+    const nextKey = Buffer.from(keys.doc.dataKeys!.find((k) => k.status === 'next')!.key, 'base64url');
     const ahead = new SecretBox(async () => [nextKey], 'totp');
     const ctx = context();
     const plaintext = secret();
     expect((await keys.box.open(await ahead.seal(plaintext, ctx), ctx)).plaintext).toEqual(plaintext);
   });
 
-  it('cannot open a ciphertext once its key has left the set (why previous keys must outlive their ciphertexts)', async () => {
+  it('opens a secret sealed before a scheduled rotation, an emergency rotation and a year of scheduled ones', async () => {
+    const start = new Date('2026-01-01T00:00:00Z');
+    const keys = await rotatingKeys(start);
+    const ctx = context();
+    const plaintext = secret();
+    const sealed = await keys.box.seal(plaintext, ctx);
+    const day = 86_400_000;
+    await keys.rotate(new Date(start.getTime() + (NEXT_KEY_LEAD_SECONDS + 1) * 1000));
+    await keys.emergency(new Date(start.getTime() + day));
+    // Monthly scheduled rotations, each far past the signing and HMAC keys' retention.
+    for (let month = 1; month <= 12; month += 1) await keys.rotate(new Date(start.getTime() + month * 30 * day));
+    expect(keys.doc.refreshTokenKeys?.length).toBeLessThanOrEqual(3);
+    expect(await keys.box.open(sealed, ctx)).toEqual({ plaintext, stale: true });
+  });
+
+  it('seals under a new data key after an emergency rotation (the leaked one only opens)', async () => {
+    const start = new Date('2026-01-01T00:00:00Z');
+    const keys = await rotatingKeys(start);
+    const ctx = context();
+    const before = await keys.box.seal(secret(), ctx);
+    const leaked = currentDataKey(keys.doc);
+    await keys.emergency(new Date(start.getTime() + 1000));
+    expect(currentDataKey(keys.doc)).not.toBe(leaked);
+    expect(keys.doc.dataKeys?.find((k) => k.key === leaked)?.status).toBe('previous');
+    expect(sealedKeyId(await keys.box.seal(secret(), ctx))).not.toBe(sealedKeyId(before));
+  });
+
+  it('cannot open a ciphertext once its data key was removed from the set by hand', async () => {
     const start = new Date('2026-01-01T00:00:00Z');
     const keys = await rotatingKeys(start);
     const ctx = context();
     const sealed = await keys.box.seal(secret(), ctx);
-    const first = start.getTime() + (NEXT_KEY_LEAD_SECONDS + 1) * 1000;
-    await keys.rotate(new Date(first));
-    // The next scheduled run prunes previous HMAC keys past their (grace-retry sized) retention.
-    await keys.rotate(new Date(first + (previousRefreshKeyRetentionSeconds(policy.refreshReuseGraceSeconds) + NEXT_KEY_LEAD_SECONDS + 1) * 1000));
+    await keys.rotate(new Date(start.getTime() + (NEXT_KEY_LEAD_SECONDS + 1) * 1000));
+    keys.dropPreviousDataKeys();
     expect(await unreadable(keys.box.open(sealed, ctx))).toBe('unknown_key');
   });
 
-  it('cannot open anything sealed before an emergency rotation', async () => {
+  it('opens a ciphertext sealed by a container that loaded a newer set (reloads once on an unknown key)', async () => {
     const start = new Date('2026-01-01T00:00:00Z');
-    const keys = await rotatingKeys(start);
+    let doc: KeySetDocument = await bootstrapKeySet(policy.alg, start);
+    const source: KeySource = { description: 'memory', load: async () => JSON.stringify(doc) };
+    const stale = totpSecretBox(new KeyStore(source, { alg: policy.alg }));
     const ctx = context();
-    const sealed = await keys.box.seal(secret(), ctx);
-    await keys.emergency(new Date(start.getTime() + 1000));
-    expect(await unreadable(keys.box.open(sealed, ctx))).toBe('unknown_key');
+    await stale.seal(secret(), ctx); // loads the set
+    doc = await emergencyRotation(policy.alg, new Date(start.getTime() + 1000), doc);
+    const plaintext = secret();
+    const sealed = await totpSecretBox(new KeyStore(source, { alg: policy.alg })).seal(plaintext, ctx);
+    expect((await stale.open(sealed, ctx)).plaintext).toEqual(plaintext);
   });
 
   it('names the key by an id that is not the key, nor a prefix of its encodings', async () => {
     const keys = await rotatingKeys(new Date('2026-01-01T00:00:00Z'));
     const id = sealedKeyId(await keys.box.seal(secret(), context()));
-    const raw = Buffer.from(keys.doc.refreshTokenKey, 'base64url');
+    const raw = Buffer.from(currentDataKey(keys.doc), 'base64url');
     expect(id).toBeDefined();
-    expect(keys.doc.refreshTokenKey.startsWith(id!)).toBe(false);
+    expect(currentDataKey(keys.doc).startsWith(id!)).toBe(false);
     expect(raw.toString('hex').includes(Buffer.from(id!, 'base64url').toString('hex'))).toBe(false);
+  });
+});
+
+describe('a key set written before data keys existed', () => {
+  it('gets a current and a next data key from its next scheduled rotation, and the local stack adds them in place', async () => {
+    const start = new Date('2026-01-01T00:00:00Z');
+    const { dataKeys: _dropped, ...old } = await bootstrapKeySet(policy.alg, start);
+    const staged = (await scheduledRotation(old, new Date(start.getTime() + (NEXT_KEY_LEAD_SECONDS + 1) * 1000), policy)).doc;
+    expect(staged.dataKeys?.map((k) => k.status).sort()).toEqual(['current', 'next']);
+    expect(withDataKeys(old, start).dataKeys?.map((k) => k.status).sort()).toEqual(['current', 'next']);
+    const store = new KeyStore({ description: 'memory', load: async () => JSON.stringify(old) }, { alg: policy.alg });
+    await expect(store.dataKeys()).rejects.toMatchObject({ code: 'service_unavailable' });
   });
 });

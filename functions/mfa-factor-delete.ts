@@ -1,0 +1,13 @@
+import { serviceDeps } from '../lib/container/service';
+import { httpHandler } from '../lib/http/middleware';
+import { noContent } from '../lib/http/responses';
+import { stepUpPolicy } from '../lib/step-up';
+import { removeFactor } from '../lib/usecases/mfa';
+
+const deps = serviceDeps();
+
+/** DELETE /auth/mfa/factors/{id} (behind the authorizer, step-up) → 204; not the caller's factor → 404. */
+export const handler = httpHandler({ config: deps.config, caller: 'required', stepUp: stepUpPolicy(deps) }, async ({ caller, event }) => {
+  await removeFactor(deps, caller, event.pathParameters?.id ?? '');
+  return noContent();
+});

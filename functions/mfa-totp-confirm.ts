@@ -1,0 +1,15 @@
+import { serviceDeps } from '../lib/container/service';
+import { httpHandler } from '../lib/http/middleware';
+import { json } from '../lib/http/responses';
+import { confirmTotp } from '../lib/usecases/mfa';
+import { parseTotpConfirm } from '../lib/validation';
+
+const deps = serviceDeps();
+
+/**
+ * POST /auth/mfa/totp/confirm { factorId, code } (behind the authorizer) → 200 { factor,
+ * recoveryCodes? (first factor), ...token response }: the caller's session is now aal2.
+ */
+export const handler = httpHandler({ config: deps.config, body: 'json', caller: 'required' }, async ({ caller, body }) =>
+  json(200, await confirmTotp(deps, caller, parseTotpConfirm(body)), { 'cache-control': 'no-store' }),
+);

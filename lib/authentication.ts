@@ -1,0 +1,48 @@
+/**
+ * How a session was authenticated, as its access tokens state it (API.md "Tokens"):
+ *
+ * - `authTime` (`auth_time`): epoch seconds of the session's latest sign-in or reauthentication.
+ *   Rotation keeps it; only a sign-in or `POST /auth/reauthenticate` moves it.
+ * - `acr`: `aal1` after a password alone, `aal2` once a second factor was proved in the same
+ *   sign-in (NIST SP 800-63B authenticator assurance levels).
+ * - `amr` (RFC 8176): the methods used, e.g. `["pwd"]`, `["pwd","otp","mfa"]`. A recovery code
+ *   has no registered value: it is `["pwd","mfa"]` (two factors, neither an OTP device).
+ *
+ * Stored on the SESSION item and on each refresh token record, so every access token of a session
+ * carries the session's current authentication (lib/sessions.ts).
+ */
+export type Acr = 'aal1' | 'aal2';
+
+export interface Authentication {
+  authTime: number;
+  acr: Acr;
+  amr: string[];
+}
+
+/** What one step of a sign-in proved, as RFC 8176 values. */
+export type Method = 'pwd' | 'otp' | 'recovery';
+
+/** The authentication of a sign-in that proved `methods` at `now`. */
+export function authenticationOf(methods: readonly Method[], now: Date): Authentication {
+  const secondFactor = methods.includes('otp') || methods.includes('recovery');
+  const amr: string[] = [...new Set(methods.filter((m) => m !== 'recovery'))];
+  if (secondFactor) amr.push('mfa');
+  return { authTime: Math.floor(now.getTime() / 1000), acr: secondFactor ? 'aal2' : 'aal1', amr };
+}
+
+/** Sessions opened before these claims existed: no `auth_time` (step-up asks them to reauthenticate), aal1. */
+export const UNKNOWN_AUTHENTICATION: Authentication = { authTime: 0, acr: 'aal1', amr: [] };
+
+/** The stored form, read back (missing or odd values read as {@link UNKNOWN_AUTHENTICATION}). */
+export function storedAuthentication(item: { authTime?: unknown; acr?: unknown; amr?: unknown } | undefined): Authentication {
+  if (!item || typeof item.authTime !== 'number') return UNKNOWN_AUTHENTICATION;
+  return {
+    authTime: item.authTime,
+    acr: item.acr === 'aal2' ? 'aal2' : 'aal1',
+    amr: Array.isArray(item.amr) ? item.amr.map(String) : [],
+  };
+}
+
+export function sameAuthentication(a: Authentication, b: Authentication): boolean {
+  return a.authTime === b.authTime && a.acr === b.acr && a.amr.join(',') === b.amr.join(',');
+}

@@ -1,0 +1,339 @@
+/**
+ * Second factors (API.md "Second factors (MFA)"): the second step of a sign-in, TOTP enrolment
+ * and confirmation, listing and removal of factors, recovery codes, and reauthentication.
+ *
+ * Every rule that must hold under parallel requests is a DynamoDB condition, never an earlier
+ * read (lib/repositories/factors.ts, lib/repositories/mfa-tokens.ts): a TOTP code is accepted
+ * once (`lastStep < :step`, written with the session), a recovery code is used once, an
+ * mfaToken is consumed once and reserves at most 5 attempts, and the first and last factor are
+ * decided by the factors item's size. Wrong codes also count against the account like failed
+ * logins (lib/throttle/password-attempts.ts), reserved before the code is checked.
+ */
+import { randomUUID } from 'node:crypto';
+import { authenticationOf, type Method } from '../authentication';
+import type { Caller } from '../caller';
+import { commitCredentialChange } from '../credential-change';
+import { invalidCode, invalidCredentials, invalidMfaToken, notFound, unauthorized } from '../errors';
+import { log } from '../log';
+import { newRecoveryCodes, recoveryCodeHash } from '../mfa/recovery-codes';
+import { SealedSecretUnreadable } from '../mfa/secret-box';
+import { checkTotp, newTotpSecret, totpIssuerName, totpSecretBase32, totpUri } from '../mfa/totp';
+import { factorsKey, factorSetOf, PENDING_FACTOR_TTL_SECONDS, type FactorSet, type StoredFactor } from '../repositories/factors';
+import { failedOn, part, parts, type TransactionPart } from '../repositories/transactions';
+import type { UserRecord } from '../repositories/users';
+import { reauthenticatedSession, type TokenResponse } from '../sessions';
+import { completeSignIn, signInBinding, type SignInResult } from '../sign-in';
+import { reservePasswordAttempt } from '../throttle/password-attempts';
+import type { MfaVerifyInput, ReauthenticateInput, TotpConfirmInput } from '../validation';
+import type { Deps, RequestMeta } from './deps';
+import { checkPasswordLikeLogin } from './password-check';
+import { epochSeconds } from '../clock';
+
+/** A TOTP code that matched one of the user's factors: the step to record, and a fresher seal when the old one is stale. */
+interface TotpMatch {
+  factor: StoredFactor;
+  step: number;
+  resealed: string | undefined;
+}
+
+/**
+ * Checks `code` against each TOTP factor of the set (steps after the factor's last accepted one
+ * only). A factor whose secret cannot be opened (its data key removed by hand) is skipped and
+ * logged: its owner signs in with a recovery code.
+ */
+async function matchTotp(deps: Deps, userId: string, set: FactorSet, code: string, now: Date): Promise<TotpMatch | undefined> {
+  for (const factor of set.factors) {
+    if (factor.type !== 'totp') continue;
+    let opened;
+    try {
+      opened = await deps.totpBox.open(factor.secret, { userId, factorId: factor.id });
+    } catch (err) {
+      if (!(err instanceof SealedSecretUnreadable)) throw err;
+      log.error('a TOTP secret cannot be opened', { event: 'totp_secret_unreadable', userId, factorId: factor.id, reason: err.reason });
+      continue;
+    }
+    const step = checkTotp(opened.plaintext, code, now, { afterStep: factor.lastStep });
+    if (step !== undefined) {
+      const resealed = opened.stale ? await deps.totpBox.seal(opened.plaintext, { userId, factorId: factor.id }) : undefined;
+      return { factor, step, resealed };
+    }
+  }
+  return undefined;
+}
+
+/** Stores a fresher seal after a successful use; best effort (the old one still opens). */
+async function reseal(deps: Deps, userId: string, match: TotpMatch | undefined): Promise<void> {
+  if (!match?.resealed) return;
+  await deps.factors.reseal(userId, match.factor.id, match.factor.secret, match.resealed).catch((err: unknown) => {
+    log.warn('could not store a re-sealed TOTP secret', { userId, factorId: match.factor.id, error: String(err) });
+  });
+}
+
+/**
+ * POST /auth/mfa/verify: completes a sign-in that answered `mfaRequired`. DynamoDB requests: (1)
+ * the mfaToken's attempt reserved; (2) one BatchGetItem of the user and its factors, beside the
+ * throttle's counter read and its two reservations (3 requests, the second and third after the
+ * read); (6) the session transaction with the mfaToken consumed, the code's step or recovery code
+ * written and the user checked (lib/sign-in.ts); (7, 8) the two give-backs side by side.
+ */
+export async function verifySecondFactor(deps: Deps, input: MfaVerifyInput, meta: RequestMeta): Promise<SignInResult> {
+  const now = deps.clock();
+  // Reserved before anything is checked: a token is dead after 5 attempts, whatever races.
+  const pending = await deps.mfaTokens.reserveAttempt(input.mfaToken, now);
+  if (!pending) throw invalidMfaToken();
+  const [attempt, { user, items }] = await Promise.all([
+    reservePasswordAttempt(deps, { email: pending.email, accountId: pending.userId, ip: meta.ip }, now),
+    deps.users.findForSignIn(pending.userId, (id) => [factorsKey(id)]),
+  ]);
+  const factors = factorSetOf(items.get(factorsKey(pending.userId)));
+  // The password the first step checked is no longer the password (or the account went).
+  if (!user || user.disabledAt || signInBinding(user) !== pending.binding) throw invalidMfaToken();
+
+  let method: Method;
+  let secondStep: TransactionPart[];
+  let match: TotpMatch | undefined;
+  if (input.code !== undefined) {
+    match = await matchTotp(deps, user.id, factors, input.code, now);
+    if (!match) {
+      log.warn('second factor failed', { event: 'mfa_challenge_failed', userId: user.id, method: 'otp' });
+      throw invalidCode();
+    }
+    method = 'otp';
+    secondStep = [part('factor', deps.factors.acceptTotpStepItem(user.id, match.factor.id, match.step, now))];
+  } else {
+    const recovery = factors.recovery;
+    const hash = recovery ? recoveryCodeHash(recovery.salt, input.recoveryCode) : undefined;
+    if (!recovery || !hash || !recovery.hashes.includes(hash)) {
+      log.warn('second factor failed', { event: 'mfa_challenge_failed', userId: user.id, method: 'recovery' });
+      throw invalidCode();
+    }
+    method = 'recovery';
+    secondStep = [part('factor', deps.factors.consumeRecoveryCodeItem(user.id, recovery.salt, hash, now))];
+  }
+  secondStep.push(part('mfa', deps.mfaTokens.consumeItem(input.mfaToken, { userId: user.id, binding: pending.binding }, now)));
+  const result = await completeSignIn(deps, user, meta, now, {
+    methods: [...(pending.methods as Method[]), method],
+    factors,
+    secondStep,
+    conflicts: { mfa: invalidMfaToken, factor: invalidCode, user: invalidMfaToken },
+  });
+  await attempt.succeeded();
+  await reseal(deps, user.id, match);
+  if (method === 'recovery') log.info('recovery code used', { event: 'recovery_code_used', userId: user.id, left: (factors.recovery?.hashes.length ?? 1) - 1 });
+  return result;
+}
+
+async function callerUser(deps: Deps, caller: Pick<Caller, 'userId'>): Promise<UserRecord> {
+  const user = await deps.users.findById(caller.userId, { consistent: true });
+  if (!user || user.disabledAt) throw unauthorized();
+  return user;
+}
+
+/** What enrolment answers: the secret, shown this once. */
+export interface TotpEnrolment {
+  factor: { id: string; type: 'totp'; confirmed: false };
+  secret: string;
+  otpauthUri: string;
+}
+
+/** POST /auth/mfa/totp (step-up): a pending TOTP factor, its secret sealed at rest and shown once. */
+export async function enrolTotp(deps: Deps, caller: Pick<Caller, 'userId'>): Promise<TotpEnrolment> {
+  const now = deps.clock();
+  const user = await callerUser(deps, caller);
+  const factorId = randomUUID();
+  const secret = newTotpSecret();
+  const sealed = await deps.totpBox.seal(secret, { userId: user.id, factorId });
+  await deps.factors.createPending({
+    userId: user.id,
+    factorId,
+    type: 'totp',
+    name: 'Authenticator app',
+    secret: sealed,
+    createdAt: now.toISOString(),
+    expiresAt: epochSeconds(now) + PENDING_FACTOR_TTL_SECONDS,
+  });
+  log.info('TOTP enrolment started', { event: 'factor_enrolment', userId: user.id, factorId });
+  return {
+    factor: { id: factorId, type: 'totp', confirmed: false },
+    secret: totpSecretBase32(secret),
+    otpauthUri: totpUri({ secret, email: user.email, issuer: totpIssuerName(deps.config.issuer) }),
+  };
+}
+
+export type TotpConfirmation = { factor: PublicFactor; recoveryCodes?: string[] } & TokenResponse;
+
+export interface PublicFactor {
+  id: string;
+  type: 'totp';
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+const publicFactor = (f: Pick<StoredFactor, 'id' | 'type' | 'name' | 'createdAt' | 'lastUsedAt'>): PublicFactor => ({
+  id: f.id,
+  type: f.type,
+  name: f.name,
+  createdAt: f.createdAt,
+  lastUsedAt: f.lastUsedAt ?? null,
+});
+
+/**
+ * POST /auth/mfa/totp/confirm: the pending factor becomes active once its first code checks.
+ * The first factor is a credential change (lib/credential-change.ts): ONE transaction adds it
+ * with 10 recovery codes, bumps the credential epoch, revokes every other session of the user
+ * (they were opened without it; a login racing this fails on the epoch or on the factor check of
+ * lib/sign-in.ts) and makes the caller's session `aal2` with a new token response. A further
+ * factor is added with the caller's session upgrade alone.
+ */
+export async function confirmTotp(deps: Deps, caller: Pick<Caller, 'userId' | 'sessionId'>, input: TotpConfirmInput): Promise<TotpConfirmation> {
+  const now = deps.clock();
+  const [user, pending, set] = await Promise.all([
+    callerUser(deps, caller),
+    deps.factors.findPending(caller.userId, input.factorId, now),
+    deps.factors.get(caller.userId),
+  ]);
+  if (!pending) throw notFound();
+  const opened = await deps.totpBox.open(pending.secret, { userId: user.id, factorId: pending.factorId });
+  const step = checkTotp(opened.plaintext, input.code, now);
+  if (step === undefined) {
+    log.warn('TOTP confirmation failed', { event: 'mfa_challenge_failed', userId: user.id, method: 'otp' });
+    throw invalidCode();
+  }
+  const first = set.factors.length === 0;
+  const issued = first ? newRecoveryCodes() : undefined;
+  const authentication = authenticationOf(['pwd', 'otp'], now);
+  const upgraded = await reauthenticatedSession(deps, user, caller.sessionId, authentication, now);
+  if (!upgraded) throw unauthorized();
+  const factorParts = parts('enrol', deps.factors.confirmItems(pending, { step, now, recovery: issued?.set }));
+  const onConflict = (err: unknown) => {
+    // The enrolment was confirmed (or expired) meanwhile, or another factor made this one no
+    // longer the first: the client starts again.
+    if (failedOn(err, 'enrol')) throw invalidCode(err);
+    if (failedOn(err, 'session')) throw unauthorized(err);
+  };
+  if (first) {
+    const { revokedSessionIds } = await commitCredentialChange(deps, user.id, now, {
+      reason: 'factor_enabled',
+      keep: caller.sessionId,
+      plan: (current, revoked) => {
+        if (!current || current.disabledAt) throw unauthorized();
+        return { user: current, userItem: deps.users.factorsChangedItem(current, revoked), others: [...factorParts, ...upgraded.items] };
+      },
+      onConflict,
+    });
+    log.info('first second factor enabled; other sessions revoked', { event: 'factor_added', userId: user.id, factorId: pending.factorId, revokedSessionIds });
+  } else {
+    try {
+      await deps.transactions.write([...factorParts, ...upgraded.items]);
+    } catch (err) {
+      onConflict(err);
+      throw err;
+    }
+    log.info('second factor added', { event: 'factor_added', userId: user.id, factorId: pending.factorId });
+  }
+  return {
+    factor: publicFactor({ id: pending.factorId, type: pending.type, name: pending.name, createdAt: pending.createdAt, lastUsedAt: undefined }),
+    ...(issued ? { recoveryCodes: issued.codes } : {}),
+    ...upgraded.tokens,
+  };
+}
+
+/** GET /auth/mfa/factors: the caller's confirmed factors. */
+export async function listFactors(deps: Deps, caller: Pick<Caller, 'userId'>): Promise<{ factors: PublicFactor[] }> {
+  const set = await deps.factors.get(caller.userId);
+  return { factors: set.factors.map(publicFactor) };
+}
+
+/** Attempts of a removal against parallel removals changing which factor is the last. */
+class FactorsMoved extends Error {}
+const REMOVAL_ATTEMPTS = 3;
+
+/**
+ * DELETE /auth/mfa/factors/{id} (step-up), as a credential change: the factor goes (the last
+ * one with the recovery codes), the credential epoch moves and every other session of the user
+ * is revoked, the caller's kept. Only the caller's own item is touched: another user's factor
+ * id is not in it (404).
+ */
+export async function removeFactor(deps: Deps, caller: Pick<Caller, 'userId' | 'sessionId'>, factorId: string): Promise<void> {
+  const now = deps.clock();
+  for (let attempt = 1; attempt <= REMOVAL_ATTEMPTS; attempt += 1) {
+    const set = await deps.factors.get(caller.userId);
+    if (!set.factors.some((f) => f.id === factorId)) throw notFound();
+    const last = set.factors.length === 1;
+    try {
+      const { revokedSessionIds } = await commitCredentialChange(deps, caller.userId, now, {
+        reason: 'factor_removed',
+        keep: caller.sessionId,
+        plan: (current, revoked) => {
+          if (!current || current.disabledAt) throw unauthorized();
+          const factorItem = part('factor', deps.factors.deleteItem(caller.userId, factorId, { last }));
+          return { user: current, userItem: deps.users.factorsChangedItem(current, revoked), others: [factorItem] };
+        },
+        onConflict: (err) => {
+          // Gone, or no longer (or now) the last one: a parallel removal. Read again.
+          if (failedOn(err, 'factor')) throw new FactorsMoved();
+        },
+      });
+      log.info('second factor removed', { event: 'factor_removed', userId: caller.userId, factorId, last, revokedSessionIds });
+      return;
+    } catch (err) {
+      if (!(err instanceof FactorsMoved)) throw err;
+    }
+  }
+  throw notFound();
+}
+
+/** POST /auth/mfa/recovery-codes (step-up): 10 new codes; the old set stops working. */
+export async function regenerateRecoveryCodes(deps: Deps, caller: Pick<Caller, 'userId'>): Promise<{ recoveryCodes: string[] }> {
+  const now = deps.clock();
+  const issued = newRecoveryCodes();
+  try {
+    await deps.transactions.write([part('factors', deps.factors.replaceRecoveryCodesItem(caller.userId, issued.set, now))]);
+  } catch (err) {
+    // No confirmed factor: there is nothing to recover.
+    if (failedOn(err, 'factors')) throw notFound(err);
+    throw err;
+  }
+  log.info('recovery codes issued', { event: 'recovery_codes_issued', userId: caller.userId });
+  return { recoveryCodes: issued.codes };
+}
+
+/**
+ * POST /auth/reauthenticate: the password again (under the login throttle) and, for a user with a
+ * factor, a TOTP code, then the caller's session (same id) takes a fresh `auth_time` (and `aal2`
+ * with the code) in ONE transaction that also records the code's step and requires the user
+ * unchanged since the password check. A user with a factor must give the code: its sessions are
+ * `aal2`, and a password alone never lowers one.
+ */
+export async function reauthenticate(deps: Deps, caller: Pick<Caller, 'userId' | 'sessionId'>, input: ReauthenticateInput, meta: RequestMeta): Promise<TokenResponse> {
+  const now = deps.clock();
+  const [user, set] = await Promise.all([callerUser(deps, caller), deps.factors.get(caller.userId)]);
+  const attempt = await checkPasswordLikeLogin(deps, user, input.password, meta, now);
+  const methods: Method[] = ['pwd'];
+  const items: TransactionPart[] = [part('user', deps.users.unchangedCheckItem(user))];
+  let match: TotpMatch | undefined;
+  if (set.factors.length > 0 || input.code !== undefined) {
+    match = input.code === undefined ? undefined : await matchTotp(deps, user.id, set, input.code, now);
+    if (!match) {
+      log.warn('second factor failed', { event: 'mfa_challenge_failed', userId: user.id, method: 'otp', reauthentication: true });
+      throw invalidCode();
+    }
+    methods.push('otp');
+    items.push(part('factor', deps.factors.acceptTotpStepItem(user.id, match.factor.id, match.step, now)));
+  }
+  const session = await reauthenticatedSession(deps, user, caller.sessionId, authenticationOf(methods, now), now);
+  if (!session) throw unauthorized();
+  try {
+    await deps.transactions.write([...items, ...session.items]);
+  } catch (err) {
+    if (failedOn(err, 'factor')) throw invalidCode(err);
+    if (failedOn(err, 'user')) throw invalidCredentials();
+    if (failedOn(err, 'session')) throw unauthorized(err);
+    throw err;
+  }
+  await attempt.succeeded();
+  await reseal(deps, user.id, match);
+  log.info('session reauthenticated', { event: 'reauthenticated', userId: user.id, sessionId: caller.sessionId, methods });
+  return session.tokens;
+}
