@@ -96,6 +96,7 @@ const WITHOUT_DEFAULT: Record<string, string> = {
   dynamodbEndpoint: 'http://127.0.0.1:8000',
   clientIpHeader: 'cloudfront-viewer-address',
   sesEndpoint: 'http://127.0.0.1:8005',
+  authorizerAal2Routes: 'POST /payments',
 };
 const SETTING_PARAMS: Record<string, string> = Object.fromEntries(
   SETTINGS.filter((s) => s.param !== null && !GIVEN.has(s.param)).map((s) => [s.param!, s.default === undefined ? WITHOUT_DEFAULT[s.param!]! : String(s.default)]),
