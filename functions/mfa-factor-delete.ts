@@ -7,7 +7,7 @@ import { removeFactor } from '../lib/usecases/mfa';
 const deps = serviceDeps();
 
 /** DELETE /auth/mfa/factors/{id} (behind the authorizer, step-up) → 204; not the caller's factor → 404. */
-export const handler = httpHandler({ config: deps.config, caller: 'required', stepUp: stepUpPolicy(deps) }, async ({ caller, event }) => {
-  await removeFactor(deps, caller, event.pathParameters?.id ?? '');
+export const handler = httpHandler({ config: deps.config, caller: 'required', stepUp: stepUpPolicy(deps) }, async ({ caller, event, meta }) => {
+  await removeFactor(deps, caller, event.pathParameters?.id ?? '', meta);
   return noContent();
 });

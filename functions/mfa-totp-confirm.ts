@@ -10,6 +10,6 @@ const deps = serviceDeps();
  * POST /auth/mfa/totp/confirm { factorId, code } (behind the authorizer) → 200 { factor,
  * recoveryCodes? (first factor), ...token response }: the caller's session is now aal2.
  */
-export const handler = httpHandler({ config: deps.config, body: 'json', caller: 'required' }, async ({ caller, body }) =>
-  json(200, await confirmTotp(deps, caller, parseTotpConfirm(body)), { 'cache-control': 'no-store' }),
+export const handler = httpHandler({ config: deps.config, body: 'json', caller: 'required' }, async ({ caller, body, meta }) =>
+  json(200, await confirmTotp(deps, caller, parseTotpConfirm(body), meta), { 'cache-control': 'no-store' }),
 );

@@ -21,6 +21,7 @@ import { checkTotp, newTotpSecret, totpIssuerName, totpSecretBase32, totpUri } f
 import { factorsKey, factorSetOf, PENDING_FACTOR_TTL_SECONDS, type FactorSet, type StoredFactor } from '../repositories/factors';
 import { failedOn, part, parts, type TransactionPart } from '../repositories/transactions';
 import type { UserRecord } from '../repositories/users';
+import type { SecurityEventType } from '../repositories/security-events';
 import { reauthenticatedSession, type TokenResponse } from '../sessions';
 import { completeSignIn, signInBinding, type SignInResult } from '../sign-in';
 import { reservePasswordAttempt } from '../throttle/password-attempts';
@@ -96,6 +97,7 @@ export async function verifySecondFactor(deps: Deps, input: MfaVerifyInput, meta
     match = await matchTotp(deps, user.id, factors, input.code, now);
     if (!match) {
       log.warn('second factor failed', { event: 'mfa_challenge_failed', userId: user.id, method: 'otp' });
+      challengeFailed(deps, user.id, meta, deps.clock());
       throw invalidCode();
     }
     method = 'otp';
@@ -105,6 +107,7 @@ export async function verifySecondFactor(deps: Deps, input: MfaVerifyInput, meta
     const hash = recovery ? recoveryCodeHash(recovery.salt, input.recoveryCode) : undefined;
     if (!recovery || !hash || !recovery.hashes.includes(hash)) {
       log.warn('second factor failed', { event: 'mfa_challenge_failed', userId: user.id, method: 'recovery' });
+      challengeFailed(deps, user.id, meta, deps.clock());
       throw invalidCode();
     }
     method = 'recovery';
@@ -186,7 +189,7 @@ const publicFactor = (f: Pick<StoredFactor, 'id' | 'type' | 'name' | 'createdAt'
  * lib/sign-in.ts) and makes the caller's session `aal2` with a new token response. A further
  * factor is added with the caller's session upgrade alone.
  */
-export async function confirmTotp(deps: Deps, caller: Pick<Caller, 'userId' | 'sessionId'>, input: TotpConfirmInput): Promise<TotpConfirmation> {
+export async function confirmTotp(deps: Deps, caller: Pick<Caller, 'userId' | 'sessionId'>, input: TotpConfirmInput, meta: RequestMeta = NO_ORIGIN): Promise<TotpConfirmation> {
   const now = deps.clock();
   const [user, pending, set] = await Promise.all([
     callerUser(deps, caller),
@@ -198,6 +201,7 @@ export async function confirmTotp(deps: Deps, caller: Pick<Caller, 'userId' | 's
   const step = checkTotp(opened.plaintext, input.code, now);
   if (step === undefined) {
     log.warn('TOTP confirmation failed', { event: 'mfa_challenge_failed', userId: user.id, method: 'otp' });
+    challengeFailed(deps, user.id, meta, now);
     throw invalidCode();
   }
   const first = set.factors.length === 0;
@@ -205,7 +209,11 @@ export async function confirmTotp(deps: Deps, caller: Pick<Caller, 'userId' | 's
   const authentication = authenticationOf(['pwd', 'otp'], now);
   const upgraded = await reauthenticatedSession(deps, user, caller.sessionId, authentication, now);
   if (!upgraded) throw unauthorized();
-  const factorParts = parts('enrol', deps.factors.confirmItems(pending, { step, now, recovery: issued?.set }));
+  const factorParts = [
+    ...parts('enrol', deps.factors.confirmItems(pending, { step, now, recovery: issued?.set })),
+    event(deps, { userId: user.id, type: 'factor_added', sessionId: caller.sessionId, detail: pending.type }, meta, now),
+    ...(issued ? [event(deps, { userId: user.id, type: 'recovery_codes_issued', sessionId: caller.sessionId }, meta, now)] : []),
+  ];
   const onConflict = (err: unknown) => {
     // The enrolment was confirmed (or expired) meanwhile, or another factor made this one no
     // longer the first: the client starts again.
@@ -255,7 +263,7 @@ const REMOVAL_ATTEMPTS = 3;
  * is revoked, the caller's kept. Only the caller's own item is touched: another user's factor
  * id is not in it (404).
  */
-export async function removeFactor(deps: Deps, caller: Pick<Caller, 'userId' | 'sessionId'>, factorId: string): Promise<void> {
+export async function removeFactor(deps: Deps, caller: Pick<Caller, 'userId' | 'sessionId'>, factorId: string, meta: RequestMeta = NO_ORIGIN): Promise<void> {
   const now = deps.clock();
   for (let attempt = 1; attempt <= REMOVAL_ATTEMPTS; attempt += 1) {
     const set = await deps.factors.get(caller.userId);
@@ -268,7 +276,8 @@ export async function removeFactor(deps: Deps, caller: Pick<Caller, 'userId' | '
         plan: (current, revoked) => {
           if (!current || current.disabledAt) throw unauthorized();
           const factorItem = part('factor', deps.factors.deleteItem(caller.userId, factorId, { last }));
-          return { user: current, userItem: deps.users.factorsChangedItem(current, revoked), others: [factorItem] };
+          const recorded = event(deps, { userId: caller.userId, type: 'factor_removed', sessionId: caller.sessionId, detail: last ? 'last' : undefined }, meta, now);
+          return { user: current, userItem: deps.users.factorsChangedItem(current, revoked), others: [factorItem, recorded] };
         },
         onConflict: (err) => {
           // Gone, or no longer (or now) the last one: a parallel removal. Read again.
@@ -285,11 +294,14 @@ export async function removeFactor(deps: Deps, caller: Pick<Caller, 'userId' | '
 }
 
 /** POST /auth/mfa/recovery-codes (step-up): 10 new codes; the old set stops working. */
-export async function regenerateRecoveryCodes(deps: Deps, caller: Pick<Caller, 'userId'>): Promise<{ recoveryCodes: string[] }> {
+export async function regenerateRecoveryCodes(deps: Deps, caller: Pick<Caller, 'userId'> & Partial<Pick<Caller, 'sessionId'>>, meta: RequestMeta = NO_ORIGIN): Promise<{ recoveryCodes: string[] }> {
   const now = deps.clock();
   const issued = newRecoveryCodes();
   try {
-    await deps.transactions.write([part('factors', deps.factors.replaceRecoveryCodesItem(caller.userId, issued.set, now))]);
+    await deps.transactions.write([
+      part('factors', deps.factors.replaceRecoveryCodesItem(caller.userId, issued.set, now)),
+      event(deps, { userId: caller.userId, type: 'recovery_codes_issued', sessionId: caller.sessionId }, meta, now),
+    ]);
   } catch (err) {
     // No confirmed factor: there is nothing to recover.
     if (failedOn(err, 'factors')) throw notFound(err);
@@ -336,4 +348,19 @@ export async function reauthenticate(deps: Deps, caller: Pick<Caller, 'userId' |
   await reseal(deps, user.id, match);
   log.info('session reauthenticated', { event: 'reauthenticated', userId: user.id, sessionId: caller.sessionId, methods });
   return session.tokens;
+}
+
+/** Where an action came from when a caller does not say (use-case tests). */
+const NO_ORIGIN: RequestMeta = { ip: undefined, userAgent: undefined };
+
+/** The security event recording a factor change, for the change's own transaction. */
+function event(deps: Deps, e: { userId: string; type: SecurityEventType; sessionId?: string | undefined; detail?: string | undefined }, meta: RequestMeta, now: Date) {
+  return part('event', deps.events.putItem({ ...e, ip: meta.ip, userAgent: meta.userAgent }, now));
+}
+
+/** A wrong second-factor code, recorded best effort: it has no transaction, and its answer does not wait. */
+function challengeFailed(deps: Deps, userId: string, meta: RequestMeta, now: Date): void {
+  void deps.events
+    .record({ userId, type: 'mfa_challenge_failed', ip: meta.ip, userAgent: meta.userAgent }, now)
+    .catch((err) => log.warn('security event not recorded', { event: 'security_event_failed', type: 'mfa_challenge_failed', error: String(err) }));
 }

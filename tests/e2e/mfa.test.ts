@@ -78,6 +78,13 @@ describe('second factors over HTTP', () => {
     const plain = await post('/auth/login', { email, password: PASSWORD });
     expect(plain.status).toBe(200);
     expect(claimsOf(plain.body.accessToken)).toMatchObject({ acr: 'aal1' });
+
+    // The security activity names each factor change, and the wrong codes (written without
+    // holding their answers back: give them a moment).
+    await new Promise((r) => setTimeout(r, 300));
+    const types = ((await get('/auth/events?limit=100', bearer(plain.body.accessToken))).body.events as { type: string }[]).map((e) => e.type);
+    for (const type of ['factor_added', 'recovery_codes_issued', 'factor_removed', 'mfa_challenge_failed']) expect(types).toContain(type);
+    expect(types.filter((t) => t === 'recovery_codes_issued')).toHaveLength(2);
   });
 
   it("attack: a factor deleted by another user answers 404 and the owner's factor stays", async () => {
