@@ -148,12 +148,13 @@ export class SessionsRepository {
           },
         }),
         ...(subjectCheck ? [part('user', subjectCheck)] : []),
-      ]);
+      ], { conflictAttempts: 1 });
     } catch (err) {
       if (failedOn(err, 'session')) throw sessionNotActive();
       if (failedOn(err, 'user')) throw subjectChanged();
       if (failedOn(err)) throw tokenAlreadyConsumed();
-      // A conflict that outlasted the writer's retries: the caller re-reads and decides.
+      // A conflict (another rotation of the same token, most likely): the caller re-reads at once
+      // and decides, well inside the grace window, rather than retrying a write that will fail.
       if (hasCode(err, 'service_unavailable') && isConflict(err.cause)) throw tokenAlreadyConsumed();
       throw err;
     }

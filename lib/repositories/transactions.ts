@@ -55,7 +55,13 @@ const CONFLICT_ATTEMPTS = 6;
 export class TransactionWriter {
   constructor(private readonly doc: DynamoDBDocumentClient) {}
 
-  async write(items: readonly TransactionPart[]): Promise<void> {
+  /**
+   * `conflictAttempts`: how many times to try against concurrent transactions on the same items
+   * (default 6). A caller whose loser already knows the answer (a refresh racing another refresh
+   * of the same token: the parent is consumed) passes 1 and re-reads at once instead of waiting.
+   */
+  async write(items: readonly TransactionPart[], options: { conflictAttempts?: number } = {}): Promise<void> {
+    const attempts = options.conflictAttempts ?? CONFLICT_ATTEMPTS;
     if (items.length === 0) return;
     if (items.length > MAX_TRANSACTION_ITEMS) {
       // A caller bug, not an outage: the sessions module keeps its share within the cap.
@@ -70,7 +76,7 @@ export class TransactionWriter {
         const codes = cancellationCodes(err);
         const failed = items.filter((_, i) => codes[i] === 'ConditionalCheckFailed').map((p) => p.label);
         if (failed.length > 0) throw new ConditionFailed([...new Set(failed)], err);
-        if (codes.includes('TransactionConflict') && attempt < CONFLICT_ATTEMPTS) {
+        if (codes.includes('TransactionConflict') && attempt < attempts) {
           // Full jitter over a growing ceiling: parallel losers spread out instead of colliding again.
           await new Promise((r) => setTimeout(r, Math.random() * 25 * 2 ** attempt));
           continue;
