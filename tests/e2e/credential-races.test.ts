@@ -9,11 +9,11 @@
  * spread over the same 40 ms as the change. The change itself must succeed every time: a racing
  * login is retried past, never answered as an error.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parts } from '../../lib/repositories/transactions';
 import { issueToken } from '../../lib/usecases/email-links';
 import { testDeps, uniqueEmail } from '../helpers/deps';
-import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { startFileGateway, type TestGateway } from '../helpers/gateway';
 import { bearer, call, expectDenied, warm, type Answer } from '../helpers/http';
 
 const TRIALS = 20;
@@ -32,10 +32,7 @@ const NEW_PASSWORD = 'a brand new passphrase';
 let offline: TestGateway | undefined;
 
 beforeAll(async () => {
-  offline = await startTestGateway({
-    DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-    SIGNING_KEYS_FILE: inject('keysFile'),
-    SES_ENDPOINT: inject('sesEndpoint'),
+  offline = await startFileGateway({
     AUTHORIZER_LIVE_CACHE_SECONDS: String(LIVE_CACHE_SECONDS),
     CLIENT_IP_HEADER: SOURCE_HEADER,
   });

@@ -3,9 +3,9 @@
  * other sessions end, and only the new address signs in. Its attacks: a taken address revealed,
  * a confirmation token used twice, and an email change racing a registration of the address.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueEmail } from '../helpers/deps';
-import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { startFileGateway, type TestGateway } from '../helpers/gateway';
 import { bearer, call, expectDenied, warm } from '../helpers/http';
 import { emailsTo, latestToken, waitForEmails } from '../helpers/mail';
 
@@ -14,10 +14,7 @@ const LIVE_CACHE_SECONDS = 1;
 let offline: TestGateway | undefined;
 
 beforeAll(async () => {
-  offline = await startTestGateway({
-    DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-    SIGNING_KEYS_FILE: inject('keysFile'),
-    SES_ENDPOINT: inject('sesEndpoint'),
+  offline = await startFileGateway({
     AUTHORIZER_LIVE_CACHE_SECONDS: String(LIVE_CACHE_SECONDS),
   });
   await warm([{ method: 'POST', path: '/auth/register', json: {}, base: offline.url }, { method: 'POST', path: '/auth/email/change/confirm', json: {}, base: offline.url }], 10);

@@ -2,9 +2,9 @@
  * GET /auth/events over HTTP: a user's security activity, each event with where it came from, and
  * nobody else's. The grace window is short on this file's gateway, so a reuse can be detected.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueEmail } from '../helpers/deps';
-import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { startFileGateway, type TestGateway } from '../helpers/gateway';
 import { bearer, call } from '../helpers/http';
 
 const PASSWORD = 'correct horse battery';
@@ -13,10 +13,7 @@ const GRACE_SECONDS = 1;
 let offline: TestGateway | undefined;
 
 beforeAll(async () => {
-  offline = await startTestGateway({
-    DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-    SIGNING_KEYS_FILE: inject('keysFile'),
-    SES_ENDPOINT: inject('sesEndpoint'),
+  offline = await startFileGateway({
     REFRESH_REUSE_GRACE_SECONDS: String(GRACE_SECONDS),
   });
 }, 120_000);

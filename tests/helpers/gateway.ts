@@ -4,6 +4,7 @@
  * timeout). Both get the same test settings unless a file overrides them, so a gateway of a
  * file's own holds on a loaded machine as well as the shared one.
  */
+import { inject } from 'vitest';
 import { freePort, startOffline } from '../../scripts/stack';
 
 /**
@@ -45,4 +46,12 @@ export async function startTestGateway(
   const lambdaPort = await freePort();
   const gateway = await startOffline({ port: await freePort(), lambdaPort, env: { ...TEST_GATEWAY_ENV, ...env }, ...options });
   return Object.assign(gateway, { lambdaEndpoint: `http://127.0.0.1:${lambdaPort}` });
+}
+
+/**
+ * A gateway of a test file's own on the run's shared services (DynamoDB Local, signing keys, the
+ * SES emulator), with `env` on top of the test settings.
+ */
+export function startFileGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  return startTestGateway({ DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), SIGNING_KEYS_FILE: inject('keysFile'), SES_ENDPOINT: inject('sesEndpoint'), ...env });
 }
