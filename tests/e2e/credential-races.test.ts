@@ -140,6 +140,24 @@ describe('attack: logins with the old password racing a credential change', () =
     await expectNoSurvivors(racers);
   });
 
+  it('an email change confirmed while the old address signs in leaves no session that read the old account alive', async () => {
+    const { deps } = testDeps();
+    const racers: { accessToken: string; refreshToken: string }[] = [];
+    await trials(async () => {
+      const account = await register();
+      // The link the new address got, made current directly: this test is about the race.
+      const { token, items } = issueToken(deps, 'email_change', account.userId, new Date(), undefined, { newEmail: uniqueEmail('moved') });
+      await deps.transactions.write(parts('token', items));
+      const result = await race(account, () => send('POST', '/auth/email/change/confirm', { json: { token: token.value } }));
+      expect(result.changed.status, `email change answered ${result.changed.text}`).toBe(200);
+      // The password is unchanged, so a login that read the user after the change rightly signs in
+      // (its answer names the new address). One that read the user before (the old address in its
+      // answer) opened its session under the old credentials: that one must not survive.
+      racers.push(...result.racers.filter((r) => (r as unknown as { user: { email: string } }).user.email === account.email));
+    });
+    await expectNoSurvivors(racers);
+  });
+
   it('an account deletion leaves no racing session alive and nothing of the user listed', async () => {
     const { deps } = testDeps();
     const racers: { accessToken: string; refreshToken: string }[] = [];
