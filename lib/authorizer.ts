@@ -99,7 +99,17 @@ export const UNVERIFIED_ROUTES = [
   'DELETE /auth/sessions/{id}',
 ];
 const routePattern = (route: string) => new RegExp(`^${route.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^/]+\}/g, '[^/]+')}$`);
-const UNVERIFIED_ROUTE_PATTERNS = UNVERIFIED_ROUTES.map(routePattern);
+const patternCache = new WeakMap<readonly string[], RegExp[]>();
+
+/**
+ * A route list's patterns, compiled on first use: most containers never consult a list (its
+ * setting is off), and compiling them all at load was a measurable part of the cold start.
+ */
+function patternsOf(routes: readonly string[]): RegExp[] {
+  let patterns = patternCache.get(routes);
+  if (!patterns) patternCache.set(routes, (patterns = routes.map(routePattern)));
+  return patterns;
+}
 
 /**
  * With REQUIRE_MFA on, the routes a session without a second factor still needs: enrolling one
@@ -117,8 +127,6 @@ export const ENROLMENT_ROUTES = [
   'GET /auth/sessions',
   'DELETE /auth/sessions/{id}',
 ];
-const ENROLMENT_ROUTE_PATTERNS = ENROLMENT_ROUTES.map(routePattern);
-const aal2PatternCache = new WeakMap<readonly string[], RegExp[]>();
 
 function matches(patterns: readonly RegExp[], event: AuthorizerEvent, shape: Shape): boolean {
   const route = routeOf(event, shape);
@@ -128,12 +136,8 @@ function matches(patterns: readonly RegExp[], event: AuthorizerEvent, shape: Sha
 /** Why the token's authentication is not enough for this route, or undefined when it is. */
 function authenticationShortfall(deps: AuthorizerDeps, claims: AccessClaims, event: AuthorizerEvent, shape: Shape): string | undefined {
   if (claims.acr === 'aal2') return undefined;
-  if (deps.requireMfa && !matches(ENROLMENT_ROUTE_PATTERNS, event, shape)) return 'second factor required (REQUIRE_MFA)';
-  if (deps.aal2Routes?.length) {
-    let patterns = aal2PatternCache.get(deps.aal2Routes);
-    if (!patterns) aal2PatternCache.set(deps.aal2Routes, (patterns = deps.aal2Routes.map(routePattern)));
-    if (matches(patterns, event, shape)) return 'aal2 route';
-  }
+  if (deps.requireMfa && !matches(patternsOf(ENROLMENT_ROUTES), event, shape)) return 'second factor required (REQUIRE_MFA)';
+  if (deps.aal2Routes?.length && matches(patternsOf(deps.aal2Routes), event, shape)) return 'aal2 route';
   return undefined;
 }
 
@@ -154,7 +158,7 @@ function routeOf(event: AuthorizerEvent, shape: Shape): string | undefined {
 
 function reachableUnverified(event: AuthorizerEvent, shape: Shape): boolean {
   const route = routeOf(event, shape);
-  return route !== undefined && UNVERIFIED_ROUTE_PATTERNS.some((pattern) => pattern.test(route));
+  return route !== undefined && patternsOf(UNVERIFIED_ROUTES).some((pattern) => pattern.test(route));
 }
 
 async function check(deps: AuthorizerDeps, event: AuthorizerEvent, shape: Shape): Promise<AccessClaims | undefined> {

@@ -9,13 +9,14 @@
  *   rotation is picked up without waiting for the max age.
  * - `publicOnly` stores (authorizer, JWKS) never import private keys or keep the HMAC key.
  * - Verification keys are handed out as checked public JWKs: the verifier imports each once
- *   (lib/tokens/access-token.ts), the JWKS publishes them as they are. Only a signing store
- *   imports keys through jose (WebCrypto), which verifying functions would load for nothing.
+ *   (lib/tokens/access-token.ts), the JWKS publishes them as they are. A signing store imports
+ *   its private key into a node:crypto KeyObject, which jose signs with: the key store carries no
+ *   JOSE code, so the verifying bundles (authorizer, JWKS) hold none of jose.
  * - Only the `current` key signs; `next` and `previous` keys verify (and are published). A
  *   previous key is dropped once `previousKeyRetentionMs` has passed since its `retiredAt`, so
  *   the JWKS stops publishing it as soon as every token it signed has expired.
  */
-import { importJWK, type CryptoKey } from 'jose';
+import { createPrivateKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
 import type { SigningAlg } from '../config';
 import { systemClock, type Clock } from '../clock';
 import { AppError, serviceUnavailable } from '../errors';
@@ -27,7 +28,8 @@ import type { KeySource } from './sources';
 export interface SigningKey {
   kid: string;
   alg: SigningAlg;
-  key: CryptoKey;
+  /** A node:crypto KeyObject: jose signs with it, and importing it needs no JOSE code here. */
+  key: KeyObject;
 }
 
 export interface VerificationKey {
@@ -57,6 +59,8 @@ export interface KeyStoreOptions {
   /** Defaults to the system clock; tests move their own. */
   clock?: Clock;
 }
+
+type JwkInput = JsonWebKeyInput['key'];
 
 const UNKNOWN_KID_RELOAD_MS = 30_000;
 
@@ -191,8 +195,7 @@ export class KeyStore {
       if (stored.alg !== this.alg || this.expired(stored)) continue;
       verification.set(stored.kid, { kid: stored.kid, alg: stored.alg, jwk: publicJwkOf(stored) });
       if (stored.status === 'current') {
-        const privateKey = (await importJWK({ ...stored.privateJwk, alg: stored.alg }, stored.alg)) as CryptoKey;
-        signing = { kid: stored.kid, alg: stored.alg, key: privateKey };
+        signing = { kid: stored.kid, alg: stored.alg, key: createPrivateKey({ key: stored.privateJwk as JwkInput, format: 'jwk' }) };
       }
     }
     const refreshKeys = [doc.refreshTokenKey, ...[...(doc.refreshTokenKeys ?? [])].sort(byStatus).map((k) => k.key)].map((k) =>

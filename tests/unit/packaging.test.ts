@@ -46,9 +46,16 @@ describe('function bundles', () => {
 
   it('the authorizer bundle loads only node:crypto and node:async_hooks when it starts: no https, stream or fs module (the local key file is read lazily)', () => {
     const code = readFileSync(path.join(ROOT, 'dist', 'authorizer', 'index.js'), 'utf8');
-    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).sort();
+    const required = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))].sort();
     expect(required).toEqual(['node:async_hooks', 'node:crypto']);
     expect(code).not.toMatch(/import\("node:(https|stream)/);
+  });
+
+  it.each(['authorizer', 'jwks'])('keeps jose out of the %s bundle: verifying needs none of it, and its modules cost cold-start time', (fn) => {
+    // The output's inputs: the metafile's top-level list also names modules esbuild read and shook out.
+    const output = (metaOf(fn) as unknown as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> }).outputs[`dist/${fn}/index.js`]!;
+    const jose = Object.entries(output.inputs).filter(([input, { bytesInOutput }]) => input.includes('node_modules/jose/') && bytesInOutput > 0);
+    expect(jose.map(([input]) => input)).toEqual([]);
   });
 
   it('can see those dependencies where they belong (the login bundle has the SDK and bcryptjs)', () => {
