@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects, one per kind of test. `unit` starts nothing (no Java, no gateway); the other
+ * Four projects, one per kind of test (`client`: the client package against the running API). `unit` starts nothing (no Java, no gateway); the other
  * projects' global setups start the services they need, once per run, shared between projects
  * (tests/setup/services.ts). `npm test` runs them all; `npm run test:<project>` runs one.
  */
@@ -43,6 +43,17 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           globalSetup: ['tests/setup/e2e.ts'],
           // Sized for a loaded 2-core machine: a race of 20 requests may wait on 20 cold workers.
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+          env: { LOG_LEVEL: 'warn' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'client',
+          include: ['tests/client/**/*.test.ts'],
+          globalSetup: ['tests/setup/e2e.ts'],
           testTimeout: 90_000,
           hookTimeout: 180_000,
           env: { LOG_LEVEL: 'warn' },

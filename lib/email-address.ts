@@ -3,7 +3,7 @@
  * two accounts that look the same, and no address can carry markup or hidden characters into an
  * admin screen or an email. README "Email addresses" states it for users.
  *
- * 1. Unicode NFC, trim, lower-case (API.md).
+ * 1. Unicode NFC, trim, lower-case (docs/openapi.yaml `Email`).
  * 2. Invisible and format characters are refused, never stripped: zero-width spaces and joiners,
  *    soft hyphen, bidirectional overrides (U+202E), BOM, variation selectors, any other default
  *    ignorable or format character, controls, private-use and unassigned code points, and any

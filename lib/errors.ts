@@ -11,7 +11,7 @@
  * `InvalidAccessToken`.
  */
 
-/** Codes of the public contract (API.md), each answered with one HTTP status. */
+/** Codes of the public contract (docs/openapi.yaml `ErrorCode`), each answered with one HTTP status. */
 export type PublicErrorCode =
   | 'invalid_request'
   | 'invalid_json'

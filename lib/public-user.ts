@@ -1,6 +1,6 @@
 import type { UserRecord } from './repositories/users';
 
-/** A user as the API shows it (API.md): never the password hash. */
+/** A user as the API shows it (docs/openapi.yaml `User`): never the password hash. */
 export interface PublicUser {
   id: string;
   email: string;

@@ -110,7 +110,7 @@ export function backoffSeconds(config: Config, failures: number): number {
 
 type Plan = { reserve: Reservation; expiresAt: number | undefined } | { refuseMs: number };
 
-/** What to do with a bucket, given its counter as last read. Pure, so the policy is unit-tested. */
+/** What to do with a bucket, given its counter as last read. Pure: the policy depends on nothing else (its effects are tested against DynamoDB Local in tests/integration/throttle.test.ts). */
 export function planReservation(
   kind: Bucket['kind'],
   counter: AttemptCounter | undefined,

@@ -1,6 +1,6 @@
 /**
  * End-to-end over HTTP through serverless-offline, running the built bundles against DynamoDB
- * Local: every endpoint and every error code of API.md that a client can provoke.
+ * Local: every endpoint and every error code of docs/openapi.yaml that a client can provoke.
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, inject, it } from 'vitest';

@@ -86,7 +86,7 @@ export function testDeps(options: { env?: Record<string, string>; clock?: TestCl
 export const uniqueEmail = (tag = 'user') => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
 
 /**
- * What a successful register, login or refresh resolves to (API.md's token response); with
+ * What a successful register, login or refresh resolves to (the token response of docs/openapi.yaml); with
  * `email`, also the user it was issued to. Stricter than "resolves": a wrong result fails too.
  */
 export function issued(email?: string) {

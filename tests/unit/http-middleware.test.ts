@@ -290,7 +290,7 @@ describe('httpHandler errors', () => {
     ['too_many_attempts', 429],
     ['internal_error', 500],
     ['service_unavailable', 503],
-  ] as const)('answers the code %s with the status API.md gives it (%i)', async (code, status) => {
+  ] as const)('answers the code %s with the status docs/openapi.yaml gives it (%i)', async (code, status) => {
     expect(statusOf(code)).toBe(status);
     expectErrorShape(await throwing(new AppError(code, 'A message for the client.')), status, code);
   });

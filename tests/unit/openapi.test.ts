@@ -3,6 +3,9 @@
  * in it, and its error codes and statuses agree with the service's error catalogue. (That each
  * real answer matches it is checked on every e2e request, in tests/helpers/http.ts.)
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS, routeKeys } from '../../infra/functions.js';
@@ -48,6 +51,31 @@ describe('docs/openapi.yaml', () => {
     expect(contract.compileAll()).toBeGreaterThan(50);
   });
 
+  it('passes `redocly lint` (the recommended rules, redocly.yaml) with no error and no warning', async () => {
+    const root = path.resolve(__dirname, '..', '..');
+    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'redocly'), ['lint', OPENAPI_FILE, '--format=json'], {
+      cwd: root,
+      // No usage reports or update checks from a test run.
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+      maxBuffer: 16 * 1024 * 1024,
+    }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+    const report = JSON.parse(stdout.slice(stdout.indexOf('{')));
+    const found = report.problems.map((p: any) => `${p.severity} ${p.ruleId}: ${p.message} (${p.location?.[0]?.pointer})`);
+    expect(found).toEqual([]);
+    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+  });
+
+  it('declares the bearer scheme on exactly the routes behind the authorizer, and `security: []` or an optional `{}` on the others', () => {
+    for (const fn of FUNCTIONS) {
+      for (const route of routeKeys(fn)) {
+        const [method, routePath] = route.split(' ') as [string, string];
+        const security = doc.paths[routePath]?.[method.toLowerCase()]?.security;
+        if (fn.authorizer) expect(security, route).toEqual([{ accessToken: [] }]);
+        else expect(security?.length === 0 || security?.some((s: object) => Object.keys(s).length === 0), route).toBe(true);
+      }
+    }
+  });
+
   it('describes every route of the function manifest', () => {
     const routes = FUNCTIONS.flatMap((fn) => routeKeys(fn));
     expect(routes.length).toBeGreaterThan(0);
@@ -57,7 +85,7 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
-  it('lists exactly the error codes of API.md, and every code the service can send', () => {
+  it('lists exactly the error codes of the error catalogue (lib/errors.ts), and every code the service can send', () => {
     const documented: string[] = doc.components.schemas.ErrorCode.enum;
     expect([...documented].sort()).toEqual(
       [
@@ -70,7 +98,7 @@ describe('docs/openapi.yaml', () => {
     for (const code of Object.keys(STATUS_BY_CODE)) expect(documented, code).toContain(code);
   });
 
-  it('puts each error code only under the status API.md gives it', () => {
+  it('puts each error code only under the status the middleware answers it with', () => {
     const statusOf: Record<string, number> = { ...STATUS_BY_CODE, invalid_token: 400, not_found: 404, csrf_rejected: 403 };
     const pairs = documentedCodes();
     expect(pairs.length).toBeGreaterThan(50);
