@@ -62,6 +62,11 @@ const FUNCTIONS = [
   { name: 'mfa-factor-delete', http: { method: 'DELETE', path: '/auth/mfa/factors/{id}' }, authorizer: true },
   { name: 'mfa-recovery-codes', http: { method: 'POST', path: '/auth/mfa/recovery-codes' }, authorizer: true },
   { name: 'reauthenticate', http: { method: 'POST', path: '/auth/reauthenticate' }, authorizer: true, memorySize: 1024 },
+  // Federated sign-in (OpenID Connect providers and GitHub): two browser redirects, then the
+  // one-time code's exchange. They read the providers' client secrets (serviceStatements).
+  { name: 'oauth-authorize', http: { method: 'GET', path: '/auth/oauth/{provider}/authorize' } },
+  { name: 'oauth-callback', http: { method: 'GET', path: '/auth/oauth/{provider}/callback' } },
+  { name: 'oauth-token', http: { method: 'POST', path: '/auth/oauth/token' } },
 ];
 
 /**
@@ -70,7 +75,7 @@ const FUNCTIONS = [
  * stage parameter caps each of them, so such a flood cannot take the account's whole Lambda
  * concurrency (and with it the authorizer and every signed-in route) nor push DynamoDB further.
  */
-const SIGN_IN_FUNCTIONS = ['register', 'login', 'refresh', 'password-forgot', 'password-reset', 'verify-email'];
+const SIGN_IN_FUNCTIONS = ['register', 'login', 'refresh', 'password-forgot', 'password-reset', 'verify-email', 'oauth-authorize', 'oauth-callback', 'oauth-token'];
 
 /** Name of the HTTP API authorizer in serverless.yml (provider.httpApi.authorizers). */
 const HTTP_AUTHORIZER = 'jwtAuthorizer';

@@ -75,6 +75,12 @@ const ENTRIES = [
   { name: 'REQUIRE_MFA', default: false },
   // "METHOD /path" routes (comma-separated) whose access tokens the authorizer requires at aal2.
   { name: 'AUTHORIZER_AAL2_ROUTES' },
+  // Federated sign-in: a JSON list of providers ({name, issuer, clientId, scopes?} for OpenID
+  // Connect, {name: "github", type: "github", clientId} for GitHub); none when blank.
+  { name: 'OAUTH_PROVIDERS' },
+  // Secrets Manager secret holding {"<provider>": "<client secret>"}; locally the file below.
+  { name: 'OAUTH_CLIENT_SECRETS_SECRET_ID' },
+  { name: 'OAUTH_CLIENT_SECRETS_FILE' },
 ];
 
 /** ACCESS_TOKEN_TTL_SECONDS → accessTokenTtlSeconds */

@@ -20,7 +20,7 @@ export interface Authentication {
 }
 
 /** What one step of a sign-in proved, as RFC 8176 values. */
-export type Method = 'pwd' | 'otp' | 'recovery';
+export type Method = 'pwd' | 'fed' | 'otp' | 'recovery';
 
 /** The authentication of a sign-in that proved `methods` at `now`. */
 export function authenticationOf(methods: readonly Method[], now: Date): Authentication {

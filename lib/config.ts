@@ -96,6 +96,24 @@ export interface Config {
   requireMfa: boolean;
   /** AUTHORIZER_AAL2_ROUTES: "METHOD /path" routes (`{name}` matches one segment) the authorizer opens only to `aal2` tokens. */
   authorizerAal2Routes: string[];
+  /** OAUTH_PROVIDERS: the providers of federated sign-in (lib/federation/providers.ts), by name. */
+  oauthProviders: OAuthProviderConfig[];
+  /** Secrets Manager secret of the providers' client secrets ({"<name>": "<secret>"}). */
+  oauthClientSecretsSecretId: string | undefined;
+  /** Local only: the same as a JSON file (written by `npm start` for the local provider). */
+  oauthClientSecretsFile: string | undefined;
+}
+
+/** One provider of federated sign-in: any OpenID Connect issuer, or GitHub (plain OAuth 2.0). */
+export interface OAuthProviderConfig {
+  /** The `{provider}` of the routes: lower-case letters, digits and dashes. */
+  name: string;
+  type: 'oidc' | 'github';
+  /** OpenID Connect issuer (discovery at `<issuer>/.well-known/openid-configuration`). */
+  issuer: string | undefined;
+  clientId: string;
+  /** Scopes asked for (`openid email profile` for OpenID Connect, `read:user user:email` for GitHub). */
+  scopes: string;
 }
 
 export type RefreshCookieSameSite = 'Strict' | 'Lax' | 'None';
@@ -240,6 +258,49 @@ function headerName(env: Env, name: string): string | undefined {
 }
 
 /**
+ * OAUTH_PROVIDERS: a JSON list of providers. An OpenID Connect issuer must be https in production
+ * (the provider's keys and tokens come from it); names are unique, since they are route segments.
+ */
+function oauthProviders(env: Env, mode: 'local' | 'production'): OAuthProviderConfig[] {
+  const raw = text(env, 'OAUTH_PROVIDERS');
+  if (raw === undefined) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError('OAUTH_PROVIDERS must be a JSON list of {name, issuer, clientId, scopes?} objects');
+  }
+  if (!Array.isArray(list)) throw new ConfigurationError('OAUTH_PROVIDERS must be a JSON list of {name, issuer, clientId, scopes?} objects');
+  const seen = new Set<string>();
+  return list.map((entry: Record<string, unknown>) => {
+    const name = typeof entry?.name === 'string' ? entry.name : '';
+    if (!/^[a-z0-9-]{1,32}$/.test(name)) throw new ConfigurationError(`OAUTH_PROVIDERS: a provider name is lower-case letters, digits and dashes, got "${name}"`);
+    if (seen.has(name)) throw new ConfigurationError(`OAUTH_PROVIDERS names "${name}" twice`);
+    seen.add(name);
+    const type = entry.type === undefined ? 'oidc' : entry.type;
+    if (type !== 'oidc' && type !== 'github') throw new ConfigurationError(`OAUTH_PROVIDERS: ${name}'s type must be "oidc" or "github"`);
+    if (typeof entry.clientId !== 'string' || !entry.clientId) throw new ConfigurationError(`OAUTH_PROVIDERS: ${name} needs a clientId`);
+    let issuer: string | undefined;
+    if (type === 'oidc') {
+      if (typeof entry.issuer !== 'string') throw new ConfigurationError(`OAUTH_PROVIDERS: ${name} needs an issuer`);
+      let url: URL;
+      try {
+        url = new URL(entry.issuer);
+      } catch {
+        throw new ConfigurationError(`OAUTH_PROVIDERS: ${name}'s issuer must be an absolute URL, got "${entry.issuer}"`);
+      }
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && mode === 'local')) {
+        throw new ConfigurationError(`OAUTH_PROVIDERS: ${name}'s issuer must use https, got "${entry.issuer}"`);
+      }
+      issuer = entry.issuer;
+    }
+    const scopes = typeof entry.scopes === 'string' && entry.scopes.trim() ? entry.scopes.trim() : type === 'github' ? 'read:user user:email' : 'openid email profile';
+    if (type === 'oidc' && !scopes.split(/\s+/).includes('openid')) throw new ConfigurationError(`OAUTH_PROVIDERS: ${name}'s scopes must include openid`);
+    return { name, type, issuer, clientId: entry.clientId, scopes };
+  });
+}
+
+/**
  * The issuer is also where verifiers fetch the metadata and keys (`<issuer>/.well-known/...`), so
  * it must be an absolute URL without query or fragment; https in production, as API Gateway's JWT
  * authorizer and OAuth clients require.
@@ -343,6 +404,9 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     stepUpMaxAgeSeconds: integer(env, 'STEP_UP_MAX_AGE_SECONDS', 30, 86_400),
     requireMfa: flag(env, 'REQUIRE_MFA'),
     authorizerAal2Routes: routeList(env, 'AUTHORIZER_AAL2_ROUTES'),
+    oauthProviders: oauthProviders(env, mode),
+    oauthClientSecretsSecretId: text(env, 'OAUTH_CLIENT_SECRETS_SECRET_ID'),
+    oauthClientSecretsFile: mode === 'local' ? text(env, 'OAUTH_CLIENT_SECRETS_FILE') : undefined,
   };
   checkIssuer(config.issuer, mode);
   if (config.emailFrom && !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(config.emailFrom)) {

@@ -39,6 +39,8 @@ export function hashPassword(password: string, cost: number): Promise<string> {
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  // Not a bcrypt hash (an account without a password): nothing verifies against it.
+  if (costOf(hash) === undefined) return false;
   // The compare still runs, so the time taken does not depend on the characters either.
   const matches = await bcrypt.compare(normalizePassword(password), hash);
   return matches && !hasControlCharacter(password);

@@ -250,3 +250,14 @@ export function parseReauthenticate(body: unknown): ReauthenticateInput {
   const problems: FieldProblem[] = [];
   return done(problems, { password: password(obj, problems), code: shortString(obj, problems, 'code', 16, false) });
 }
+
+export interface OAuthCodeInput {
+  code: string;
+}
+
+/** POST /auth/oauth/token: `{code}`, a string (its shape is judged with the code itself: invalid_token). */
+export function parseOAuthCode(body: unknown): OAuthCodeInput {
+  const b = asObject(body);
+  if (typeof b.code !== 'string') throw invalidRequest([{ field: 'code', message: b.code === undefined ? 'is required' : 'must be a string' }]);
+  return { code: b.code };
+}

@@ -8,6 +8,8 @@
  *   5. starts the SES v2 emulator on :8005 (SES_PORT overrides), whose mail viewer shows every
  *      email the functions send;
  *   6. runs serverless-offline on :3000 (PORT overrides);
+ *   6b. runs the local OpenID provider on :9010 (IDP_PORT overrides) as provider `local`
+ *      (scripts/local-idp.ts: `login_hint=<email>` signs that address in at once);
  *   7. serves the demo web app and the OpenAPI document on :5173 (DEMO_PORT overrides), the
  *      local APP_URL that emails link to, and prints a quickstart.
  * Ctrl-C or SIGTERM stops every child.
@@ -16,6 +18,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { DEFAULT_SES_PORT, loadConfig, type SigningAlg } from '../lib/config';
 import { startDemoServer } from './demo-server';
+import { startLocalIdp } from './local-idp';
+import { writeFile } from 'node:fs/promises';
 import { ensureDevKeys, ensureTables, ROOT, startDynamoLocal, startOffline, startSesLocal, type Child } from './stack';
 
 const STAGE = 'local';
@@ -34,13 +38,14 @@ async function main(): Promise<void> {
   const alg = (process.env.SIGNING_ALG ?? 'RS256') as SigningAlg;
   const children: Child[] = [];
   let stopDemo: (() => Promise<void>) | undefined;
+  let stopIdp: (() => Promise<void>) | undefined;
 
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log('\nstopping the local stack...');
-    await Promise.all([stopDemo?.(), ...children.reverse().map((c) => c.stop())]);
+    await Promise.all([stopDemo?.(), stopIdp?.(), ...children.reverse().map((c) => c.stop())]);
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));
@@ -72,7 +77,20 @@ async function main(): Promise<void> {
     const ses = await startSesLocal({ port: sesPort });
     children.push(ses);
 
+    // The local OpenID provider, as provider `local`; its client secret in a git-ignored file
+    // beside the dev keys, read like a deployed stack's Secrets Manager secret.
+    const idpPort = Number(process.env.IDP_PORT ?? 9010);
+    const idp = await startLocalIdp({
+      port: idpPort,
+      clients: [{ clientId: 'lambda-jwt-auth-local', clientSecret: 'local-development-secret', redirectUris: [`http://localhost:${port}/auth/oauth/local/callback`] }],
+    });
+    stopIdp = idp.stop;
+    const secretsFile = path.resolve(ROOT, '.local/oauth-client-secrets.json');
+    await writeFile(secretsFile, `${JSON.stringify({ local: 'local-development-secret' })}\n`, { mode: 0o600 });
+
     const env: Record<string, string> = {
+      OAUTH_PROVIDERS: process.env.OAUTH_PROVIDERS ?? JSON.stringify([{ name: 'local', issuer: idp.issuer, clientId: 'lambda-jwt-auth-local' }]),
+      OAUTH_CLIENT_SECRETS_FILE: process.env.OAUTH_CLIENT_SECRETS_FILE ?? secretsFile,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       SES_ENDPOINT: ses.endpoint,
       SIGNING_KEYS_FILE: keysFile,
@@ -100,6 +118,7 @@ Local auth service is up.
   DynamoDB Local ${dynamo.endpoint} (${inMemory ? 'in memory' : `data in ${path.relative(ROOT, dataDir!)}`}${created.length ? `, created ${created.join(', ')}` : ''})
   Dev keys       ${path.relative(ROOT, keysFile)} (${keys}, ${alg})
   Mail viewer    http://localhost:${sesPort}/  (every email sent; JSON at http://localhost:${sesPort}/store)
+  OpenID provider ${idp.issuer} (provider \`local\`: ${base}/auth/oauth/local/authorize?redirect_uri=${demo.url}/&login_hint=you@example.com)
 
 Quickstart (needs only curl and node):
   curl -s -X POST ${base}/auth/register -H 'content-type: application/json' \\

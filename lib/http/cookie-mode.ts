@@ -57,6 +57,25 @@ export function cookieModeSettings(config: {
  */
 export const DEVICE_COOKIE_NAME = '__Host-device';
 
+/**
+ * The flow cookie of federated sign-in (lib/usecases/federation.ts): set by the authorize
+ * redirect, required by the callback, so a flow is finished only by the browser that started it.
+ * SameSite=Lax, not Strict: the callback is a top-level navigation coming from the provider's
+ * site, which Lax cookies accompany and Strict ones do not. `__Host-` as for the refresh cookie.
+ */
+export const FLOW_COOKIE_NAME = '__Host-oauth_flow';
+
+export function flowCookie(value: string, maxAgeSeconds: number): string {
+  const expires = maxAgeSeconds === 0 ? '; Expires=Thu, 01 Jan 1970 00:00:00 GMT' : '';
+  return `${FLOW_COOKIE_NAME}=${value}; Path=/; Max-Age=${maxAgeSeconds}${expires}; HttpOnly; Secure; SameSite=Lax`;
+}
+
+/** The flow cookie's value, when exactly one is sent. */
+export function flowCookieOf(event: HttpEvent): string | undefined {
+  const values = cookieValues(event, FLOW_COOKIE_NAME);
+  return values.length === 1 && values[0] ? values[0] : undefined;
+}
+
 /** Every value of cookie `name` the request carries (payload 2.0 `cookies`, or a Cookie header). */
 function cookieValues(event: HttpEvent, name: string): string[] {
   const pairs = event.cookies ?? (event.headers?.cookie ?? '').split(';');

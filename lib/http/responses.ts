@@ -17,3 +17,16 @@ export function noContent(): HttpResult {
   const { 'content-type': _omit, ...headers } = BASE_HEADERS;
   return { statusCode: 204, headers, body: '' };
 }
+
+/**
+ * A 302 to `location` (the redirect endpoints of federated sign-in), with cookies to set. No body
+ * and never cached: the location carries a state or a one-time code.
+ */
+export function redirect(location: string, cookies: string[] = []): HttpResult {
+  return {
+    statusCode: 302,
+    headers: { location, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' },
+    body: '',
+    ...(cookies.length ? { cookies } : {}),
+  };
+}

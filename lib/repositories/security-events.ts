@@ -35,7 +35,8 @@ export type SecurityEventType =
   | 'factor_removed'
   | 'recovery_codes_issued'
   | 'session_revoked'
-  | 'account_disabled';
+  | 'account_disabled'
+  | 'identity_linked';
 
 export interface SecurityEventInput {
   userId: string;

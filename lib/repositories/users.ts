@@ -43,12 +43,37 @@ export interface UserRecord {
    * the same transaction. A credential change revokes exactly these (plus the index's older ones).
    */
   sessionEnds: Record<string, number>;
+  /**
+   * The federated identities that sign in to this account (lib/usecases/federation.ts), one
+   * `identity:<provider>#<subject>` attribute each (value: when it was linked), beside the
+   * `IDENTITY#<provider>#<subject>` claim item that makes an identity belong to one user only.
+   */
+  identities: LinkedIdentity[];
 }
+
+export interface LinkedIdentity {
+  provider: string;
+  subject: string;
+  linkedAt: string;
+}
+
+/**
+ * The password hash of an account that has none (made by a federated sign-in): no bcrypt hash,
+ * so no password ever verifies against it (login compares against a dummy hash instead, to keep
+ * its timing), and the sign-in condition `passwordHash = :verified` still holds it as read. A
+ * password reset sets a real one.
+ */
+export const NO_PASSWORD = '';
+
+export const hasPassword = (user: Pick<UserRecord, 'passwordHash'>) => user.passwordHash !== NO_PASSWORD;
 
 export const userKey = (id: string) => `USER#${id}`;
 const emailKey = (email: string) => `EMAIL#${email}`;
 /** Prefix of the user item's attributes naming its sessions (see UserRecord.sessionEnds). */
 const SESSION_ATTRIBUTE = 'session:';
+/** Prefix of the user item's attributes naming its federated identities (UserRecord.identities). */
+const IDENTITY_ATTRIBUTE = 'identity:';
+export const identityKey = (provider: string, subject: string) => `IDENTITY#${provider}#${subject}`;
 
 /** What a credential change read, and must still find when it commits. */
 export interface UserSnapshot {
@@ -317,6 +342,74 @@ export class UsersRepository {
     ];
   }
 
+  /**
+   * The claim of a federated identity for `userId`, taken only if no account holds it: of two
+   * callbacks (or a callback and a link) for the same identity, exactly one claims it.
+   */
+  claimIdentityItem(userId: string, provider: string, subject: string, email: string, now: Date): TransactWriteItem {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: { pk: identityKey(provider, subject), userId, provider, subject, email, createdAt: now.toISOString() },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** Releases the claim of an identity, only while it is still `userId`'s. */
+  releaseIdentityItem(userId: string, provider: string, subject: string): TransactWriteItem {
+    return {
+      Delete: {
+        TableName: this.table,
+        Key: { pk: identityKey(provider, subject) },
+        ConditionExpression: 'userId = :id',
+        ExpressionAttributeValues: { ':id': userId },
+      },
+    };
+  }
+
+  /** The user holding a federated identity, read strongly consistently, or undefined. */
+  async findIdentityOwner(provider: string, subject: string): Promise<string | undefined> {
+    const out = await dynamo(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: identityKey(provider, subject) }, ConsistentRead: true })));
+    return typeof out.Item?.userId === 'string' ? out.Item.userId : undefined;
+  }
+
+  /**
+   * The automatic link of a federated sign-in: names the identity on the user item, only while the
+   * user is exactly as the linking rule judged it: the same email, still verified, not disabled,
+   * the same credential epoch (so an email change, a reset or a disabling committed meanwhile
+   * makes the callback judge again). Not itself a credential change: it opens no session and
+   * revokes none; the sign-in it leads to goes through lib/sign-in.ts like any other.
+   */
+  autoLinkItem(checked: Pick<UserRecord, 'id' | 'email' | 'credentialEpoch'>, provider: string, subject: string, now: Date): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: userKey(checked.id) },
+        UpdateExpression: 'SET #identity = :at',
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(disabledAt) AND email = :email AND emailVerified = :true AND ${counterIs('credentialEpoch', ':epoch', checked.credentialEpoch)}`,
+        ExpressionAttributeNames: { '#identity': identityAttribute(provider, subject) },
+        ExpressionAttributeValues: { ':at': now.toISOString(), ':email': checked.email, ':true': true, ':epoch': checked.credentialEpoch },
+      },
+    };
+  }
+
+  /**
+   * Linking or unlinking an identity from the account settings, as a credential change: the
+   * identity attribute set or removed, the epoch bumped and the revoked sessions forgotten.
+   */
+  identityChangedItem(snapshot: UserSnapshot, revoked: readonly string[], change: { link?: { provider: string; subject: string; at: Date }; unlink?: { provider: string; subject: string } }): TransactWriteItem {
+    const item = this.changeItem(snapshot, revoked, {
+      set: change.link ? ['#identity = :linkedAt'] : [],
+      remove: change.unlink ? ['#identity'] : [],
+      condition: 'attribute_not_exists(disabledAt)',
+      values: change.link ? { ':linkedAt': change.link.at.toISOString() } : {},
+    });
+    const target = change.link ?? change.unlink!;
+    item.Update!.ExpressionAttributeNames = { ...item.Update!.ExpressionAttributeNames, '#identity': identityAttribute(target.provider, target.subject) };
+    return item;
+  }
+
   /** Whether an account holds `email` (its claim exists). */
   async emailTaken(email: string): Promise<boolean> {
     const claim = await dynamo(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: emailKey(email) }, ConsistentRead: true })));
@@ -367,6 +460,8 @@ export class UsersRepository {
     if (user.verifyTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('verify', user.verifyTokenHash) } } }));
     if (user.resetTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('reset', user.resetTokenHash) } } }));
     if (user.emailChangeTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('email_change', user.emailChangeTokenHash) } } }));
+    // The identities' claims go with the account, so they can sign up afresh.
+    for (const identity of user.identities) items.push(part('identity', this.releaseIdentityItem(user.id, identity.provider, identity.subject)));
     return items;
   }
 
@@ -542,16 +637,25 @@ export function toUser(item: Record<string, unknown>): UserRecord {
         .filter(([name, value]) => name.startsWith(SESSION_ATTRIBUTE) && typeof value === 'number')
         .map(([name, value]) => [name.slice(SESSION_ATTRIBUTE.length), value as number]),
     ),
+    identities: Object.entries(item)
+      .filter(([name, value]) => name.startsWith(IDENTITY_ATTRIBUTE) && typeof value === 'string')
+      .map(([name, value]) => {
+        const [provider = '', ...rest] = name.slice(IDENTITY_ATTRIBUTE.length).split('#');
+        return { provider, subject: rest.join('#'), linkedAt: value as string };
+      }),
   };
 }
 
 /** The stored form of a user: its sessions flattened into `session:<sid>` attributes. */
 function toItem(user: UserRecord): Record<string, unknown> {
-  const { sessionEnds, ...rest } = user;
+  const { sessionEnds, identities, ...rest } = user;
   const item: Record<string, unknown> = { pk: userKey(user.id), ...rest };
   for (const [sid, end] of Object.entries(sessionEnds)) item[SESSION_ATTRIBUTE + sid] = end;
+  for (const identity of identities) item[identityAttribute(identity.provider, identity.subject)] = identity.linkedAt;
   return item;
 }
+
+const identityAttribute = (provider: string, subject: string) => `${IDENTITY_ATTRIBUTE}${provider}#${subject}`;
 
 /** The sessions a user record names that have not reached their absolute end. */
 export function trackedSessions(user: Pick<UserRecord, 'sessionEnds'>, now: Date): { sid: string; expiresAt: number }[] {

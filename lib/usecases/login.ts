@@ -8,6 +8,7 @@ import { enforceIpLimit } from './rate-limit';
 import { factorsKey, factorSetOf } from '../repositories/factors';
 import { completeSignIn, type SignInResult } from '../sign-in';
 import { deviceKey, toDevice } from '../repositories/devices';
+import { hasPassword } from '../repositories/users';
 import { part } from '../repositories/transactions';
 import { deviceTokenOf, newDeviceToken } from '../tokens/device-token';
 
@@ -46,8 +47,10 @@ export async function login(
     reservePasswordAttempt(deps, { email: input.email, accountId: state.userId, ip: meta.ip, device: knownDevice ? presented!.id : undefined }, now, state.items),
     deps.users.findForSignIn(state.userId, (id) => [factorsKey(id)]),
   ]);
-  // Unknown emails pay for a full bcrypt compare too, so timing does not reveal which exist.
-  const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? dummyHash(deps.config.bcryptCost));
+  // Unknown emails, and accounts without a password (made by a federated sign-in), pay for a full
+  // bcrypt compare too, so timing does not reveal which exist or how they sign in.
+  const passwordOk = user !== undefined && hasPassword(user) && await verifyPassword(input.password, user.passwordHash);
+  if (!user || !hasPassword(user)) await verifyPassword(input.password, dummyHash(deps.config.bcryptCost));
   // A disabled account answers exactly like a wrong password, the attempt staying counted, whether
   // or not the password was right: the answer tells nobody that the account exists, let alone its state.
   const disabled = user?.disabledAt !== undefined;

@@ -1,6 +1,7 @@
 import { invalidCredentials } from '../errors';
 import { log } from '../log';
-import { verifyPassword } from '../passwords';
+import { dummyHash, verifyPassword } from '../passwords';
+import { hasPassword } from '../repositories/users';
 import type { UserRecord } from '../repositories/users';
 import { reservePasswordAttempt } from '../throttle/password-attempts';
 import type { Deps, RequestMeta } from './deps';
@@ -20,7 +21,9 @@ export async function checkPasswordLikeLogin(
   now: Date,
 ): Promise<{ succeeded(): Promise<void> }> {
   const attempt = await reservePasswordAttempt(deps, { email: user.email, accountId: user.id, ip: meta.ip }, now);
-  if (!(await verifyPassword(password, user.passwordHash))) {
+  // An account without a password (federated) fails like a wrong one, after the same bcrypt work.
+  const ok = hasPassword(user) ? await verifyPassword(password, user.passwordHash) : (await verifyPassword(password, dummyHash(deps.config.bcryptCost)), false);
+  if (!ok) {
     log.warn('password check failed', { event: 'login_failed', userId: user.id });
     throw invalidCredentials();
   }

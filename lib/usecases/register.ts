@@ -42,6 +42,7 @@ export async function register(
     credentialEpoch: 0,
     signIns: 1,
     sessionEnds: {},
+    identities: [],
   };
   const session = await openSession(deps, user, meta, now, authenticationOf(['pwd'], now));
   // The user item names its first session, as every sign-in's does (lib/sign-in.ts).

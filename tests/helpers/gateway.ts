@@ -41,10 +41,11 @@ export type TestGateway = Awaited<ReturnType<typeof startOffline>> & { lambdaEnd
  */
 export async function startTestGateway(
   env: Record<string, string>,
-  options: { readyPath?: string; inProcess?: boolean } = {},
+  options: { readyPath?: string; inProcess?: boolean; port?: number } = {},
 ): Promise<TestGateway> {
   const lambdaPort = await freePort();
-  const gateway = await startOffline({ port: await freePort(), lambdaPort, env: { ...TEST_GATEWAY_ENV, ...env }, ...options });
+  const { port, ...rest } = options;
+  const gateway = await startOffline({ port: port ?? (await freePort()), lambdaPort, env: { ...TEST_GATEWAY_ENV, ...env }, ...rest });
   return Object.assign(gateway, { lambdaEndpoint: `http://127.0.0.1:${lambdaPort}` });
 }
 

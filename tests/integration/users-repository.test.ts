@@ -17,6 +17,7 @@ function user(email: string): UserRecord {
     credentialEpoch: 0,
     signIns: 0,
     sessionEnds: {},
+    identities: [],
   };
 }
 

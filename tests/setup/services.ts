@@ -9,13 +9,14 @@
  * provided keys in ProvidedContext, and list its name in the setup file of each project that needs
  * it. A service that depends on another calls `need('<name>')` and gets that service's values.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildAll } from '../../esbuild.config.mjs';
 import { ensureDevKeys, ensureTables, freePort, startDynamoLocal, startSesLocal } from '../../scripts/stack';
 import { startTestGateway } from '../helpers/gateway';
+import { startLocalIdp, type LocalIdp } from '../../scripts/local-idp';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,6 +32,14 @@ declare module 'vitest' {
     apiUrl: string;
     /** Endpoint of the gateway's functions for direct invocation (AWS Lambda Invoke API). */
     lambdaEndpoint: string;
+    /**
+     * The local OpenID providers the shared gateway federates with: `local` (says
+     * `email_verified: true`) and `unverified` (says false), both with the test hooks of
+     * scripts/local-idp.ts. The gateway's port is chosen before them: their clients' redirect URIs name it.
+     */
+    idps: { local: string; unverified: string };
+    /** The shared gateway's port, chosen before it starts (the providers' redirect URIs name it). */
+    gatewayPort: number;
   }
 }
 
@@ -76,9 +85,38 @@ export const SERVICES = {
     return { provide: {} };
   },
 
+  /** Two local OpenID providers on free ports (scripts/local-idp.ts), and the gateway port they know. */
+  async idps(need: Need) {
+    const { workDir } = await need('workDir');
+    const gatewayPort = await freePort();
+    const redirect = (name: string) => [`http://localhost:${gatewayPort}/auth/oauth/${name}/callback`];
+    const started: LocalIdp[] = [];
+    try {
+      for (const name of ['local', 'unverified'] as const) {
+        const port = await freePort();
+        started.push(await startLocalIdp({ port, testHooks: true, emailVerified: name === 'local', clients: [{ clientId: `test-${name}`, clientSecret: `secret-${name}`, redirectUris: redirect(name) }] }));
+      }
+    } catch (err) {
+      await Promise.all(started.map((idp) => idp.stop()));
+      throw err;
+    }
+    const [local, unverified] = started as [LocalIdp, LocalIdp];
+    const secretsFile = path.join(workDir, 'oauth-client-secrets.json');
+    await writeFile(secretsFile, JSON.stringify({ local: 'secret-local', unverified: 'secret-unverified' }), { mode: 0o600 });
+    const providers = JSON.stringify([
+      { name: 'local', issuer: local.issuer, clientId: 'test-local' },
+      { name: 'unverified', issuer: unverified.issuer, clientId: 'test-unverified' },
+    ]);
+    return {
+      provide: { idps: { local: local.issuer, unverified: unverified.issuer }, gatewayPort },
+      env: { OAUTH_PROVIDERS: providers, OAUTH_CLIENT_SECRETS_FILE: secretsFile },
+      stop: async () => void (await Promise.all(started.map((idp) => idp.stop()))),
+    };
+  },
+
   async offline(need: Need) {
-    const [{ dynamoEndpoint }, { keysFile }, { sesEndpoint }] = await Promise.all([need('dynamo'), need('keys'), need('ses'), need('bundles')]);
-    const offline = await startTestGateway({ DYNAMODB_ENDPOINT: dynamoEndpoint, SIGNING_KEYS_FILE: keysFile, SES_ENDPOINT: sesEndpoint });
+    const [{ dynamoEndpoint }, { keysFile }, { sesEndpoint }, idps] = await Promise.all([need('dynamo'), need('keys'), need('ses'), startedIdps(need), need('bundles')]);
+    const offline = await startTestGateway({ DYNAMODB_ENDPOINT: dynamoEndpoint, SIGNING_KEYS_FILE: keysFile, SES_ENDPOINT: sesEndpoint, ...idps.env }, { port: idps.gatewayPort });
     return {
       provide: {
         apiUrl: offline.url,
@@ -90,6 +128,13 @@ export const SERVICES = {
 } satisfies Record<string, (need: Need) => Promise<Started<Values>>>;
 
 export type ServiceName = keyof typeof SERVICES;
+
+/** The gateway's side of the `idps` service: the settings naming the providers, and its port. */
+async function startedIdps(need: Need): Promise<{ env: Record<string, string>; gatewayPort: number }> {
+  const { gatewayPort } = await need('idps');
+  const entry = await registry.running.get('idps')!.started;
+  return { env: (entry as Started<Values> & { env: Record<string, string> }).env, gatewayPort: gatewayPort! };
+}
 type ServiceValues<N extends ServiceName> = Awaited<ReturnType<(typeof SERVICES)[N]>>['provide'];
 
 /**

@@ -107,9 +107,9 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
-  it('documents csrf_rejected on the five cookie-mode routes (the second sign-in step too) and Retry-After on every 429', () => {
+  it('documents csrf_rejected on the six cookie-mode routes (the second sign-in step and the federated code exchange too) and Retry-After on every 429', () => {
     const csrf = documentedCodes().filter((p) => p.codes.includes('csrf_rejected')).map((p) => p.route).sort();
-    expect(csrf).toEqual(['POST /auth/login', 'POST /auth/logout', 'POST /auth/mfa/verify', 'POST /auth/refresh', 'POST /auth/register']);
+    expect(csrf).toEqual(['POST /auth/login', 'POST /auth/logout', 'POST /auth/mfa/verify', 'POST /auth/oauth/token', 'POST /auth/refresh', 'POST /auth/register']);
     for (const [path, item] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
         const throttled = op.responses?.['429'];
@@ -121,7 +121,7 @@ describe('docs/openapi.yaml', () => {
   it('refuses an answer the document does not describe (the e2e check can fail)', () => {
     const headers = new Headers({ 'content-type': 'application/json' });
     const answer = (status: number, body: unknown) => ({ status, headers, body, text: JSON.stringify(body) });
-    const user = { id: 'u', email: 'a@example.com', name: null, roles: ['user'], emailVerified: false, createdAt: '2026-01-01T00:00:00.000Z' };
+    const user = { id: 'u', email: 'a@example.com', name: null, roles: ['user'], emailVerified: false, createdAt: '2026-01-01T00:00:00.000Z', identities: [] };
     expect(contract.problems('GET', '/auth/me', answer(200, user))).toEqual([]);
     expect(contract.problems('GET', '/auth/me', answer(200, { ...user, passwordHash: 'x' }))[0]).toMatch(/must NOT have additional properties/);
     expect(contract.problems('GET', '/auth/me', answer(418, {}))[0]).toMatch(/status not documented/);

@@ -104,6 +104,9 @@ const WITHOUT_DEFAULT: Record<string, string> = {
   clientIpHeader: 'cloudfront-viewer-address',
   sesEndpoint: 'http://127.0.0.1:8005',
   authorizerAal2Routes: 'POST /payments',
+  oauthProviders: '[{"name":"google","issuer":"https://accounts.google.com","clientId":"123.apps.googleusercontent.com"}]',
+  oauthClientSecretsSecretId: 'auth/oauth-client-secrets',
+  oauthClientSecretsFile: 'oauth-client-secrets.json',
 };
 const SETTING_PARAMS: Record<string, string> = Object.fromEntries(
   SETTINGS.filter((s) => s.param !== null && !GIVEN.has(s.param)).map((s) => [s.param!, s.default === undefined ? WITHOUT_DEFAULT[s.param!]! : String(s.default)]),
@@ -219,7 +222,11 @@ describe('serverless package for a production stage', () => {
       const service = (template.Resources.IamRoleLambdaExecution.Properties.Policies as Json[])
         .flatMap((p) => asList(p.PolicyDocument.Statement))
         .filter((st: Json) => asList(st.Action).includes('secretsmanager:GetSecretValue'));
-      expect(service.flatMap((st: Json) => asList(st.Resource))).toEqual([{ Ref: 'SigningKeysSecret' }]);
+      // Besides the private key set, only the federated sign-in providers' client secrets.
+      expect(service.flatMap((st: Json) => asList(st.Resource))).toEqual([
+        { Ref: 'SigningKeysSecret' },
+        { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:lambda-jwt-auth/prod/oauth-client-secrets-??????' },
+      ]);
     });
 
     it('gives the issuer metadata function no access to any secret or table: it serves configuration', () => {
