@@ -41,6 +41,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/oauth/{provider}/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start a sign-in with a provider (browser navigation)
+         * @description Opened by the browser (a link or `location.assign`), not by `fetch`. Answers 302 to the
+         *     provider's authorization endpoint with PKCE (S256), `state` and `nonce`, and sets the
+         *     `__Host-oauth_flow` cookie that binds the callback to this browser. The flow lives 10
+         *     minutes. `redirect_uri` must be an absolute URL on one of the allowed origins, compared
+         *     as an origin after URL parsing; anything else is 400 and nothing redirects.
+         */
+        get: operations["federatedAuthorize"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oauth/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The provider's redirect back (browser navigation)
+         * @description Registered with the provider as the redirect URI (`<issuer>/auth/oauth/<provider>/callback`).
+         *     The flow named by `state` is consumed (single use) and must have been started by this
+         *     browser (its flow cookie) for this provider. The response, the code exchange and the ID
+         *     token are validated in full. Answers 302 to the flow's `redirect_uri` with
+         *     `?code=<one-time code>` (60 s, single use: `POST /auth/oauth/token`) or `?error=` one of
+         *     `account_exists` (the email belongs to an account it may not link to), `access_denied`
+         *     (the provider or the person declined), `provider_error` (the provider's answer failed a
+         *     check: ID token, code exchange, mix-up) or `service_unavailable`. A `state` naming no
+         *     live flow of this browser is 400 and nothing redirects.
+         */
+        get: operations["federatedCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange the callback's one-time code for a session
+         * @description The code is single use and lives 60 s; a used, expired or unknown one (or one whose
+         *     account changed credentials since the callback) is 400 `invalid_token`. Like a login, a
+         *     user with a second factor gets the `mfaRequired` answer; cookie mode as for login. The
+         *     session's `amr` is `["fed"]`.
+         */
+        post: operations["federatedToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/refresh": {
         parameters: {
             query?: never;
@@ -572,6 +647,21 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        /** @description A user as `GET /auth/me` shows it, with its federated identities. */
+        Me: {
+            id: string;
+            email: string;
+            name: string | null;
+            roles: string[];
+            emailVerified: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            identities: {
+                provider: string;
+                /** Format: date-time */
+                linkedAt: string;
+            }[];
+        };
         /** @description A JWT (`typ: at+jwt`). */
         AccessToken: string;
         /** @description Opaque; `<id>.<secret>`, at least 256 bits of randomness. */
@@ -626,7 +716,7 @@ export interface components {
         SecurityEvent: {
             id: string;
             /** @enum {string} */
-            type: "login" | "login_failed" | "mfa_challenge_failed" | "logout" | "refresh_reuse_detected" | "password_changed" | "password_reset" | "email_verified" | "email_change_requested" | "email_changed" | "factor_added" | "factor_removed" | "recovery_codes_issued" | "session_revoked" | "account_disabled";
+            type: "login" | "login_failed" | "mfa_challenge_failed" | "logout" | "refresh_reuse_detected" | "password_changed" | "password_reset" | "email_verified" | "email_change_requested" | "email_changed" | "factor_added" | "factor_removed" | "recovery_codes_issued" | "session_revoked" | "account_disabled" | "identity_linked";
             /** Format: date-time */
             at: string;
             ip: string | null;
@@ -1102,6 +1192,124 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    federatedAuthorize: {
+        parameters: {
+            query: {
+                /** @description Where the callback sends the browser back, with `?code=` or `?error=`. */
+                redirect_uri: string;
+                /** @description Passed to the provider (`login` for GitHub). The local provider signs that address in at once. */
+                login_hint?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A configured provider (`local` under `npm start`, `google`, `github` ...). */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider. */
+            302: {
+                headers: {
+                    Location: string;
+                    /** @description `__Host-oauth_flow=<random>; Path=/; Max-Age=600; HttpOnly; Secure; SameSite=Lax` */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["InvalidBody"];
+            /** @description No provider of that name is configured. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotFoundError"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    federatedCallback: {
+        parameters: {
+            query: {
+                code?: string;
+                state: string;
+                /** @description RFC 9207 issuer of the response, checked when the provider sends it. */
+                iss?: string;
+            };
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the app's `redirect_uri`, with `code` or `error`. */
+            302: {
+                headers: {
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["InvalidBody"];
+            /** @description No provider of that name is configured. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotFoundError"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    federatedToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels in the `__Host-refresh_token` cookie, not in bodies. */
+                "X-Auth-Transport"?: components["parameters"]["AuthTransport"];
+                /** @description Set by browsers. In cookie mode it must be one of the allowed origins (CORS_ALLOWED_ORIGINS). */
+                Origin?: components["parameters"]["Origin"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The user and its tokens (cookie mode: the refresh token in the refresh cookie). */
+            200: {
+                headers: {
+                    "Set-Cookie": components["headers"]["SetRefreshCookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"] | components["schemas"]["CookieAuthResponse"] | components["schemas"]["MfaRequired"];
+                };
+            };
+            400: components["responses"]["InvalidBodyOrToken"];
+            401: components["responses"]["InvalidCredentials"];
+            403: components["responses"]["CsrfRejected"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     refresh: {
         parameters: {
             query?: never;
@@ -1197,13 +1405,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The user. */
+            /** @description The user, with the federated identities that sign in to it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             401: components["responses"]["AuthorizerUnauthorized"];
