@@ -1,12 +1,18 @@
 import { serviceDeps } from '../lib/container/service';
+import { cookieModeSettings, tokenAnswer } from '../lib/http/cookie-mode';
 import { httpHandler } from '../lib/http/middleware';
-import { json } from '../lib/http/responses';
 import { reauthenticate } from '../lib/usecases/mfa';
 import { parseReauthenticate } from '../lib/validation';
 
 const deps = serviceDeps();
+const cookies = cookieModeSettings(deps.config);
 
-/** POST /auth/reauthenticate { password, code? } (behind the authorizer) → 200 token response for the same session, fresh auth_time. */
-export const handler = httpHandler({ config: deps.config, body: 'json', caller: 'required' }, async ({ caller, body, meta }) =>
-  json(200, await reauthenticate(deps, caller, parseReauthenticate(body), meta)),
+/**
+ * POST /auth/reauthenticate { password, code? } (behind the authorizer) → 200 token response for
+ * the same session, fresh auth_time. The session's refresh token is replaced, so in cookie mode
+ * the new one goes into the cookie and never into the body.
+ */
+export const handler = httpHandler(
+  { config: deps.config, body: 'json', caller: 'required', cookieMode: { settings: cookies, readsCookie: false } },
+  async ({ caller, body, meta, transport }) => tokenAnswer(200, await reauthenticate(deps, caller, parseReauthenticate(body), meta), transport, cookies),
 );

@@ -826,11 +826,12 @@ export interface components {
             lastUsedAt: string | null;
         };
         RecoveryCodes: string[];
+        /** @description `refreshToken` is absent in cookie mode (the cookie holds it). */
         TotpConfirmation: {
             factor: components["schemas"]["Factor"];
             recoveryCodes?: components["schemas"]["RecoveryCodes"];
             accessToken: components["schemas"]["AccessToken"];
-            refreshToken: components["schemas"]["RefreshToken"];
+            refreshToken?: components["schemas"]["RefreshToken"];
             /** @constant */
             tokenType: "Bearer";
             expiresIn: number;
@@ -1025,6 +1026,20 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["GatewayDenial"];
+            };
+        };
+        /** @description The authorizer refused the access token, or a cookie-mode request (`X-Auth-Transport: cookie`) came from an origin not allowed (`csrf_rejected`). */
+        GatewayForbiddenOrCsrf: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GatewayDenial"] | (components["schemas"]["Error"] & {
+                    error?: {
+                        /** @constant */
+                        code?: "csrf_rejected";
+                    };
+                });
             };
         };
         /** @description A cookie-mode request without `X-Auth-Transport: cookie`, or from an origin not allowed. */
@@ -1750,7 +1765,12 @@ export interface operations {
     reauthenticate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels in the `__Host-refresh_token` cookie, not in bodies. */
+                "X-Auth-Transport"?: components["parameters"]["AuthTransport"];
+                /** @description Set by browsers. In cookie mode it must be one of the allowed origins (CORS_ALLOWED_ORIGINS). */
+                Origin?: components["parameters"]["Origin"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1760,18 +1780,19 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Tokens of the same session. */
+            /** @description Tokens of the same session; its refresh token is replaced (cookie mode: the new one in the cookie only). */
             200: {
                 headers: {
+                    "Set-Cookie": components["headers"]["SetRefreshCookie"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenResponse"];
+                    "application/json": components["schemas"]["TokenResponse"] | components["schemas"]["CookieTokenResponse"];
                 };
             };
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["SecondFactorCheckFailed"];
-            403: components["responses"]["GatewayForbidden"];
+            403: components["responses"]["GatewayForbiddenOrCsrf"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyAttempts"];
@@ -1857,7 +1878,12 @@ export interface operations {
     confirmTotp: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels in the `__Host-refresh_token` cookie, not in bodies. */
+                "X-Auth-Transport"?: components["parameters"]["AuthTransport"];
+                /** @description Set by browsers. In cookie mode it must be one of the allowed origins (CORS_ALLOWED_ORIGINS). */
+                Origin?: components["parameters"]["Origin"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1867,9 +1893,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The active factor and the session's new tokens. */
+            /** @description The active factor and the session's new tokens (cookie mode: the new refresh token in the cookie only). */
             200: {
                 headers: {
+                    "Set-Cookie": components["headers"]["SetRefreshCookie"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1878,7 +1905,7 @@ export interface operations {
             };
             400: components["responses"]["InvalidBody"];
             401: components["responses"]["SecondFactorCheckFailed"];
-            403: components["responses"]["GatewayForbidden"];
+            403: components["responses"]["GatewayForbiddenOrCsrf"];
             /** @description No pending enrolment of the caller with this id (unknown, expired or already confirmed). */
             404: {
                 headers: {

@@ -97,6 +97,26 @@ describe('cookie mode', () => {
     expect(setCookie(answer.headers)?.value).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
   });
 
+  it('reauthenticate in cookie mode puts the session\'s replacement refresh token in the cookie, never in the body', async () => {
+    const { login, token } = await cookieLogin();
+    const answer = await post('/auth/reauthenticate', { password: PASSWORD }, { ...cookieMode(), authorization: `Bearer ${login.body.accessToken}` });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(Object.keys(answer.body).sort()).toEqual(['accessToken', 'expiresIn', 'tokenType']);
+    const replaced = setCookie(answer.headers);
+    expect(replaced?.value).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
+    expect(answer.text).not.toContain(replaced!.value);
+    expect(await refreshWith(replaced!.value)).toBe('200');
+    expect(replaced!.value).not.toBe(token);
+  });
+
+  it('reauthenticate from a foreign origin in cookie mode is refused (csrf_rejected) and changes nothing', async () => {
+    const { login, token } = await cookieLogin();
+    const answer = await post('/auth/reauthenticate', { password: PASSWORD }, { ...cookieMode(EVIL), authorization: `Bearer ${login.body.accessToken}` });
+    expect([answer.status, answer.body?.error?.code]).toEqual([403, 'csrf_rejected']);
+    expect(setCookie(answer.headers)).toBeUndefined();
+    expect(await refreshWith(token)).toBe('200');
+  });
+
   it('refresh reads the cookie, rotates it into a new cookie and answers without a refreshToken field', async () => {
     const { token } = await cookieLogin();
     const answer = await post('/auth/refresh', undefined, { ...cookieMode(), ...sendCookie(token) });

@@ -421,6 +421,11 @@ describe('serverless package for a production stage', () => {
     expect(apis[0]![1].Properties.CorsConfiguration.AllowOrigins).toEqual(['https://app.example.com']);
   });
 
+  it('lets a page on an allowed origin read the step-up challenge and Retry-After (CORS exposed headers)', () => {
+    const [[, api]] = resourcesOfType(template, 'AWS::ApiGatewayV2::Api') as [[string, any]];
+    expect(api.Properties.CorsConfiguration.ExposeHeaders).toEqual(['WWW-Authenticate', 'Retry-After']);
+  });
+
   it('passes every setting of the list to every function, blank unless its parameter is given', () => {
     for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
       const env = fn.Properties.Environment.Variables;
