@@ -27,6 +27,10 @@ const FUNCTIONS = [
   { name: 'login', http: { method: 'POST', path: '/auth/login' }, memorySize: 1024 },
   { name: 'refresh', http: { method: 'POST', path: '/auth/refresh' } },
   { name: 'logout', http: { method: 'POST', path: '/auth/logout' } },
+  // RFC 6749 §6 and RFC 7009 for OAuth clients: form bodies, OAuth's names and errors, on the same
+  // use cases as refresh and logout. Not under /auth/oauth/, which is federated sign-in's.
+  { name: 'oauth2-token', http: { method: 'POST', path: '/oauth2/token' } },
+  { name: 'oauth2-revoke', http: { method: 'POST', path: '/oauth2/revoke' } },
   { name: 'me', http: { method: 'GET', path: '/auth/me' }, authorizer: true },
   { name: 'sessions-list', http: { method: 'GET', path: '/auth/sessions' }, authorizer: true },
   { name: 'session-delete', http: { method: 'DELETE', path: '/auth/sessions/{id}' }, authorizer: true },
@@ -75,7 +79,7 @@ const FUNCTIONS = [
  * stage parameter caps each of them, so such a flood cannot take the account's whole Lambda
  * concurrency (and with it the authorizer and every signed-in route) nor push DynamoDB further.
  */
-const SIGN_IN_FUNCTIONS = ['register', 'login', 'refresh', 'password-forgot', 'password-reset', 'verify-email', 'oauth-authorize', 'oauth-callback', 'oauth-token'];
+const SIGN_IN_FUNCTIONS = ['register', 'login', 'refresh', 'oauth2-token', 'password-forgot', 'password-reset', 'verify-email', 'oauth-authorize', 'oauth-callback', 'oauth-token'];
 
 /** Name of the HTTP API authorizer in serverless.yml (provider.httpApi.authorizers). */
 const HTTP_AUTHORIZER = 'jwtAuthorizer';

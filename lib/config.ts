@@ -18,7 +18,7 @@ export interface Config {
   mode: 'local' | 'production';
   issuer: string;
   audience: string;
-  /** `client_id` claim of access tokens (RFC 9068). */
+  /** `client_id` claim of access tokens (RFC 9068), and the one client_id the OAuth endpoints accept. */
   clientId: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;

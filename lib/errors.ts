@@ -44,7 +44,20 @@ export type InternalErrorCode =
   /** The user behind a refresh token changed (claims, disabled, deleted) since its snapshot. */
   | 'subject_changed';
 
-export type ErrorCode = PublicErrorCode | InternalErrorCode;
+/**
+ * Codes only the OAuth endpoints raise, each already an RFC 6749 §5.2 `error` value. They are
+ * answered in that RFC's shape only (lib/http/middleware.ts `oauthErrorOf`); anywhere else one
+ * would be a bug, answered `internal_error` like an internal code.
+ */
+export type OAuthOnlyErrorCode =
+  /** A grant other than refresh_token. */
+  | 'unsupported_grant_type'
+  /** A client_id other than ours, or a client credential (only `none` is served). */
+  | 'invalid_client'
+  /** A `scope` parameter on a refresh (the scope follows the user's roles). */
+  | 'invalid_scope';
+
+export type ErrorCode = PublicErrorCode | InternalErrorCode | OAuthOnlyErrorCode;
 
 export interface FieldProblem {
   field: string;
@@ -143,6 +156,14 @@ export const insufficientUserAuthentication = (maxAgeSeconds: number, needsAal2:
     : 'This operation needs a recent sign-in. Reauthenticate and try again.', {
     challenge: `Bearer error="insufficient_user_authentication", max_age=${maxAgeSeconds}${needsAal2 ? ', acr_values="aal2"' : ''}`,
   });
+
+export const unsupportedGrantType = () =>
+  new AppError('unsupported_grant_type', 'The only grant this token endpoint serves is refresh_token.');
+
+export const invalidClient = (message: string) => new AppError('invalid_client', message);
+
+export const invalidScope = () =>
+  new AppError('invalid_scope', 'The scope of a refreshed token follows the user\'s roles; it cannot be requested.');
 
 export const notFound = (cause?: unknown) =>
   new AppError('not_found', 'Nothing was found here.', { cause });

@@ -7,8 +7,9 @@
  * `issuer` is the configured ISSUER byte for byte, the same string the tokens carry in `iss`
  * (clients compare them exactly), and every URL is absolute under it. The service is not a full
  * OAuth authorization server: it has no authorization endpoint (sign-in is POST /auth/login), so
- * it advertises no response types; its token endpoint is the refresh endpoint, which takes JSON
- * (`{"refreshToken"}`), not the form-encoded grant of RFC 6749.
+ * it advertises no response types. What it lists is what is served, nothing more: the RFC 6749 §6
+ * refresh grant at POST /oauth2/token and RFC 7009 revocation at POST /oauth2/revoke, both for a
+ * public client (authentication method `none`; lib/http/oauth.ts).
  */
 import type { Config } from './config';
 import { EMAIL_VERIFIED_SCOPE, ROLE_SCOPE_PREFIX } from './tokens/scope';
@@ -26,9 +27,11 @@ export function issuerMetadata(config: Pick<Config, 'issuer'>): Record<string, u
   return {
     issuer: config.issuer,
     jwks_uri: issuerUrl(config.issuer, '/.well-known/jwks.json'),
-    token_endpoint: issuerUrl(config.issuer, '/auth/refresh'),
+    token_endpoint: issuerUrl(config.issuer, '/oauth2/token'),
     grant_types_supported: ['refresh_token'],
     token_endpoint_auth_methods_supported: ['none'],
+    revocation_endpoint: issuerUrl(config.issuer, '/oauth2/revoke'),
+    revocation_endpoint_auth_methods_supported: ['none'],
     response_types_supported: [],
     subject_types_supported: ['public'],
     // Every role maps to `role:<name>`; the default role's scope is listed as the example.

@@ -545,6 +545,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth2/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh grant (RFC 6749 §6), the issuer metadata's token_endpoint
+         * @description The same rotation as `POST /auth/refresh` (grace window, reuse detection revoking the
+         *     session, cookie mode), spoken as RFC 6749: a form body, snake_case answer, errors as
+         *     `{"error", "error_description"}` with `Cache-Control: no-store` and `Pragma: no-cache`.
+         *     A token rotated here and replayed at `/auth/refresh` (or the other way round) is the same
+         *     reuse. The client is public (`token_endpoint_auth_methods_supported: ["none"]`):
+         *     `client_id` may be left out; when sent it must be `CLIENT_ID`, and any client credential
+         *     answers `invalid_client`. A `scope` parameter answers `invalid_scope`: the token's scope
+         *     follows the user's roles. Not under `/auth/oauth/`, where federated sign-in's own
+         *     routes live (its `POST /auth/oauth/token` exchanges a one-time code as JSON).
+         */
+        post: operations["oauthToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Token revocation (RFC 7009), the issuer metadata's revocation_endpoint
+         * @description A local logout of the token's session: a refresh token or an access token (told apart by
+         *     their form; `token_type_hint` is not needed) ends its session, whose access tokens the
+         *     authorizer then refuses within the revocation bound. An unknown, malformed, expired or
+         *     already revoked token answers 200 as well (RFC 7009 §2.2). An access token is verified
+         *     before its session is ended. Same client rules as the token endpoint. In cookie mode the
+         *     token is the cookie's, and the answer clears it.
+         */
+        post: operations["oauthRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/openid-configuration": {
         parameters: {
             query?: never;
@@ -768,14 +821,73 @@ export interface components {
         Jwks: {
             keys: components["schemas"]["Jwk"][];
         };
-        /** @description RFC 8414 / OpenID Connect Discovery metadata; `issuer` is byte-identical to the tokens' `iss`. */
+        /** @description RFC 8414 / OpenID Connect Discovery metadata; `issuer` is byte-identical to the tokens' `iss`. Lists only what is served. */
         IssuerMetadata: {
             /** Format: uri */
             issuer: string;
             /** Format: uri */
             jwks_uri: string;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description `<issuer>/oauth2/token`.
+             */
             token_endpoint: string;
+            /**
+             * Format: uri
+             * @description `<issuer>/oauth2/revoke`.
+             */
+            revocation_endpoint: string;
+            /** @constant */
+            grant_types_supported: [
+                "refresh_token"
+            ];
+            /** @constant */
+            token_endpoint_auth_methods_supported: [
+                "none"
+            ];
+            /** @constant */
+            revocation_endpoint_auth_methods_supported: [
+                "none"
+            ];
+            /**
+             * @description No authorization endpoint: sign-in is `POST /auth/login`.
+             * @constant
+             */
+            response_types_supported: never[];
+        };
+        /** @description RFC 6749 §6. Parameters sent empty count as omitted; one sent twice is `invalid_request`; unknown ones are ignored. */
+        OAuthRefreshGrant: {
+            /** @constant */
+            grant_type: "refresh_token";
+            /** @description Required, except in cookie mode. */
+            refresh_token?: components["schemas"]["RefreshToken"];
+            /** @description Optional; when sent, CLIENT_ID (default `lambda-jwt-auth`). */
+            client_id?: string;
+        };
+        /** @description RFC 7009 §2.1. */
+        OAuthRevocationRequest: {
+            /** @description A refresh or access token. Required, except in cookie mode. */
+            token?: string;
+            /** @description Accepted and not needed: the two kinds are told apart by their form. */
+            token_type_hint?: string;
+            /** @description Optional; when sent, CLIENT_ID. */
+            client_id?: string;
+        };
+        /** @description RFC 6749 §5.1. No `scope`: it cannot be requested, so it is the one granted (the access token's `scope` claim). */
+        OAuthTokenResponse: {
+            access_token: components["schemas"]["AccessToken"];
+            /** @constant */
+            token_type: "Bearer";
+            /** @description Access-token lifetime in seconds. */
+            expires_in: number;
+            /** @description The successor (absent in cookie mode). */
+            refresh_token?: components["schemas"]["RefreshToken"];
+        };
+        /** @description RFC 6749 §5.2. */
+        OAuthError: {
+            /** @enum {string} */
+            error: "invalid_request" | "invalid_client" | "invalid_grant" | "invalid_scope" | "unsupported_grant_type" | "temporarily_unavailable" | "server_error";
+            error_description: string;
         };
         /** @description The user has a second factor; complete the sign-in with POST /auth/mfa/verify within 5 minutes. */
         MfaRequired: {
@@ -877,6 +989,65 @@ export interface components {
         };
     };
     responses: {
+        /**
+         * @description RFC 6749 §5.2. `invalid_grant`: the refresh token is malformed, unknown, expired or
+         *     revoked, or was replayed after the grace window (then its session is revoked, as on
+         *     `/auth/refresh`; the description says so). `invalid_request`: a parameter missing or
+         *     repeated, a body that is not a form (JSON included), a body over the cap, or a forged
+         *     cookie-mode request. `unsupported_grant_type`: any grant but `refresh_token`.
+         *     `invalid_scope`: a `scope` parameter.
+         */
+        OAuthBadRequest: {
+            headers: {
+                "Cache-Control": components["headers"]["NoStore"];
+                Pragma: components["headers"]["NoCache"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OAuthError"] & {
+                    /** @enum {unknown} */
+                    error?: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_scope";
+                };
+            };
+        };
+        /** @description `invalid_client`: a `client_id` other than CLIENT_ID, or a client credential (secret, assertion, HTTP Basic): the client is public. No `WWW-Authenticate`: no scheme applies to `none`. */
+        OAuthInvalidClient: {
+            headers: {
+                "Cache-Control": components["headers"]["NoStore"];
+                Pragma: components["headers"]["NoCache"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OAuthError"] & {
+                    /** @constant */
+                    error?: "invalid_client";
+                };
+            };
+        };
+        /** @description `server_error`: anything else, with a generic description. */
+        OAuthServerError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OAuthError"] & {
+                    /** @constant */
+                    error?: "server_error";
+                };
+            };
+        };
+        /** @description `temporarily_unavailable`: a dependency failed; nothing was half-written, retry. */
+        OAuthUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OAuthError"] & {
+                    /** @constant */
+                    error?: "temporarily_unavailable";
+                };
+            };
+        };
         /** @description The body is not valid JSON (`invalid_json`) or fails validation (`invalid_request`, with `details`). */
         InvalidBody: {
             headers: {
@@ -1116,6 +1287,10 @@ export interface components {
         ClearRefreshCookie: string;
         /** @description The challenge of a 401 (RFC 6750, RFC 9470). */
         WwwAuthenticate: string;
+        /** @description `no-store` (RFC 6749 §5.1). */
+        NoStore: "no-store";
+        /** @description `no-cache` (RFC 6749 §5.1, for HTTP/1.0 caches). */
+        NoCache: "no-cache";
         /** @description Seconds to wait before trying again. */
         RetryAfter: string;
     };
@@ -2058,6 +2233,81 @@ export interface operations {
             };
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    oauthToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels in the `__Host-refresh_token` cookie, not in bodies. */
+                "X-Auth-Transport"?: components["parameters"]["AuthTransport"];
+                /** @description Set by browsers. In cookie mode it must be one of the allowed origins (CORS_ALLOWED_ORIGINS). */
+                Origin?: components["parameters"]["Origin"];
+            };
+            path?: never;
+            cookie?: {
+                /** @description The refresh token in cookie mode (HttpOnly; JavaScript never sees it). */
+                "__Host-refresh_token"?: components["parameters"]["RefreshCookie"];
+            };
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OAuthRefreshGrant"];
+            };
+        };
+        responses: {
+            /** @description New tokens (cookie mode: the successor in the cookie, no `refresh_token` in the body). */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    Pragma: components["headers"]["NoCache"];
+                    "Set-Cookie": components["headers"]["SetRefreshCookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthTokenResponse"];
+                };
+            };
+            400: components["responses"]["OAuthBadRequest"];
+            401: components["responses"]["OAuthInvalidClient"];
+            500: components["responses"]["OAuthServerError"];
+            503: components["responses"]["OAuthUnavailable"];
+        };
+    };
+    oauthRevoke: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels in the `__Host-refresh_token` cookie, not in bodies. */
+                "X-Auth-Transport"?: components["parameters"]["AuthTransport"];
+                /** @description Set by browsers. In cookie mode it must be one of the allowed origins (CORS_ALLOWED_ORIGINS). */
+                Origin?: components["parameters"]["Origin"];
+            };
+            path?: never;
+            cookie?: {
+                /** @description The refresh token in cookie mode (HttpOnly; JavaScript never sees it). */
+                "__Host-refresh_token"?: components["parameters"]["RefreshCookie"];
+            };
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OAuthRevocationRequest"];
+            };
+        };
+        responses: {
+            /** @description Revoked, or nothing to revoke; empty body (cookie mode: the cookie cleared). */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "Set-Cookie": components["headers"]["ClearRefreshCookie"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["OAuthBadRequest"];
+            401: components["responses"]["OAuthInvalidClient"];
+            500: components["responses"]["OAuthServerError"];
+            503: components["responses"]["OAuthUnavailable"];
         };
     };
     openidConfiguration: {

@@ -6,24 +6,29 @@
  * - header names are lower-cased (API Gateway REST keeps the client's casing, HTTP API does not);
  * - JSON endpoints refuse bodies over the configured cap (413) and non-JSON content types (415)
  *   before parsing, then parse with middy's JSON body parser (a parse failure is 400 `invalid_json`);
+ *   form endpoints (the OAuth ones) get the same cap and a form-encoded body, parsed by
+ *   lib/http/form.ts;
  * - the handler gets one typed {@link HttpRequest}, built here from the container's configuration:
  *   the source IP (with CLIENT_IP_HEADER honoured) and user agent, the caller on routes behind the
  *   authorizer (401 without one), the refresh-token transport and the presented refresh cookie.
  *   What every handler needs is decided once, so none can forget it;
  * - routes declared `stepUp` refuse a stale or single-factor authentication before the handler
  *   runs (lib/step-up.ts: 401 `insufficient_user_authentication` with the RFC 9470 challenge);
- * - one error middleware writes every error body from the catalogue in `lib/errors.ts`.
+ * - one error middleware writes every error body from the catalogue in `lib/errors.ts`: this API's
+ *   `{error: {code, message}}`, or on the OAuth endpoints (`errors: 'oauth'`) RFC 6749 §5.2's
+ *   `{error, error_description}`, translated from the same codes by {@link oauthErrorOf}.
  */
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
 import type { Caller } from '../caller';
-import { AppError, unauthorized, type ErrorCode, type PublicErrorCode } from '../errors';
+import { AppError, unauthorized, type ErrorCode, type OAuthOnlyErrorCode, type PublicErrorCode } from '../errors';
 import { describeError, log, requestIdOf, withRequestId } from '../log';
 import { countMetric } from '../metrics';
 import type { RequestMeta } from '../usecases/deps';
 import { requireRecentAuthentication, type StepUpPolicy } from '../step-up';
+import { formBodyGate, rawBodyBytes } from './form';
 import { clearedRefreshCookie, refreshTokenFromCookie, transportOf, type CookieModeSettings, type Transport } from './cookie-mode';
 import type { HttpEvent } from './event';
 import { callerOf, requestMeta } from './request';
@@ -37,7 +42,10 @@ type Request = middy.Request<ChainEvent, HttpResult, Error, Context>;
 /** What a handler gets: the request as the middleware understood it. */
 export interface HttpRequest {
   event: HttpEvent;
-  /** The parsed JSON body (JSON routes; undefined when none was sent), for validation to judge. */
+  /**
+   * The parsed JSON body (JSON routes; undefined when none was sent), or the form's parameters
+   * (form routes: a string per name, empty ones left out), for validation to judge.
+   */
   body: unknown;
   /** Trusted source IP and user agent. */
   meta: RequestMeta;
@@ -53,11 +61,6 @@ export interface HttpRequest {
 export type CallerRequest = HttpRequest & { caller: Caller };
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
-
-function rawBodyBytes(event: ChainEvent): number {
-  if (typeof event.body !== 'string') return 0;
-  return event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body, 'utf8');
-}
 
 /** Size and content-type gate in front of the JSON parser. */
 function jsonBodyGate(maxBodyBytes: number): middy.MiddlewareObj<ChainEvent, HttpResult, Error, Context> {
@@ -112,9 +115,12 @@ export function statusOf(code: ErrorCode): number | undefined {
 const internalError = (cause: unknown) => new AppError('internal_error', 'Something went wrong on our side.', { cause });
 
 /** Maps middy's parser failure (it answers 415 for bad JSON too) onto our catalogue. */
-function toAppError(error: unknown): AppError {
-  // An internal code that escaped its use case is a bug: answered generically, logged in full.
-  if (error instanceof AppError) return statusOf(error.code) === undefined ? internalError(error) : error;
+function toAppError(error: unknown, style: 'api' | 'oauth'): AppError {
+  if (error instanceof AppError) {
+    if (style === 'oauth' && isOAuthOnly(error.code)) return error;
+    // An internal code that escaped its use case is a bug: answered generically, logged in full.
+    return statusOf(error.code) === undefined ? internalError(error) : error;
+  }
   const e = error as { cause?: { package?: unknown } } | undefined;
   if (e && e.cause && e.cause.package === '@middy/http-json-body-parser') {
     return new AppError('invalid_json', 'The request body is not valid JSON.', { cause: error });
@@ -137,12 +143,65 @@ function challengeOf(error: AppError, status: number): Record<string, string> {
   return { 'www-authenticate': error.tokenRejected ? 'Bearer error="invalid_token"' : 'Bearer' };
 }
 
+/** The `error` values of RFC 6749 §5.2 (and RFC 7009 §2.2.1) this service answers with. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'invalid_scope'
+  | 'unsupported_grant_type'
+  | 'temporarily_unavailable'
+  | 'server_error';
+
+/**
+ * Our codes that have an RFC 6749 counterpart other than `invalid_request`. A refused or reused
+ * refresh token is `invalid_grant` (§5.2: "invalid, expired, revoked"); the description still
+ * tells reuse apart. The 5xx names are RFC 6749 §4.1.2.1's, which OAuth clients also read at the
+ * token endpoint.
+ */
+const OAUTH_ERROR_BY_CODE: Partial<Record<PublicErrorCode, OAuthErrorCode>> & Record<OAuthOnlyErrorCode, OAuthErrorCode> = {
+  invalid_refresh_token: 'invalid_grant',
+  refresh_token_reused: 'invalid_grant',
+  service_unavailable: 'temporarily_unavailable',
+  internal_error: 'server_error',
+  unsupported_grant_type: 'unsupported_grant_type',
+  invalid_client: 'invalid_client',
+  invalid_scope: 'invalid_scope',
+};
+
+const OAUTH_ONLY: readonly ErrorCode[] = ['unsupported_grant_type', 'invalid_client', 'invalid_scope'] satisfies OAuthOnlyErrorCode[];
+const isOAuthOnly = (code: ErrorCode): code is OAuthOnlyErrorCode => OAUTH_ONLY.includes(code);
+
+/** RFC 6749 §5.2 allows only these characters in `error_description` (no double quote, no backslash). */
+const NOT_IN_DESCRIPTION = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
+
+/**
+ * The RFC 6749 §5.2 answer for an error of ours: its `error` and HTTP status. 400 for every
+ * client mistake (§5.2: "400 unless specified otherwise"), 401 for `invalid_client`; a 429 or a
+ * 5xx keeps its status, so a client backs off rather than giving up on its token. Anything of
+ * ours without a counterpart (a wrong media type, a body too large, a forged cookie-mode request)
+ * is a malformed request: `invalid_request`, with the reason in the description.
+ */
+export function oauthErrorOf(error: AppError, status: number): { status: number; body: { error: OAuthErrorCode; error_description: string } } {
+  const code = OAUTH_ERROR_BY_CODE[error.code as PublicErrorCode | OAuthOnlyErrorCode] ?? 'invalid_request';
+  const details = error.details?.map((d) => `${d.field} ${d.message}`).join('; ');
+  const description = (details ? `${error.message} ${details}.` : error.message).replace(NOT_IN_DESCRIPTION, ' ');
+  const oauthStatus = code === 'invalid_client' ? 401 : status >= 500 || status === 429 ? status : 400;
+  return { status: oauthStatus, body: { error: code, error_description: description } };
+}
+
+/** RFC 6749 §5.1: token endpoint answers, errors included, are never cached, by HTTP/1.0 caches either. */
+export const OAUTH_NO_CACHE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
+
 /** The one place that turns an error into an HTTP answer. */
-function errorResponder(): middy.MiddlewareObj<ChainEvent, HttpResult, Error, Context> {
+function errorResponder(style: 'api' | 'oauth'): middy.MiddlewareObj<ChainEvent, HttpResult, Error, Context> {
   return {
     onError: (request: Request) => {
-      const error = toAppError(request.error);
-      const status = statusOf(error.code) ?? 500;
+      const error = toAppError(request.error, style);
+      // OAuth-only codes have no status of this API's catalogue: oauthErrorOf gives theirs.
+      const catalogued = statusOf(error.code) ?? (isOAuthOnly(error.code) ? 400 : 500);
+      const oauth = style === 'oauth' ? oauthErrorOf(error, catalogued) : undefined;
+      const status = oauth?.status ?? catalogued;
       const fields = {
         code: error.code,
         status,
@@ -153,6 +212,13 @@ function errorResponder(): middy.MiddlewareObj<ChainEvent, HttpResult, Error, Co
         // 503 (a dependency down) and 500 (a bug) alike: what the ServerErrors alarm watches.
         countMetric('ServerErrors');
       } else log.info('request rejected', fields);
+      if (oauth) {
+        // No WWW-Authenticate, even on invalid_client's 401: the only client authentication
+        // served is `none`, so there is no scheme to name, and a Bearer challenge would point
+        // clients at the wrong thing.
+        request.response = json(status, oauth.body, { ...OAUTH_NO_CACHE, ...headersOf(error) });
+        return;
+      }
       const body: { code: string; message: string; details?: unknown } = { code: error.code, message: error.message };
       if (error.details) body.details = error.details;
       request.response = json(status, { error: body }, { ...challengeOf(error, status), ...headersOf(error) });
@@ -179,8 +245,13 @@ function deadCookieSweeper(settings: CookieModeSettings): middy.MiddlewareObj<Ch
 export interface HttpHandlerOptions {
   /** The container's configuration: the trusted client IP header and the body cap come from it. */
   config: { clientIpHeader: string | undefined; maxBodyBytes: number };
-  /** `json`: an endpoint reading a JSON body, at most MAX_BODY_BYTES. */
-  body?: 'json' | 'none';
+  /**
+   * `json`: an endpoint reading a JSON body, at most MAX_BODY_BYTES; `form`: one reading an
+   * `application/x-www-form-urlencoded` body (the OAuth endpoints), with the same cap.
+   */
+  body?: 'json' | 'form' | 'none';
+  /** `oauth`: errors answered in RFC 6749 §5.2's shape (see {@link oauthErrorOf}); default `api`. */
+  errors?: 'api' | 'oauth';
   /**
    * `required`: a route behind the authorizer. Its context is always there when the gateway runs
    * the authorizer; a request without it (a misrouted integration) answers 401, never reaching
@@ -217,7 +288,7 @@ export function httpHandler(
   const chain = middy<ChainEvent, HttpResult, Error, Context>();
   // Registered first, so its onError runs after the error responder has written the answer.
   if (cookieMode) chain.use(deadCookieSweeper(cookieMode.settings));
-  chain.use(errorResponder()).use(httpHeaderNormalizer());
+  chain.use(errorResponder(options.errors ?? 'api')).use(httpHeaderNormalizer());
   if (cookieMode) {
     chain.use({
       before: (request: Request) => {
@@ -235,6 +306,7 @@ export function httpHandler(
       before: (request: Request) => (typeof request.event.body === 'string' ? parser.before?.(request) : undefined),
     });
   }
+  if (options.body === 'form') chain.use(formBodyGate(config.maxBodyBytes));
   const run = chain.handler(async (event, context) => {
     const caller = callerOf(event);
     if ((options.caller === 'required' || options.stepUp) && !caller) throw unauthorized();

@@ -1,7 +1,8 @@
-import { invalidRequest, unauthorized } from '../errors';
+import { hasCode, invalidRequest, unauthorized } from '../errors';
 import { trackedSessions } from '../repositories/users';
 import { isActive, revokeSession, revokeUserSessions, sessionOfRefreshToken } from '../sessions';
 import { verifyAccessToken, type AccessClaims } from '../tokens/access-token';
+import { parseRefreshToken } from '../tokens/refresh-token';
 import type { LogoutInput } from '../validation';
 import { accessSettings } from '../tokens/access-settings';
 import type { Deps, RequestMeta } from './deps';
@@ -65,4 +66,26 @@ export async function logout(deps: Deps, input: LogoutInput, bearer: string | un
 function bearerClaims(deps: Deps, bearer: string, now: Date): Promise<AccessClaims> {
   if (bearer === '') throw unauthorized();
   return verifyAccessToken(deps.keys, accessSettings(deps.config), bearer, now);
+}
+
+/**
+ * POST /oauth2/revoke (RFC 7009): a local logout of the token's session, whichever kind of token.
+ * - A refresh token (told apart by its form, whatever `token_type_hint` says): its session is
+ *   revoked, exactly as `logout` with that token.
+ * - An access token: its session is revoked too, as `logout` with it as the Bearer does. RFC 7009
+ *   §2.1 allows revoking the grant behind an access token, and answering `unsupported_token_type`
+ *   instead would leave a client holding only an access token no way to end its session. The
+ *   token is verified first (signature, issuer, audience, lifetime), so only a holder of a valid
+ *   token of the session can end it, as with /auth/logout.
+ * An unknown, malformed, expired or already revoked token changes nothing and still succeeds
+ * (§2.2): the answer is no oracle for which tokens exist. A dependency failure is not swallowed:
+ * the client must retry (§2.2.1, 503).
+ */
+export async function revokeToken(deps: Deps, token: string, meta: RequestMeta = { ip: undefined, userAgent: undefined }): Promise<void> {
+  if (parseRefreshToken(token)) return logout(deps, { refreshToken: token, scope: 'local' }, undefined, meta);
+  try {
+    await logout(deps, { refreshToken: undefined, scope: 'local' }, token, meta);
+  } catch (err) {
+    if (!hasCode(err, 'unauthorized')) throw err;
+  }
 }

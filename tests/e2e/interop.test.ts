@@ -67,7 +67,8 @@ describe('issuer metadata', () => {
     expect(rfc8414.body).toEqual(oidc.body);
     expect(oidc.body.issuer).toBe(issuer);
     expect(oidc.body.jwks_uri).toBe(`${issuer}/.well-known/jwks.json`);
-    expect(oidc.body.token_endpoint).toBe(`${issuer}/auth/refresh`);
+    expect(oidc.body.token_endpoint).toBe(`${issuer}/oauth2/token`);
+    expect(oidc.body.revocation_endpoint).toBe(`${issuer}/oauth2/revoke`);
   });
 
   it('passes oauth4webapi discovery both ways (OIDC and RFC 8414)', async () => {

@@ -10,7 +10,7 @@ import { parseRefreshToken } from '../../lib/tokens/refresh-token';
 import { accessSettings } from '../../lib/tokens/access-settings';
 import { passwordAttemptKeys } from '../../lib/throttle/password-attempts';
 import { passwordLogin as login } from '../helpers/deps';
-import { logout } from '../../lib/usecases/logout';
+import { logout, revokeToken } from '../../lib/usecases/logout';
 import { me } from '../../lib/usecases/me';
 import { refresh } from '../../lib/usecases/refresh';
 import { register } from '../../lib/usecases/register';
@@ -245,6 +245,52 @@ describe('refresh grace window bound to the client', () => {
     clock.advance(2_000);
     const b = await refresh(deps, first.refreshToken, { userAgent: 'ExampleApp/3.1 (iPhone)', ip: '203.0.113.99' });
     expect(b.refreshToken).toBe(a.refreshToken);
+  });
+});
+
+describe('revokeToken (POST /oauth2/revoke)', () => {
+  it('a refresh token ends its session', async () => {
+    const { deps } = testDeps();
+    const first = await signUp(deps);
+    await revokeToken(deps, first.refreshToken, meta);
+    await expect(refresh(deps, first.refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
+  });
+
+  it('an access token ends its session too, once verified', async () => {
+    const { deps } = testDeps();
+    const first = await signUp(deps);
+    const other = await signUp(deps);
+    await revokeToken(deps, first.accessToken, meta);
+    await expect(refresh(deps, first.refreshToken)).rejects.toMatchObject({ code: 'invalid_refresh_token' });
+    await expect(refresh(deps, other.refreshToken)).resolves.toEqual(issued());
+  });
+
+  it('an expired access token, garbage or a forged signature changes nothing and still succeeds', async () => {
+    const clock = testClock();
+    const { deps } = testDeps({ clock });
+    const first = await signUp(deps);
+    const [header, payload] = first.accessToken.split('.') as [string, string];
+    await expect(revokeToken(deps, `${header}.${payload}.${'A'.repeat(342)}`, meta)).resolves.toBeUndefined();
+    await expect(revokeToken(deps, 'a.b.c', meta)).resolves.toBeUndefined();
+    await expect(revokeToken(deps, 'garbage', meta)).resolves.toBeUndefined();
+    const { refreshToken } = await refresh(deps, first.refreshToken);
+    clock.advance((deps.config.accessTokenTtlSeconds + 60) * 1000);
+    await expect(revokeToken(deps, first.accessToken, meta)).resolves.toBeUndefined();
+    await expect(refresh(deps, refreshToken)).resolves.toEqual(issued());
+  });
+
+  it('does not answer success while the key store is down: the client must retry (RFC 7009 §2.2.1)', async () => {
+    const { deps: working } = testDeps();
+    const first = await signUp(working);
+    const sm = mockClient(SecretsManagerClient);
+    sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    try {
+      const { deps } = testDeps({ keySource: new SecretsManagerKeySource(new SecretsManagerClient({}), 'keys') });
+      await expect(revokeToken(deps, first.accessToken, meta)).rejects.toMatchObject({ code: 'service_unavailable' });
+    } finally {
+      sm.restore();
+    }
+    await expect(refresh(working, first.refreshToken)).resolves.toEqual(issued());
   });
 });
 

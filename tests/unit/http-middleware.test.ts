@@ -431,3 +431,100 @@ describe('step-up (RFC 9470)', () => {
     expect(strong.reached).toEqual(['u1']);
   });
 });
+
+describe('form endpoints with RFC 6749 errors (the OAuth endpoints)', () => {
+  const FORM_TYPE = { 'content-type': 'application/x-www-form-urlencoded' };
+
+  function formEndpoint(handlerBody: (body: unknown) => Promise<HttpResult> = async () => json(200, { ok: true })) {
+    const seen: unknown[] = [];
+    const handler = httpHandler({ config: NO_SETTINGS, body: 'form', errors: 'oauth' }, async (request) => {
+      seen.push(request.body);
+      return handlerBody(request.body);
+    });
+    return { seen, call: (e: HttpEvent) => handler(e, context) as Promise<HttpResult> };
+  }
+
+  function expectOAuthShape(result: HttpResult, status: number, error: string): string {
+    expect(result.statusCode).toBe(status);
+    const body = bodyOf(result);
+    expect(Object.keys(body).sort()).toEqual(['error', 'error_description']);
+    expect(body.error).toBe(error);
+    // RFC 6749 §5.2: no double quote, no backslash, printable ASCII only.
+    expect(body.error_description).toMatch(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/);
+    expect(result.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache' });
+    return body.error_description;
+  }
+
+  it('hands the handler the parameters, leaving out the ones sent empty', async () => {
+    const endpoint = formEndpoint();
+    const result = await endpoint.call(event({ headers: FORM_TYPE, body: 'grant_type=refresh_token&refresh_token=a.b%2Bc&scope=&client_id=x' }));
+    expect(result.statusCode).toBe(200);
+    expect({ ...(endpoint.seen[0] as object) }).toEqual({ grant_type: 'refresh_token', refresh_token: 'a.b+c', client_id: 'x' });
+  });
+
+  it('parses a base64-encoded form body (as API Gateway hands them over) and a media type in capitals', async () => {
+    const endpoint = formEndpoint();
+    const body = Buffer.from('grant_type=refresh_token').toString('base64');
+    expect((await endpoint.call(event({ headers: { 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=UTF-8' }, body, isBase64Encoded: true }))).statusCode).toBe(200);
+    expect({ ...(endpoint.seen[0] as object) }).toEqual({ grant_type: 'refresh_token' });
+  });
+
+  it('attack: a parameter sent twice (which copy counts?) is invalid_request, before the handler runs', async () => {
+    const endpoint = formEndpoint();
+    const result = await endpoint.call(event({ headers: FORM_TYPE, body: 'grant_type=refresh_token&refresh_token=mine&refresh_token=theirs' }));
+    expect(expectOAuthShape(result, 400, 'invalid_request')).toMatch(/refresh_token must not be sent more than once/);
+    expect(endpoint.seen).toEqual([]);
+  });
+
+  it('treats __proto__ as a plain parameter name', async () => {
+    const endpoint = formEndpoint();
+    await endpoint.call(event({ headers: FORM_TYPE, body: '__proto__=x&constructor=y' }));
+    const seen = endpoint.seen[0] as Record<string, string>;
+    expect(seen.__proto__).toBe('x');
+    expect(Object.getPrototypeOf(seen)).toBeNull();
+  });
+
+  it('answers a JSON body, or one over the cap, as invalid_request in the flat shape', async () => {
+    const endpoint = formEndpoint();
+    expect(expectOAuthShape(await endpoint.call(jsonEvent({ grant_type: 'refresh_token' })), 400, 'invalid_request')).toMatch(/x-www-form-urlencoded/);
+    expectOAuthShape(await endpoint.call(event({ headers: FORM_TYPE, body: `a=${'x'.repeat(MAX_BODY)}` })), 400, 'invalid_request');
+    expect(endpoint.seen).toEqual([]);
+  });
+
+  it('lets a request without body or content type through with no parameters', async () => {
+    const endpoint = formEndpoint();
+    expect((await endpoint.call(event({}))).statusCode).toBe(200);
+    expect({ ...(endpoint.seen[0] as object) }).toEqual({});
+  });
+
+  it.each([
+    ['invalid_refresh_token', invalidRefreshToken(), 400, 'invalid_grant'],
+    ['invalid_request', new AppError('invalid_request', 'The request body is invalid.', { details: [{ field: 'token', message: 'is required' }] }), 400, 'invalid_request'],
+    ['csrf_rejected', new AppError('csrf_rejected', 'Cookie-mode requests need the X-Auth-Transport: cookie header.'), 400, 'invalid_request'],
+    ['unsupported_grant_type', new AppError('unsupported_grant_type', 'no'), 400, 'unsupported_grant_type'],
+    ['invalid_client', new AppError('invalid_client', 'no'), 401, 'invalid_client'],
+    ['invalid_scope', new AppError('invalid_scope', 'no'), 400, 'invalid_scope'],
+    ['service_unavailable', serviceUnavailable(new Error('DynamoDB table arn:aws:dynamodb:x')), 503, 'temporarily_unavailable'],
+    ['a plain Error', new Error('secret internals'), 500, 'server_error'],
+    ['an internal code', tokenAlreadyConsumed(), 500, 'server_error'],
+  ] as const)('maps %s to RFC 6749 %s, with no nested body and no challenge', async (_name, error, status, oauthError) => {
+    const endpoint = formEndpoint(async () => {
+      throw error;
+    });
+    const result = await endpoint.call(event({ headers: FORM_TYPE, body: 'a=b' }));
+    const description = expectOAuthShape(result, status, oauthError);
+    expect(description).not.toMatch(/arn:|secret internals/);
+    expect(result.headers).not.toHaveProperty('www-authenticate');
+  });
+
+  it('never answers an OAuth-only code on this API\'s own endpoints (a bug there is internal_error)', async () => {
+    expectErrorShape(await throwing(new AppError('invalid_client', 'no')), 500, 'internal_error');
+  });
+
+  it('states the details of invalid_request in error_description, without characters RFC 6749 forbids', async () => {
+    const endpoint = formEndpoint(async () => {
+      throw new AppError('invalid_request', 'Say "hi" \\ bye', { details: [{ field: 'token', message: 'is required' }] });
+    });
+    expect(expectOAuthShape(await endpoint.call(event({ headers: FORM_TYPE, body: 'a=b' })), 400, 'invalid_request')).toBe('Say  hi    bye token is required.');
+  });
+});

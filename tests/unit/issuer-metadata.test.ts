@@ -8,7 +8,11 @@ describe('issuerMetadata', () => {
     expect(doc).toMatchObject({
       issuer: 'https://auth.example.com',
       jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
-      token_endpoint: 'https://auth.example.com/auth/refresh',
+      token_endpoint: 'https://auth.example.com/oauth2/token',
+      revocation_endpoint: 'https://auth.example.com/oauth2/revoke',
+      grant_types_supported: ['refresh_token'],
+      token_endpoint_auth_methods_supported: ['none'],
+      revocation_endpoint_auth_methods_supported: ['none'],
       subject_types_supported: ['public'],
       scopes_supported: ['role:user', 'email:verified'],
     });
