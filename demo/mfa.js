@@ -49,6 +49,14 @@
         if (!answer.ok) {
           $('step-up-error').textContent = `Not confirmed: ${app.describe(answer)}`;
           $('step-up-error').hidden = false;
+          // The account has a factor this page did not know of yet: ask for its code too.
+          if (answer.body && answer.body.error && answer.body.error.code === 'invalid_code' && !hasFactors) {
+            hasFactors = true;
+            $('step-up-code-label').hidden = false;
+            $('step-up-code-hint').hidden = false;
+            form.elements.code.required = true;
+            form.elements.code.focus();
+          }
           return;
         }
         auth.adopt(answer.body);

@@ -20,8 +20,8 @@ import { deviceTokenOf } from '../tokens/device-token';
  * two give-backs side by side. 5 requests for a wrong password, 7 for a success (8 when a counter
  * cannot be forgiven and is decremented instead), 2-3 for a throttled attempt. A presented device
  * token adds keys to (1), not requests; a client without one gets a new one in (4)'s transaction,
- * and its user a notice of the new device after it (the mailbox limit's write and the send: 2
- * more requests, one of them to SES). A user with a second factor gets `mfaRequired` instead: (4)
+ * and its user a notice of the new device after it (the mailbox limit's read and conditional
+ * write, 2 more DynamoDB requests, then the send to SES). A user with a second factor gets `mfaRequired` instead: (4)
  * is the mfaToken's write, which remembers whether the device was known, and neither a session
  * nor a device token is issued (the device record rides with a session only).
  */
