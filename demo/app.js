@@ -1,5 +1,9 @@
 'use strict';
-/** The demo page: wires the auth client to the forms and lists. */
+/**
+ * The demo page: wires the auth client to the forms and lists. Features in files of their own
+ * (demo/mfa.js) use `window.demoApp` and listen for `demo:signed-in`, `demo:signed-out` and
+ * `demo:mfa-required` on the document.
+ */
 const auth = window.createAuthClient(window.DEMO_CONFIG.apiUrl, { refreshMarginSeconds: window.DEMO_CONFIG.refreshMarginSeconds });
 // Exposed for the browser tests and for poking around in the console.
 window.demoAuth = auth;
@@ -61,6 +65,7 @@ async function showSignedIn() {
   $('signed-in').hidden = false;
   await loadMe();
   await loadSessions();
+  document.dispatchEvent(new CustomEvent('demo:signed-in'));
 }
 
 function showSignedOut(message) {
@@ -69,6 +74,7 @@ function showSignedOut(message) {
   $('me').textContent = '';
   $('sessions').replaceChildren();
   $('status').textContent = message || 'Signed out';
+  document.dispatchEvent(new CustomEvent('demo:signed-out'));
 }
 
 function formValues(form) {
@@ -88,7 +94,9 @@ $('login-form').addEventListener('submit', async (event) => {
   const { email, password } = formValues(event.target);
   const answer = await auth.login(email, password);
   showError(answer.ok ? '' : `Login failed: ${describe(answer)}`);
-  if (answer.ok) await showSignedIn();
+  // A user with a second factor: no token yet; demo/mfa.js asks for the code.
+  if (answer.ok && answer.body.mfaRequired) document.dispatchEvent(new CustomEvent('demo:mfa-required', { detail: answer.body }));
+  else if (answer.ok) await showSignedIn();
 });
 
 $('forgot-form').addEventListener('submit', async (event) => {
@@ -118,6 +126,8 @@ for (const [id, scope] of [['logout', 'local'], ['logout-others', 'others'], ['l
 auth.onChange((signedIn) => {
   if (!signedIn && !$('signed-in').hidden) showSignedOut('Your session ended; sign in again.');
 });
+
+window.demoApp = { showSignedIn, showSignedOut, showError, describe, loadSessions };
 
 $('api-url').textContent = window.DEMO_CONFIG.apiUrl;
 // A reload restores the session from the cookie with one refresh.

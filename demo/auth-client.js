@@ -7,7 +7,10 @@
  * - One refresh in flight at a time: callers that need a token while a refresh runs wait for that
  *   refresh. Two parallel refreshes would present the same cookie twice; the second would only
  *   be saved by the grace window, and after it would look like token theft.
- * - A refresh runs a minute before the access token expires, and once after a 401/403.
+ * - A refresh runs a minute before the access token expires, and once after a 401/403 (not after
+ *   a 401 `insufficient_user_authentication`: a refresh keeps the session's authentication time,
+ *   so only reauthenticating helps; the caller asks the user, see demo/mfa.js).
+ * - A sign-in answering `mfaRequired` carries no token: the caller completes it with `verifyMfa`.
  */
 (function () {
   /** `refreshMarginSeconds`: how long before the access token expires to refresh (60). */
@@ -78,7 +81,8 @@
       if (refreshInFlight) await refreshInFlight;
       if (accessToken === null && !(await refresh())) return { status: 401, ok: false, body: null };
       let answer = await request(path, { ...options, bearer: accessToken });
-      if (answer.status === 401 || answer.status === 403) {
+      const stepUp = answer.body && answer.body.error && answer.body.error.code === 'insufficient_user_authentication';
+      if ((answer.status === 401 || answer.status === 403) && !stepUp) {
         if (!(await refresh())) return answer;
         answer = await request(path, { ...options, bearer: accessToken });
       }
@@ -87,7 +91,7 @@
 
     async function signIn(path, body) {
       const answer = await request(path, { method: 'POST', body, cookieMode: true });
-      if (answer.ok) accept(answer.body);
+      if (answer.ok && answer.body && answer.body.accessToken) accept(answer.body);
       return answer;
     }
 
@@ -101,6 +105,15 @@
     return {
       register: (email, password, name) => signIn('/auth/register', name ? { email, password, name } : { email, password }),
       login: (email, password) => signIn('/auth/login', { email, password }),
+      /** The second step of a sign-in: `proof` is `{ code }` or `{ recoveryCode }`. */
+      verifyMfa: (mfaToken, proof) => signIn('/auth/mfa/verify', { mfaToken, ...proof }),
+      /**
+       * Takes the access token of an answer for the current session (a factor confirmed, a
+       * reauthentication). Those answers also carry a refresh token in their body; it is left
+       * alone: the cookie's token stays valid and takes the session's new authentication at its
+       * next rotation.
+       */
+      adopt: (tokens) => accept(tokens),
       refresh,
       authed,
       logout,

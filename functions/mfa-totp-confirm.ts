@@ -1,10 +1,12 @@
-import { serviceDeps } from '../lib/container/service';
+import { accountDeps } from '../lib/container/account';
+import { sesSender } from '../lib/container/mail';
 import { cookieModeSettings, tokenAnswer } from '../lib/http/cookie-mode';
 import { httpHandler } from '../lib/http/middleware';
 import { confirmTotp } from '../lib/usecases/mfa';
 import { parseTotpConfirm } from '../lib/validation';
 
-const deps = serviceDeps();
+// The SES sender: the user is told of every factor change (lib/usecases/mfa.ts `noticeFactorChange`).
+const deps = accountDeps(sesSender());
 const cookies = cookieModeSettings(deps.config);
 
 /**

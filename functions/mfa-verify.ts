@@ -1,17 +1,21 @@
-import { serviceDeps } from '../lib/container/service';
-import { cookieModeSettings, tokenAnswer } from '../lib/http/cookie-mode';
+import { accountDeps } from '../lib/container/account';
+import { sesSender } from '../lib/container/mail';
+import { cookieModeSettings, signInAnswer } from '../lib/http/cookie-mode';
 import { httpHandler } from '../lib/http/middleware';
 import { verifySecondFactor } from '../lib/usecases/mfa';
 import { parseMfaVerify } from '../lib/validation';
 
-const deps = serviceDeps();
+// The SES sender: a sign-in from a device not seen before notifies the user (lib/sign-in.ts).
+const deps = accountDeps(sesSender());
 const cookies = cookieModeSettings(deps.config);
+const deviceMaxAge = deps.config.loginDeviceTtlDays * 86_400;
 
 /**
  * POST /auth/mfa/verify { mfaToken, code } or { mfaToken, recoveryCode } → 200 { user, ...token
- * response }: completes a sign-in that answered `mfaRequired` (cookie mode as for login).
+ * response, deviceToken? }: completes a sign-in that answered `mfaRequired` (cookie mode and the
+ * device token as for login; the device is the one the login presented).
  */
 export const handler = httpHandler(
   { config: deps.config, body: 'json', cookieMode: { settings: cookies, readsCookie: false } },
-  async (request) => tokenAnswer(200, await verifySecondFactor(deps, parseMfaVerify(request.body), request.meta), request.transport, cookies),
+  async (request) => signInAnswer(200, await verifySecondFactor(deps, parseMfaVerify(request.body), request.meta), request.transport, cookies, deviceMaxAge),
 );

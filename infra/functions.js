@@ -24,7 +24,7 @@
 const FUNCTIONS = [
   // The functions that send email run under MailerRole: the only ones allowed ses:SendEmail.
   { name: 'register', http: { method: 'POST', path: '/auth/register' }, memorySize: 1024, role: 'MailerRole' },
-  { name: 'login', http: { method: 'POST', path: '/auth/login' }, memorySize: 1024 },
+  { name: 'login', http: { method: 'POST', path: '/auth/login' }, memorySize: 1024, role: 'MailerRole' },
   { name: 'refresh', http: { method: 'POST', path: '/auth/refresh' } },
   { name: 'logout', http: { method: 'POST', path: '/auth/logout' } },
   // RFC 6749 §6 and RFC 7009 for OAuth clients: form bodies, OAuth's names and errors, on the same
@@ -59,18 +59,18 @@ const FUNCTIONS = [
   { name: 'password-forgot', http: { method: 'POST', path: '/auth/password/forgot' }, role: 'MailerRole' },
   { name: 'password-reset', http: { method: 'POST', path: '/auth/password/reset' }, memorySize: 1024, role: 'MailerRole' },
   { name: 'account-delete', http: { method: 'DELETE', path: '/auth/me' }, authorizer: true, memorySize: 1024 },
-  { name: 'mfa-verify', http: { method: 'POST', path: '/auth/mfa/verify' } },
+  { name: 'mfa-verify', http: { method: 'POST', path: '/auth/mfa/verify' }, role: 'MailerRole' },
   { name: 'mfa-totp-enrol', http: { method: 'POST', path: '/auth/mfa/totp' }, authorizer: true },
-  { name: 'mfa-totp-confirm', http: { method: 'POST', path: '/auth/mfa/totp/confirm' }, authorizer: true },
+  { name: 'mfa-totp-confirm', http: { method: 'POST', path: '/auth/mfa/totp/confirm' }, authorizer: true, role: 'MailerRole' },
   { name: 'mfa-factors-list', http: { method: 'GET', path: '/auth/mfa/factors' }, authorizer: true },
-  { name: 'mfa-factor-delete', http: { method: 'DELETE', path: '/auth/mfa/factors/{id}' }, authorizer: true },
-  { name: 'mfa-recovery-codes', http: { method: 'POST', path: '/auth/mfa/recovery-codes' }, authorizer: true },
+  { name: 'mfa-factor-delete', http: { method: 'DELETE', path: '/auth/mfa/factors/{id}' }, authorizer: true, role: 'MailerRole' },
+  { name: 'mfa-recovery-codes', http: { method: 'POST', path: '/auth/mfa/recovery-codes' }, authorizer: true, role: 'MailerRole' },
   { name: 'reauthenticate', http: { method: 'POST', path: '/auth/reauthenticate' }, authorizer: true, memorySize: 1024 },
   // Federated sign-in (OpenID Connect providers and GitHub): two browser redirects, then the
   // one-time code's exchange. They read the providers' client secrets (serviceStatements).
   { name: 'oauth-authorize', http: { method: 'GET', path: '/auth/oauth/{provider}/authorize' } },
   { name: 'oauth-callback', http: { method: 'GET', path: '/auth/oauth/{provider}/callback' } },
-  { name: 'oauth-token', http: { method: 'POST', path: '/auth/oauth/token' } },
+  { name: 'oauth-token', http: { method: 'POST', path: '/auth/oauth/token' }, role: 'MailerRole' },
 ];
 
 /**

@@ -22,8 +22,15 @@
  *   lib/authentication.ts), stated by every access token it issues.
  * - The user's oldest sessions past MAX_SESSIONS_PER_USER are revoked by the same transaction,
  *   and sessions past their absolute end are forgotten by the user item.
+ * - Devices. Every path says whether the client presented a device token of this user
+ *   (lib/tokens/device-token.ts; `device` is required, so no path can leave it out). A client
+ *   without one gets a new token, its record written with the session, and the user gets a
+ *   "new sign-in" notice once the session has committed (lib/notices.ts: best effort, it never
+ *   fails the sign-in). A two-step sign-in carries the first step's answer in its mfaToken, so
+ *   the notice and the token come with the session, not with `mfaRequired`.
  */
 import { createHash } from 'node:crypto';
+import { epochSeconds } from './clock';
 import { authenticationOf, type Method } from './authentication';
 import { AppError, invalidCredentials } from './errors';
 import { log } from './log';
@@ -34,9 +41,12 @@ import { part, failedOn, type TransactionPart } from './repositories/transaction
 import type { SecurityEventsRepository } from './repositories/security-events';
 import { endedSessions, trackedSessions, type UserRecord, type UsersRepository } from './repositories/users';
 import { openSession, type SessionDeps, type SessionOrigin, type TokenResponse } from './sessions';
+import { newDeviceNotice, notifyUser, type NoticeDeps } from './notices';
+import { newDeviceToken } from './tokens/device-token';
 
-export interface SignInDeps extends SessionDeps {
-  users: SessionDeps['users'] & Pick<UsersRepository, 'signInItem'>;
+export interface SignInDeps extends SessionDeps, NoticeDeps {
+  config: SessionDeps['config'];
+  users: SessionDeps['users'] & Pick<UsersRepository, 'signInItem' | 'deviceItem'>;
   factors: Pick<FactorsRepository, 'noFactorsCheckItem'>;
   mfaTokens: Pick<MfaTokensRepository, 'issueItem'>;
   events: Pick<SecurityEventsRepository, 'putItem'>;
@@ -57,11 +67,17 @@ export interface SignInProof {
   upgradedHash?: string | undefined;
   /** Errors for failed conditions by label; a failed `user` condition is `invalid_credentials` unless named here. */
   conflicts?: Record<string, () => AppError>;
-  /** Further items the sign-in commits with its session (a new device record). */
+  /** Further items the sign-in commits with its session. */
   alsoWrite?: TransactionPart[];
+  /**
+   * Whether the client presented an unexpired device token of this user (for a second step: the
+   * first step's answer, carried by the mfaToken). False issues a new one and sends the notice.
+   */
+  device: { known: boolean };
 }
 
-export type SignedIn = { user: PublicUser } & TokenResponse;
+/** `deviceToken`: a new device token for a client that presented none of this user's. */
+export type SignedIn = { user: PublicUser; deviceToken?: string } & TokenResponse;
 
 /** A user with a second factor gets this instead of tokens from a first step alone. */
 export interface MfaRequired {
@@ -91,7 +107,7 @@ const proves2ndFactor = (methods: readonly Method[]) => methods.includes('otp') 
 export async function completeSignIn(deps: SignInDeps, user: UserRecord, origin: SessionOrigin, now: Date, proof: SignInProof): Promise<SignInResult> {
   const secondFactor = proves2ndFactor(proof.methods);
   if (!secondFactor && proof.factors.factors.length > 0) {
-    const { token, item } = deps.mfaTokens.issueItem({ userId: user.id, email: user.email, binding: signInBinding(user), methods: proof.methods, now });
+    const { token, item } = deps.mfaTokens.issueItem({ userId: user.id, email: user.email, binding: signInBinding(user), methods: proof.methods, knownDevice: proof.device.known, now });
     await deps.transactions.write([part('mfa', item)]);
     log.info('second factor required', { event: 'mfa_required', userId: user.id });
     return { mfaRequired: true, mfaToken: token, factors: proof.factors.factors.map((f) => ({ id: f.id, type: f.type })) };
@@ -104,10 +120,13 @@ export async function completeSignIn(deps: SignInDeps, user: UserRecord, origin:
   const userItem = deps.users.signInItem(user, session, forget, proof.upgradedHash);
   // Without a second factor, the user must still have none when the session commits.
   const factorParts = secondFactor ? proof.secondStep! : [part('factors', deps.factors.noFactorsCheckItem(user.id))];
+  // A client without a known device of this account gets one, written with the session.
+  const device = proof.device.known ? undefined : newDeviceToken();
+  const deviceParts = device ? [part('device', deps.users.deviceItem(device.hash, user.id, now, epochSeconds(now) + deps.config.loginDeviceTtlDays * 86_400))] : [];
   try {
     // The `login` security event is written with the session it records.
     const event = deps.events.putItem({ userId: user.id, type: 'login', ip: origin.ip, userAgent: origin.userAgent, sessionId: session.sid }, now);
-    await deps.transactions.write([part('user', userItem), ...factorParts, ...session.items, part('event', event), ...(proof.alsoWrite ?? [])]);
+    await deps.transactions.write([part('user', userItem), ...factorParts, ...session.items, part('event', event), ...deviceParts, ...(proof.alsoWrite ?? [])]);
   } catch (err) {
     for (const [label, error] of Object.entries(proof.conflicts ?? {})) {
       if (failedOn(err, label)) {
@@ -124,6 +143,7 @@ export async function completeSignIn(deps: SignInDeps, user: UserRecord, origin:
   if (session.displaced.length > 0) {
     log.info('sessions revoked', { event: 'session_revoked', reason: 'session_limit', userId: user.id, sessionIds: session.displaced });
   }
-  log.info('login succeeded', { event: 'login', userId: user.id, sessionId: session.sid, acr: authentication.acr });
-  return { user: publicUser(user), ...session.tokens };
+  log.info('login succeeded', { event: 'login', userId: user.id, sessionId: session.sid, acr: authentication.acr, newDevice: device !== undefined });
+  if (device) await notifyUser(deps, user.email, newDeviceNotice(now, origin), user.id, now, 'sign_in_notice');
+  return { user: publicUser(user), ...session.tokens, ...(device ? { deviceToken: device.value } : {}) };
 }

@@ -253,11 +253,22 @@ export function parseReauthenticate(body: unknown): ReauthenticateInput {
 
 export interface OAuthCodeInput {
   code: string;
+  /** The device token of an earlier sign-in (as at login), or the device cookie in cookie mode. */
+  deviceToken?: string | undefined;
 }
 
-/** POST /auth/oauth/token: `{code}`, a string (its shape is judged with the code itself: invalid_token). */
+/**
+ * POST /auth/oauth/token: `{code, deviceToken?}`, the code a string (its shape is judged with the
+ * code itself: invalid_token), the device token as at login.
+ */
 export function parseOAuthCode(body: unknown): OAuthCodeInput {
   const b = asObject(body);
-  if (typeof b.code !== 'string') throw invalidRequest([{ field: 'code', message: b.code === undefined ? 'is required' : 'must be a string' }]);
-  return { code: b.code };
+  const problems: FieldProblem[] = [];
+  if (typeof b.code !== 'string') problems.push({ field: 'code', message: b.code === undefined ? 'is required' : 'must be a string' });
+  const deviceToken = b.deviceToken;
+  if (deviceToken !== undefined && (typeof deviceToken !== 'string' || deviceToken.length > 128)) {
+    problems.push({ field: 'deviceToken', message: 'must be the string a previous sign-in returned' });
+  }
+  if (problems.length > 0) throw invalidRequest(problems);
+  return { code: b.code as string, ...(typeof deviceToken === 'string' ? { deviceToken } : {}) };
 }

@@ -4,7 +4,8 @@
  * taken from the request. `/config.js` tells the page where the API is.
  *
  * Routes: /, /verify-email, /reset-password and /confirm-email (the pages the emails link to), their scripts
- * and stylesheet, /openapi.yaml and /openapi.json.
+ * and stylesheet, /vendor/uqr.mjs (the QR code encoder the second-factor enrolment draws with, from
+ * node_modules: the page never asks a remote service), /openapi.yaml and /openapi.json.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -23,7 +24,9 @@ const PAGES: Record<string, { file: string; type: string }> = {
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/auth-client.js': { file: 'auth-client.js', type: 'text/javascript; charset=utf-8' },
   '/token-page.js': { file: 'token-page.js', type: 'text/javascript; charset=utf-8' },
+  '/mfa.js': { file: 'mfa.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/vendor/uqr.mjs': { file: path.join(ROOT, 'node_modules', 'uqr', 'dist', 'index.mjs'), type: 'text/javascript; charset=utf-8' },
 };
 
 export interface DemoServer {
@@ -80,7 +83,7 @@ export async function startDemoServer(options: { port: number; apiUrl: string; h
         return;
       }
       // Read on each request, so edits to demo/ show on reload without a restart.
-      const content = await readFile(path.join(DEMO_DIR, page.file));
+      const content = await readFile(path.resolve(DEMO_DIR, page.file));
       response.writeHead(200, { ...headers, 'content-type': page.type });
       response.end(request.method === 'HEAD' ? undefined : content);
     })().catch((err: Error) => {

@@ -15,7 +15,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account and open its first session
-         * @description Sends a verification email. Unknown fields are ignored.
+         * @description Sends a verification email. Unknown fields are ignored. The answer carries a device token (body mode) or sets the device cookie (cookie mode), so the registering client is a known device at its next login.
          */
         post: operations["register"];
         delete?: never;
@@ -742,7 +742,7 @@ export interface components {
             tokenType: "Bearer";
             expiresIn: number;
         };
-        /** @description Body mode. `deviceToken` comes with the first sign-in of a client without a known device of this account: keep it and send it with the next logins. */
+        /** @description Body mode. `deviceToken` comes with a sign-in of a client without a known device of this account (which also sends the user a "new sign-in" notice): keep it and send it with the next logins. */
         LoginResponse: {
             user: components["schemas"]["User"];
             accessToken: components["schemas"]["AccessToken"];
@@ -751,6 +751,16 @@ export interface components {
             tokenType: "Bearer";
             expiresIn: number;
             deviceToken?: string;
+        };
+        /** @description Body mode. Keep `deviceToken` and send it with the next logins: this client is then a known device of the account. */
+        RegisterResponse: {
+            user: components["schemas"]["User"];
+            accessToken: components["schemas"]["AccessToken"];
+            refreshToken: components["schemas"]["RefreshToken"];
+            /** @constant */
+            tokenType: "Bearer";
+            expiresIn: number;
+            deviceToken: string;
         };
         /** @description Cookie mode; the refresh token is in the cookie only. */
         CookieAuthResponse: {
@@ -1316,14 +1326,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The new user and its tokens (cookie mode: the refresh token in the cookie). */
+            /** @description The new user, its tokens and a device token (cookie mode: the refresh token in the refresh cookie, the device token in the `__Host-device` cookie). */
             201: {
                 headers: {
                     "Set-Cookie": components["headers"]["SetRefreshCookie"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuthResponse"] | components["schemas"]["CookieAuthResponse"];
+                    "application/json": components["schemas"]["RegisterResponse"] | components["schemas"]["CookieAuthResponse"];
                 };
             };
             400: components["responses"]["InvalidBody"];
@@ -1477,6 +1487,8 @@ export interface operations {
             content: {
                 "application/json": {
                     code: string;
+                    /** @description As at login: the device token of an earlier sign-in (cookie mode: the `__Host-device` cookie instead). A client without a known device gets a new one and its user a notice. */
+                    deviceToken?: string;
                 };
             };
         };
@@ -1993,14 +2005,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The user and its tokens (cookie mode: the refresh token in the cookie). */
+            /** @description The user and its tokens, and a new device token when the login that answered `mfaRequired` presented no known device (cookie mode: the refresh token in the refresh cookie, a new device token in the `__Host-device` cookie). */
             200: {
                 headers: {
                     "Set-Cookie": components["headers"]["SetRefreshCookie"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuthResponse"] | components["schemas"]["CookieAuthResponse"];
+                    "application/json": components["schemas"]["LoginResponse"] | components["schemas"]["CookieAuthResponse"];
                 };
             };
             400: components["responses"]["InvalidBody"];

@@ -9,7 +9,8 @@ import { FederationRepository } from '../repositories/federation';
 import type { FederationDeps } from '../usecases/federation';
 import { containerConfig } from './config';
 import { documentClient } from './data';
-import { serviceDeps } from './service';
+import type { EmailSender } from '../email/sender';
+import { accountDeps } from './account';
 
 let deps: FederationDeps | undefined;
 
@@ -19,9 +20,10 @@ let deps: FederationDeps | undefined;
  * secrets, from the local file or Secrets Manager. With providers configured and no source of
  * their secrets, the function refuses to start.
  */
-export function federationDeps(): FederationDeps {
+export function federationDeps(mailer?: EmailSender): FederationDeps {
   if (!deps) {
-    const base = serviceDeps();
+    // The code exchange passes the SES sender: its sign-ins notify a new device (lib/sign-in.ts).
+    const base = accountDeps(mailer);
     const config = base.config;
     if (config.oauthProviders.length > 0 && !config.oauthClientSecretsFile && !config.oauthClientSecretsSecretId) {
       const error = new ConfigurationError('OAUTH_PROVIDERS is set but OAUTH_CLIENT_SECRETS_SECRET_ID is not');

@@ -162,3 +162,21 @@ export function tokenAnswer<T extends { refreshToken: string } | { mfaRequired: 
 export function clearingCookie(result: HttpResult, transport: Transport, settings: CookieModeSettings): HttpResult {
   return transport === 'cookie' ? { ...result, cookies: [clearedRefreshCookie(settings)] } : result;
 }
+
+/**
+ * A sign-in's answer ({@link tokenAnswer}) with the device token it may carry: in body mode it
+ * stays in the body as `deviceToken`; in cookie mode it moves to the device cookie, valid for
+ * `deviceMaxAgeSeconds`.
+ */
+export function signInAnswer<T extends ({ refreshToken: string } | { mfaRequired: true }) & { deviceToken?: string | undefined }>(
+  statusCode: number,
+  body: T,
+  transport: Transport,
+  settings: CookieModeSettings,
+  deviceMaxAgeSeconds: number,
+): HttpResult {
+  const { deviceToken, ...rest } = body;
+  if (transport === 'body') return json(statusCode, deviceToken === undefined ? rest : { ...rest, deviceToken });
+  const answer = tokenAnswer(statusCode, rest as T, transport, settings);
+  return deviceToken === undefined ? answer : { ...answer, cookies: [...(answer.cookies ?? []), deviceCookie(deviceToken, deviceMaxAgeSeconds)] };
+}

@@ -3,7 +3,7 @@
  * `POST /auth/mfa/verify`, in the users table.
  *
  *   MFATOKEN#<sha256 of the token>
- *     userId, binding, methods, attempts, createdAt, expiresAt (epoch s, TTL attribute)
+ *     userId, binding, methods, knownDevice, attempts, createdAt, expiresAt (epoch s, TTL attribute)
  *
  * - Only the hash is stored (lib/mfa/mfa-token.ts); the token itself is 256 random bits.
  * - `binding` is a value of the caller's choosing that names the credentials the first step
@@ -36,6 +36,8 @@ export interface MfaTokenRecord {
   binding: string;
   /** RFC 8176 methods the first step proved (`["pwd"]` after a password). */
   methods: string[];
+  /** Whether the first step's client presented a device token of this user (lib/sign-in.ts). */
+  knownDevice: boolean;
   /** Attempts reserved so far, this one included. */
   attempts: number;
   createdAt: string;
@@ -47,6 +49,7 @@ export interface NewMfaToken {
   email: string;
   binding: string;
   methods: string[];
+  knownDevice: boolean;
   now: Date;
 }
 
@@ -61,6 +64,7 @@ function toRecord(item: Record<string, unknown> | undefined): MfaTokenRecord | u
     email: typeof item.email === 'string' ? item.email : '',
     binding: item.binding,
     methods: Array.isArray(item.methods) ? item.methods.map(String) : [],
+    knownDevice: item.knownDevice === true,
     attempts: Number(item.attempts),
     createdAt: String(item.createdAt),
     expiresAt: Number(item.expiresAt),
@@ -81,6 +85,7 @@ export class MfaTokensRepository {
       email: input.email,
       binding: input.binding,
       methods: input.methods,
+      knownDevice: input.knownDevice,
       attempts: 0,
       createdAt: input.now.toISOString(),
       expiresAt: epochSeconds(input.now) + MFA_TOKEN_TTL_SECONDS,

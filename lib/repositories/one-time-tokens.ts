@@ -14,8 +14,12 @@ export interface OneTimeTokenRecord {
   sessionId?: string | undefined;
 }
 
-/** Kinds of email limited per mailbox: the links, and security notices. */
-export type MailKind = OneTimeTokenKind | 'notice';
+/**
+ * Kinds of email limited per mailbox: the links, security notices, and the notices of sign-ins
+ * from new devices (a budget of their own, so a run of sign-ins cannot use up the budget of the
+ * notices of credential and factor changes).
+ */
+export type MailKind = OneTimeTokenKind | 'notice' | 'sign_in_notice';
 
 export const oneTimeTokenKey = (kind: OneTimeTokenKind, hash: string) => `ONETIME#${kind}#${hash}`;
 

@@ -26,7 +26,8 @@ import { hashOneTimeToken, isOneTimeTokenShape } from '../tokens/one-time-token'
 import type { EmailChangeInput } from '../validation';
 import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
-import { addressAllowed, emailIpAllowed, issueToken, notifyUser, sendLinkEmail } from './email-links';
+import { addressAllowed, emailIpAllowed, issueToken, sendLinkEmail } from './email-links';
+import { notifyUser } from '../notices';
 
 export async function requestEmailChange(deps: AccountDeps, caller: Pick<Caller, 'userId' | 'sessionId'>, input: EmailChangeInput, meta: RequestMeta): Promise<void> {
   const now = deps.clock();
@@ -47,7 +48,7 @@ export async function requestEmailChange(deps: AccountDeps, caller: Pick<Caller,
         'Someone asked to move another account to this email address. It is already the address of an account, so nothing changed.',
         'If this was you, sign in to the account that has this address instead. Otherwise there is nothing to do.',
         notice,
-      ), user.id, now, meta);
+      ), user.id, now);
     }
   } else {
     const { token, items } = issueToken(deps, 'email_change', user.id, now, user.emailChangeTokenHash, { newEmail: input.newEmail, sessionId: caller.sessionId });
@@ -69,7 +70,7 @@ export async function requestEmailChange(deps: AccountDeps, caller: Pick<Caller,
     `Someone signed in to your account asked to change its email address to ${input.newEmail}. It changes only once that address confirms it.`,
     'If this was not you, change your password now: that signs out every other device and cancels the change.',
     notice,
-  ), user.id, now, meta);
+  ), user.id, now);
   log.info('email change requested', { event: 'email_change_requested', userId: user.id, addressTaken: taken });
 }
 
@@ -107,6 +108,6 @@ export async function confirmEmailChange(deps: AccountDeps, tokenValue: string, 
     `The email address of your account was changed to ${newEmail}. Every other device was signed out.`,
     'If this was not you, reset your password from the new address or contact support: someone may control your account.',
     { at: now, ip: meta.ip, userAgent: meta.userAgent },
-  ), user.id, now, meta);
+  ), user.id, now);
   return publicUser(user);
 }

@@ -83,30 +83,3 @@ export async function sendLinkEmail(
     return false;
   }
 }
-
-/**
- * Notices to one mailbox per EMAIL_LIMIT_WINDOW_SECONDS. Higher than the links' limit: a user's
- * own password change, reset and email change send one each, and none of them can be set off by
- * someone without the account's credentials (the notice to a taken address, which any signed-in
- * user can aim at any address, counts as an email-change email instead).
- */
-export const NOTICES_PER_MAILBOX = 10;
-
-/**
- * Sends a security notice (lib/email/templates.ts `securityNotice`) to `to`, within the
- * per-mailbox limit of notices. Never throws: the change it reports has already happened, and a
- * notice that cannot go out is logged.
- */
-export async function notifyUser(deps: AccountDeps, to: string, content: EmailContent, userId: string, now: Date, meta: RequestMeta): Promise<void> {
-  try {
-    const allowed = await deps.mailLimits.tryReserve('notice', mailboxOf(to), now, NOTICES_PER_MAILBOX, deps.config.emailLimitWindowSeconds);
-    if (!allowed) {
-      log.warn('email limited for this mailbox', { event: 'email_address_limited', kind: 'notice', userId });
-      return;
-    }
-    const messageId = await deps.mailer.send({ to, ...content });
-    log.info('email sent', { event: 'email_sent', kind: 'notice', userId, messageId });
-  } catch (err) {
-    log.error('email not sent', { event: 'email_failed', kind: 'notice', userId, error: describeError(err) });
-  }
-}

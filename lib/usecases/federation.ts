@@ -37,15 +37,19 @@ import { AppError, invalidRequest, invalidToken, notFound } from '../errors';
 import type { FederationProvider, ProviderIdentity } from '../federation/providers';
 import { ProviderError, type CallbackErrorCode } from '../federation/providers';
 import { describeError, log } from '../log';
+import { deviceKey, toDevice } from '../repositories/devices';
 import { factorsKey, factorSetOf } from '../repositories/factors';
 import { browserBinding, isSecretShape, newSecret, type FederationRepository } from '../repositories/federation';
 import { failedOn, part } from '../repositories/transactions';
 import { NO_PASSWORD, type UserRecord } from '../repositories/users';
 import { completeSignIn, type SignInResult } from '../sign-in';
-import type { Deps, RequestMeta } from './deps';
+import { deviceTokenOf } from '../tokens/device-token';
+import type { OAuthCodeInput } from '../validation';
+import type { AccountDeps } from './account-deps';
+import type { RequestMeta } from './deps';
 import { DEFAULT_ROLES } from './register';
 
-export interface FederationDeps extends Deps {
+export interface FederationDeps extends AccountDeps {
   federation: FederationRepository;
   providers: Map<string, FederationProvider>;
 }
@@ -232,17 +236,24 @@ async function accountFor(deps: FederationDeps, provider: string, identity: Prov
  * `POST /auth/oauth/token {code}` (see the module comment, step 3). DynamoDB requests: the code's
  * consuming delete, one BatchGetItem of the user and its factors, the sign-in transaction.
  */
-export async function exchangeFederatedCode(deps: FederationDeps, code: unknown, meta: RequestMeta): Promise<SignInResult> {
+export async function exchangeFederatedCode(deps: FederationDeps, input: OAuthCodeInput, meta: RequestMeta): Promise<SignInResult> {
+  const { code } = input;
   if (!isSecretShape(code)) throw invalidToken();
   const now = deps.clock();
   const record = await deps.federation.consumeCode(code, now);
   if (!record) throw invalidToken();
-  const { user, items } = await deps.users.findForSignIn(record.userId, (id) => [factorsKey(id)]);
+  // A presented device token is read in the same batch, as at login: a client whose device this
+  // account knows is spared the new-device notice and gets no new token (lib/sign-in.ts).
+  const presented = deviceTokenOf(input.deviceToken);
+  const { user, items } = await deps.users.findForSignIn(record.userId, (id) => [factorsKey(id), ...(presented ? [deviceKey(presented.hash)] : [])]);
   // The account changed credentials (or was deleted) since the callback judged it.
   if (!user || user.credentialEpoch !== record.epoch) throw invalidToken();
+  const device = presented && toDevice(items.get(deviceKey(presented.hash)));
+  const known = device !== undefined && device.userId === user.id && device.expiresAt > Math.floor(now.getTime() / 1000);
   return completeSignIn(deps, user, meta, now, {
     methods: ['fed'],
     factors: factorSetOf(items.get(factorsKey(user.id))),
+    device: { known },
     conflicts: { user: () => invalidToken() },
   });
 }

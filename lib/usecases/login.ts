@@ -3,14 +3,14 @@ import { describeError, log } from '../log';
 import { costOf, dummyHash, hashPassword, verifyPassword } from '../passwords';
 import { passwordAttemptKeys, reservePasswordAttempt } from '../throttle/password-attempts';
 import type { LoginInput } from '../validation';
-import type { Deps, RequestMeta } from './deps';
+import type { RequestMeta } from './deps';
+import type { AccountDeps } from './account-deps';
 import { enforceIpLimit } from './rate-limit';
 import { factorsKey, factorSetOf } from '../repositories/factors';
 import { completeSignIn, type SignInResult } from '../sign-in';
 import { deviceKey, toDevice } from '../repositories/devices';
 import { hasPassword } from '../repositories/users';
-import { part } from '../repositories/transactions';
-import { deviceTokenOf, newDeviceToken } from '../tokens/device-token';
+import { deviceTokenOf } from '../tokens/device-token';
 
 /**
  * Signs a user in. DynamoDB requests: (1) the per-IP counter beside one BatchGetItem (email claim
@@ -20,15 +20,17 @@ import { deviceTokenOf, newDeviceToken } from '../tokens/device-token';
  * item's update (lib/sign-in.ts; the session cap is read from the user item of (2)), then (5) the
  * two give-backs side by side. 5 requests for a wrong password, 7 for a success (8 when a counter
  * cannot be forgiven and is decremented instead), 2-3 for a throttled attempt. A presented device
- * token adds keys to (1), not requests; a client without one gets a new one in (4)'s transaction.
- * A user with a second factor gets `mfaRequired` instead: (4) is the mfaToken's write, and neither
- * a session nor a device token is issued (the device record rides with a session only).
+ * token adds keys to (1), not requests; a client without one gets a new one in (4)'s transaction,
+ * and its user a notice of the new device after it (the mailbox limit's read and conditional
+ * write, 2 more DynamoDB requests, then the send to SES). A user with a second factor gets `mfaRequired` instead: (4)
+ * is the mfaToken's write, which remembers whether the device was known, and neither a session
+ * nor a device token is issued (the device record rides with a session only).
  */
 export async function login(
-  deps: Deps,
+  deps: AccountDeps,
   input: LoginInput,
   meta: RequestMeta,
-): Promise<SignInResult & { deviceToken: string | undefined }> {
+): Promise<SignInResult> {
   const now = deps.clock();
   // A device token is read in the same batch as the rest (the record and the device's counter),
   // before anyone knows it is genuine: a forged one only ever reads keys that do not exist.
@@ -66,13 +68,11 @@ export async function login(
   // and the second step no longer knows the password (its hash upgrades at the next change).
   const upgradedHash = costOf(user.passwordHash) !== deps.config.bcryptCost ? await hashPassword(input.password, deps.config.bcryptCost) : undefined;
   const factors = factorSetOf(items.get(factorsKey(user.id)));
-  // A client without a known device of this account gets one, written with the session.
-  const issued = knownDevice ? undefined : newDeviceToken();
-  const deviceExpiresAt = Math.floor(now.getTime() / 1000) + deps.config.loginDeviceTtlDays * 86_400;
-  const alsoWrite = issued ? [part('device', deps.users.deviceItem(issued.hash, user.id, now, deviceExpiresAt))] : [];
-  const result = await completeSignIn(deps, user, meta, now, { methods: ['pwd'], factors, upgradedHash, alsoWrite });
+  // A client without a known device of this account gets a device token with its session, and
+  // the user a notice of the new device (lib/sign-in.ts).
+  const result = await completeSignIn(deps, user, meta, now, { methods: ['pwd'], factors, upgradedHash, device: { known: knownDevice } });
   // The give-back stays out of the session transaction: attackers writing the same counters
   // could otherwise cancel the owner's sign-in with transaction conflicts.
   await attempt.succeeded();
-  return { ...result, deviceToken: 'mfaRequired' in result ? undefined : issued?.value };
+  return result;
 }

@@ -8,6 +8,10 @@
  * mfaToken is consumed once and reserves at most 5 attempts, and the first and last factor are
  * decided by the factors item's size. Wrong codes also count against the account like failed
  * logins (lib/throttle/password-attempts.ts), reserved before the code is checked.
+ *
+ * Notices: every factor added or removed, and every new set of recovery codes, is told to the
+ * user by email once its change has committed, through {@link noticeFactorChange} alone, so any
+ * kind of factor added or removed through {@link addFactor} and {@link removeFactor} gets them.
  */
 import { randomUUID } from 'node:crypto';
 import { authenticationOf, type Method } from '../authentication';
@@ -20,6 +24,8 @@ import { SealedSecretUnreadable } from '../mfa/secret-box';
 import { checkTotp, newTotpSecret, totpIssuerName, totpSecretBase32, totpUri } from '../mfa/totp';
 import { factorsKey, factorSetOf, PENDING_FACTOR_TTL_SECONDS, type FactorSet, type StoredFactor } from '../repositories/factors';
 import { failedOn, part, parts, type TransactionPart } from '../repositories/transactions';
+import type { TransactWriteItem } from '../repositories/types';
+import type { RecoveryCodeSet } from '../mfa/recovery-codes';
 import type { UserRecord } from '../repositories/users';
 import type { SecurityEventType } from '../repositories/security-events';
 import { reauthenticatedSession, type TokenResponse } from '../sessions';
@@ -27,6 +33,8 @@ import { completeSignIn, signInBinding, type SignInResult } from '../sign-in';
 import { reservePasswordAttempt } from '../throttle/password-attempts';
 import type { MfaVerifyInput, ReauthenticateInput, TotpConfirmInput } from '../validation';
 import type { Deps, RequestMeta } from './deps';
+import type { AccountDeps } from './account-deps';
+import { factorAddedNotice, factorRemovedNotice, notifyUser, recoveryCodesNotice } from '../notices';
 import { checkPasswordLikeLogin } from './password-check';
 import { epochSeconds } from '../clock';
 
@@ -77,7 +85,7 @@ async function reseal(deps: Deps, userId: string, match: TotpMatch | undefined):
  * read); (6) the session transaction with the mfaToken consumed, the code's step or recovery code
  * written and the user checked (lib/sign-in.ts); (7, 8) the two give-backs side by side.
  */
-export async function verifySecondFactor(deps: Deps, input: MfaVerifyInput, meta: RequestMeta): Promise<SignInResult> {
+export async function verifySecondFactor(deps: AccountDeps, input: MfaVerifyInput, meta: RequestMeta): Promise<SignInResult> {
   const now = deps.clock();
   // Reserved before anything is checked: a token is dead after 5 attempts, whatever races.
   const pending = await deps.mfaTokens.reserveAttempt(input.mfaToken, now);
@@ -119,6 +127,8 @@ export async function verifySecondFactor(deps: Deps, input: MfaVerifyInput, meta
     factors,
     secondStep,
     conflicts: { mfa: invalidMfaToken, factor: invalidCode, user: invalidMfaToken },
+    // Known or not as the first step found it: the new device token and notice come now, with the session.
+    device: { known: pending.knownDevice },
   });
   await attempt.succeeded();
   await reseal(deps, user.id, match);
@@ -182,14 +192,11 @@ const publicFactor = (f: Pick<StoredFactor, 'id' | 'type' | 'name' | 'createdAt'
 });
 
 /**
- * POST /auth/mfa/totp/confirm: the pending factor becomes active once its first code checks.
- * The first factor is a credential change (lib/credential-change.ts): ONE transaction adds it
- * with 10 recovery codes, bumps the credential epoch, revokes every other session of the user
- * (they were opened without it; a login racing this fails on the epoch or on the factor check of
- * lib/sign-in.ts) and makes the caller's session `aal2` with a new token response. A further
- * factor is added with the caller's session upgrade alone.
+ * POST /auth/mfa/totp/confirm: the pending factor becomes active once its first code checks, and
+ * the caller's session `aal2` with a new token response ({@link addFactor}: the first factor is a
+ * credential change and comes with 10 recovery codes).
  */
-export async function confirmTotp(deps: Deps, caller: Pick<Caller, 'userId' | 'sessionId'>, input: TotpConfirmInput, meta: RequestMeta = NO_ORIGIN): Promise<TotpConfirmation> {
+export async function confirmTotp(deps: AccountDeps, caller: Pick<Caller, 'userId' | 'sessionId'>, input: TotpConfirmInput, meta: RequestMeta = NO_ORIGIN): Promise<TotpConfirmation> {
   const now = deps.clock();
   const [user, pending, set] = await Promise.all([
     callerUser(deps, caller),
@@ -204,14 +211,53 @@ export async function confirmTotp(deps: Deps, caller: Pick<Caller, 'userId' | 's
     challengeFailed(deps, user.id, meta, now);
     throw invalidCode();
   }
+  const added = await addFactor(deps, caller, user, set, {
+    factorId: pending.factorId,
+    type: pending.type,
+    methods: ['pwd', 'otp'],
+    items: (recovery) => deps.factors.confirmItems(pending, { step, now, recovery }),
+  }, meta, now);
+  return {
+    factor: publicFactor({ id: pending.factorId, type: pending.type, name: pending.name, createdAt: pending.createdAt, lastUsedAt: undefined }),
+    ...(added.recoveryCodes ? { recoveryCodes: added.recoveryCodes } : {}),
+    ...added.tokens,
+  };
+}
+
+/** A factor checked and ready to be stored: what {@link addFactor} commits. */
+export interface NewFactor {
+  factorId: string;
+  type: StoredFactor['type'];
+  /** The methods the caller's session is upgraded to (the factor was just used). */
+  methods: Method[];
+  /** The factor's own writes (labelled `enrol`: failing them means the enrolment is gone); with the first factor, its recovery codes. */
+  items: (recovery: RecoveryCodeSet | undefined) => TransactWriteItem[];
+}
+
+/**
+ * Adds a checked factor of any type. The first factor is a credential change
+ * (lib/credential-change.ts): ONE transaction adds it with 10 recovery codes, bumps the credential
+ * epoch, revokes every other session of the user (they were opened without it; a login racing
+ * this fails on the epoch or on the factor check of lib/sign-in.ts) and upgrades the caller's
+ * session with a new token response. A further factor is added with the caller's session upgrade
+ * alone. The user is told once it committed.
+ */
+export async function addFactor(
+  deps: AccountDeps,
+  caller: Pick<Caller, 'userId' | 'sessionId'>,
+  user: UserRecord,
+  set: FactorSet,
+  factor: NewFactor,
+  meta: RequestMeta,
+  now: Date,
+): Promise<{ recoveryCodes: string[] | undefined; tokens: TokenResponse }> {
   const first = set.factors.length === 0;
   const issued = first ? newRecoveryCodes() : undefined;
-  const authentication = authenticationOf(['pwd', 'otp'], now);
-  const upgraded = await reauthenticatedSession(deps, user, caller.sessionId, authentication, now);
+  const upgraded = await reauthenticatedSession(deps, user, caller.sessionId, authenticationOf(factor.methods, now), now);
   if (!upgraded) throw unauthorized();
   const factorParts = [
-    ...parts('enrol', deps.factors.confirmItems(pending, { step, now, recovery: issued?.set })),
-    event(deps, { userId: user.id, type: 'factor_added', sessionId: caller.sessionId, detail: pending.type }, meta, now),
+    ...parts('enrol', factor.items(issued?.set)),
+    event(deps, { userId: user.id, type: 'factor_added', sessionId: caller.sessionId, detail: factor.type }, meta, now),
     ...(issued ? [event(deps, { userId: user.id, type: 'recovery_codes_issued', sessionId: caller.sessionId }, meta, now)] : []),
   ];
   const onConflict = (err: unknown) => {
@@ -220,17 +266,19 @@ export async function confirmTotp(deps: Deps, caller: Pick<Caller, 'userId' | 's
     if (failedOn(err, 'enrol')) throw invalidCode(err);
     if (failedOn(err, 'session')) throw unauthorized(err);
   };
+  let email = user.email;
   if (first) {
     const { revokedSessionIds } = await commitCredentialChange(deps, user.id, now, {
       reason: 'factor_enabled',
       keep: caller.sessionId,
       plan: (current, revoked) => {
         if (!current || current.disabledAt) throw unauthorized();
+        email = current.email;
         return { user: current, userItem: deps.users.factorsChangedItem(current, revoked), others: [...factorParts, ...upgraded.items] };
       },
       onConflict,
     });
-    log.info('first second factor enabled; other sessions revoked', { event: 'factor_added', userId: user.id, factorId: pending.factorId, revokedSessionIds });
+    log.info('first second factor enabled; other sessions revoked', { event: 'factor_added', userId: user.id, factorId: factor.factorId, type: factor.type, revokedSessionIds });
   } else {
     try {
       await deps.transactions.write([...factorParts, ...upgraded.items]);
@@ -238,13 +286,31 @@ export async function confirmTotp(deps: Deps, caller: Pick<Caller, 'userId' | 's
       onConflict(err);
       throw err;
     }
-    log.info('second factor added', { event: 'factor_added', userId: user.id, factorId: pending.factorId });
+    log.info('second factor added', { event: 'factor_added', userId: user.id, factorId: factor.factorId, type: factor.type });
   }
-  return {
-    factor: publicFactor({ id: pending.factorId, type: pending.type, name: pending.name, createdAt: pending.createdAt, lastUsedAt: undefined }),
-    ...(issued ? { recoveryCodes: issued.codes } : {}),
-    ...upgraded.tokens,
-  };
+  await noticeFactorChange(deps, { id: user.id, email }, { kind: 'added', type: factor.type, recoveryCodes: first }, meta, now);
+  return { recoveryCodes: issued?.codes, tokens: upgraded.tokens };
+}
+
+/** A change to the user's second factors that the user is told about. */
+export type FactorChange =
+  | { kind: 'added'; type: string; recoveryCodes: boolean }
+  | { kind: 'removed'; type: string; last: boolean }
+  | { kind: 'recovery_codes' };
+
+/**
+ * The one place factor notices are sent from, after the change committed. Best effort: a notice
+ * that cannot go out is logged (lib/notices.ts), the change stands and the request succeeds. A
+ * first factor's recovery codes are named in its "added" notice rather than in a second email.
+ */
+export async function noticeFactorChange(deps: AccountDeps, user: { id: string; email: string }, change: FactorChange, meta: RequestMeta, now: Date): Promise<void> {
+  const content =
+    change.kind === 'added'
+      ? factorAddedNotice(change.type, change.recoveryCodes, now, meta)
+      : change.kind === 'removed'
+        ? factorRemovedNotice(change.type, change.last, now, meta)
+        : recoveryCodesNotice(now, meta);
+  await notifyUser(deps, user.email, content, user.id, now);
 }
 
 /** GET /auth/mfa/factors: the caller's confirmed factors. */
@@ -263,18 +329,21 @@ const REMOVAL_ATTEMPTS = 3;
  * is revoked, the caller's kept. Only the caller's own item is touched: another user's factor
  * id is not in it (404).
  */
-export async function removeFactor(deps: Deps, caller: Pick<Caller, 'userId' | 'sessionId'>, factorId: string, meta: RequestMeta = NO_ORIGIN): Promise<void> {
+export async function removeFactor(deps: AccountDeps, caller: Pick<Caller, 'userId' | 'sessionId'>, factorId: string, meta: RequestMeta = NO_ORIGIN): Promise<void> {
   const now = deps.clock();
   for (let attempt = 1; attempt <= REMOVAL_ATTEMPTS; attempt += 1) {
     const set = await deps.factors.get(caller.userId);
-    if (!set.factors.some((f) => f.id === factorId)) throw notFound();
+    const removed = set.factors.find((f) => f.id === factorId);
+    if (!removed) throw notFound();
     const last = set.factors.length === 1;
+    let email = '';
     try {
       const { revokedSessionIds } = await commitCredentialChange(deps, caller.userId, now, {
         reason: 'factor_removed',
         keep: caller.sessionId,
         plan: (current, revoked) => {
           if (!current || current.disabledAt) throw unauthorized();
+          email = current.email;
           const factorItem = part('factor', deps.factors.deleteItem(caller.userId, factorId, { last }));
           const recorded = event(deps, { userId: caller.userId, type: 'factor_removed', sessionId: caller.sessionId, detail: last ? 'last' : undefined }, meta, now);
           return { user: current, userItem: deps.users.factorsChangedItem(current, revoked), others: [factorItem, recorded] };
@@ -284,7 +353,8 @@ export async function removeFactor(deps: Deps, caller: Pick<Caller, 'userId' | '
           if (failedOn(err, 'factor')) throw new FactorsMoved();
         },
       });
-      log.info('second factor removed', { event: 'factor_removed', userId: caller.userId, factorId, last, revokedSessionIds });
+      log.info('second factor removed', { event: 'factor_removed', userId: caller.userId, factorId, type: removed.type, last, revokedSessionIds });
+      await noticeFactorChange(deps, { id: caller.userId, email }, { kind: 'removed', type: removed.type, last }, meta, now);
       return;
     } catch (err) {
       if (!(err instanceof FactorsMoved)) throw err;
@@ -294,7 +364,7 @@ export async function removeFactor(deps: Deps, caller: Pick<Caller, 'userId' | '
 }
 
 /** POST /auth/mfa/recovery-codes (step-up): 10 new codes; the old set stops working. */
-export async function regenerateRecoveryCodes(deps: Deps, caller: Pick<Caller, 'userId'> & Partial<Pick<Caller, 'sessionId'>>, meta: RequestMeta = NO_ORIGIN): Promise<{ recoveryCodes: string[] }> {
+export async function regenerateRecoveryCodes(deps: AccountDeps, caller: Pick<Caller, 'userId'> & Partial<Pick<Caller, 'sessionId'>>, meta: RequestMeta = NO_ORIGIN): Promise<{ recoveryCodes: string[] }> {
   const now = deps.clock();
   const issued = newRecoveryCodes();
   try {
@@ -308,6 +378,9 @@ export async function regenerateRecoveryCodes(deps: Deps, caller: Pick<Caller, '
     throw err;
   }
   log.info('recovery codes issued', { event: 'recovery_codes_issued', userId: caller.userId });
+  // The address is read after the commit, for the notice only (the change does not need it).
+  const user = await deps.users.findById(caller.userId).catch(() => undefined);
+  if (user) await noticeFactorChange(deps, user, { kind: 'recovery_codes' }, meta, now);
   return { recoveryCodes: issued.codes };
 }
 

@@ -9,7 +9,8 @@ import type { ChangePasswordInput, ForgotInput, ResetInput } from '../validation
 import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
 import { checkPasswordLikeLogin } from './password-check';
-import { addressAllowed, emailIpAllowed, issueToken, notifyUser, sendLinkEmail } from './email-links';
+import { addressAllowed, emailIpAllowed, issueToken, sendLinkEmail } from './email-links';
+import { notifyUser } from '../notices';
 import { securityNotice } from '../email/templates';
 
 /**
@@ -48,7 +49,7 @@ export async function changePassword(deps: AccountDeps, caller: Pick<Caller, 'us
     'The password of your account was changed, and every other device was signed out.',
     'If this was not you, reset your password now with "Forgot password": someone else may know it.',
     { at: now, ip: meta.ip, userAgent: meta.userAgent },
-  ), user.id, now, meta);
+  ), user.id, now);
   log.info('password changed; other sessions revoked', {
     event: 'password_changed',
     userId: user.id,
@@ -135,5 +136,5 @@ export async function resetPassword(deps: AccountDeps, input: ResetInput, meta: 
     'The password of your account was reset with a link sent to this address, and every device was signed out.',
     'If this was not you, reset your password again now, and check who can read this mailbox.',
     { at: now, ip: meta.ip, userAgent: meta.userAgent },
-  ), user.id, now, meta);
+  ), user.id, now);
 }

@@ -5,7 +5,9 @@ import { hashPassword } from '../passwords';
 import { publicUser, type PublicUser } from '../public-user';
 import type { UserRecord } from '../repositories/users';
 import { openSession, type TokenResponse } from '../sessions';
-import { parts } from '../repositories/transactions';
+import { part, parts } from '../repositories/transactions';
+import { newDeviceToken } from '../tokens/device-token';
+import { epochSeconds } from '../clock';
 import type { RegisterInput } from '../validation';
 import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
@@ -15,16 +17,17 @@ import { enforceIpLimit } from './rate-limit';
 export const DEFAULT_ROLES = ['user'];
 
 /**
- * Creates the user, claims the email, stores the hash of a verification token and opens the
- * first session in ONE transaction: either the client gets a working account with tokens, or
- * nothing at all was written. The verification email goes out afterwards; if sending fails the
+ * Creates the user, claims the email, stores the hash of a verification token, opens the first
+ * session and records the client's device token in ONE transaction: either the client gets a
+ * working account with tokens, or nothing at all was written. The device token makes the
+ * registering browser a known device, so its next login sends no "new sign-in" notice. The verification email goes out afterwards; if sending fails the
  * account still stands (logged), and POST /auth/email/resend sends a new link.
  */
 export async function register(
   deps: AccountDeps,
   input: RegisterInput,
   meta: RequestMeta,
-): Promise<{ user: PublicUser } & TokenResponse> {
+): Promise<{ user: PublicUser; deviceToken: string } & TokenResponse> {
   const now = deps.clock();
   await enforceIpLimit(deps, 'register', deps.config.registerIpLimitPerMinute, meta, now);
   const id = randomUUID();
@@ -47,7 +50,9 @@ export async function register(
   const session = await openSession(deps, user, meta, now, authenticationOf(['pwd'], now));
   // The user item names its first session, as every sign-in's does (lib/sign-in.ts).
   user.sessionEnds[session.sid] = session.expiresAt;
-  await deps.users.create(user, [...session.items, ...parts('token', verification.items)]);
+  const device = newDeviceToken();
+  const deviceItem = part('device', deps.users.deviceItem(device.hash, id, now, epochSeconds(now) + deps.config.loginDeviceTtlDays * 86_400));
+  await deps.users.create(user, [...session.items, ...parts('token', verification.items), deviceItem]);
   log.info('user registered', { event: 'register', userId: user.id, sessionId: session.sid });
   try {
     // Counts toward the address's limit, so register/delete cycles cannot flood a mailbox.
@@ -58,5 +63,5 @@ export async function register(
     // The account exists and the client is signed in: a failed limit check must not turn that into a 503.
     log.error('verification email skipped', { event: 'email_failed', kind: 'verify', userId: user.id, error: describeError(err) });
   }
-  return { user: publicUser(user), ...session.tokens };
+  return { user: publicUser(user), ...session.tokens, deviceToken: device.value };
 }

@@ -136,16 +136,16 @@ describe('demo app in Chromium', () => {
   it('lists the sessions and revokes another device, whose next refresh then fails', async () => {
     const { context, page } = await openDemo();
     const email = await registerThroughForm(page);
-    await expect.poll(() => page.locator('#sessions li').count()).toBe(1);
+    await expect.poll(() => page.locator('#sessions li').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.locator('#sessions li.current').count()).toBe(1);
 
     const other = await openDemo();
     await loginThroughForm(other.page, email);
     await page.locator('#refresh-me').click();
-    await expect.poll(() => page.locator('#sessions li').count()).toBe(2);
+    await expect.poll(() => page.locator('#sessions li').count(), { timeout: 30_000 }).toBe(2);
     expect(await page.locator('#sessions li.current button.revoke').count()).toBe(0);
     await page.locator('#sessions li:not(.current) button.revoke').click();
-    await expect.poll(() => page.locator('#sessions li').count()).toBe(1);
+    await expect.poll(() => page.locator('#sessions li').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.locator('#error').isHidden()).toBe(true);
     // The revoked device can no longer refresh, and its page says so.
     expect(await other.page.evaluate(() => (window as any).demoAuth.refresh())).toBe(false);
@@ -160,10 +160,10 @@ describe('demo app in Chromium', () => {
     const other = await openDemo();
     await loginThroughForm(other.page, email);
     await page.locator('#refresh-me').click();
-    await expect.poll(() => page.locator('#sessions li').count()).toBe(2);
+    await expect.poll(() => page.locator('#sessions li').count(), { timeout: 30_000 }).toBe(2);
 
     await page.locator('#logout-others').click();
-    await expect.poll(() => page.locator('#sessions li').count()).toBe(1);
+    await expect.poll(() => page.locator('#sessions li').count(), { timeout: 30_000 }).toBe(1);
     expect(await other.page.evaluate(() => (window as any).demoAuth.refresh())).toBe(false);
     expect(await page.evaluate(() => (window as any).demoAuth.refresh())).toBe(true);
     expect(await refreshCookie(context)).toBeDefined();

@@ -102,7 +102,7 @@ export function issued(email?: string) {
  * The password login of a user without a second factor: its token response (a test of such a
  * user fails here if the login answered `mfaRequired`).
  */
-export async function passwordLogin(...args: Parameters<typeof login>): Promise<SignedIn & { deviceToken: string | undefined }> {
+export async function passwordLogin(...args: Parameters<typeof login>): Promise<SignedIn> {
   const result = await login(...args);
   if ('mfaRequired' in result) throw new Error('the login asked for a second factor');
   return result;

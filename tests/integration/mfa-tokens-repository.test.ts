@@ -17,7 +17,7 @@ const T0 = new Date('2026-03-01T12:00:00Z');
 const later = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 
 async function issued(userId: string = randomUUID(), binding: string = randomUUID()) {
-  const token = await tokens.issue({ userId, email: 'a@example.com', binding, methods: ['pwd'], now: T0 });
+  const token = await tokens.issue({ userId, email: 'a@example.com', binding, methods: ['pwd'], knownDevice: false, now: T0 });
   return { token, userId, binding };
 }
 

@@ -21,6 +21,14 @@ describe('demo server', () => {
     expect(await (await fetch(`${base}/config.js`)).text()).toBe('window.DEMO_CONFIG = {"apiUrl":"http://localhost:4321"};\n');
   });
 
+  it('serves the QR code encoder from node_modules as a script of its own origin', async () => {
+    const answer = await fetch(`${base}/vendor/uqr.mjs`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await answer.text()).toContain('export {');
+    expect((await fetch(`${base}/mfa.js`)).status).toBe(200);
+  });
+
   it('sends a CSP that allows scripts from itself and fetches to the API only, and never a Referer', async () => {
     const answer = await fetch(`${base}/reset-password?token=secret`);
     const csp = answer.headers.get('content-security-policy')!;

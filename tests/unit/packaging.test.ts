@@ -251,7 +251,20 @@ describe('serverless package for a production stage', () => {
         .filter(([, fn]) => JSON.stringify(fn.Properties.Role).includes('MailerRole'))
         .map(([id]) => id)
         .sort();
-      expect(senders).toEqual(['EmailChangeConfirmLambdaFunction', 'EmailChangeLambdaFunction', 'PasswordChangeLambdaFunction', 'PasswordForgotLambdaFunction', 'PasswordResetLambdaFunction', 'RegisterLambdaFunction', 'ResendVerificationLambdaFunction']);
+      expect(senders).toEqual([
+        'EmailChangeConfirmLambdaFunction',
+        'EmailChangeLambdaFunction',
+        'LoginLambdaFunction',
+        'MfaFactorDeleteLambdaFunction',
+        'MfaRecoveryCodesLambdaFunction',
+        'MfaTotpConfirmLambdaFunction',
+        'MfaVerifyLambdaFunction',
+        'PasswordChangeLambdaFunction',
+        'PasswordForgotLambdaFunction',
+        'PasswordResetLambdaFunction',
+        'RegisterLambdaFunction',
+        'ResendVerificationLambdaFunction',
+      ]);
       // MailerRole keeps the service role's table and key access.
       expect(JSON.stringify(template.Resources.MailerRole.Properties.Policies)).toContain('SigningKeysSecret');
     });
