@@ -62,6 +62,11 @@ const FUNCTIONS = [
   { name: 'mfa-factor-delete', http: { method: 'DELETE', path: '/auth/mfa/factors/{id}' }, authorizer: true },
   { name: 'mfa-recovery-codes', http: { method: 'POST', path: '/auth/mfa/recovery-codes' }, authorizer: true },
   { name: 'reauthenticate', http: { method: 'POST', path: '/auth/reauthenticate' }, authorizer: true, memorySize: 1024 },
+  { name: 'mfa-challenge', http: { method: 'POST', path: '/auth/mfa/challenge' } },
+  { name: 'passkeys-register-options', http: { method: 'POST', path: '/auth/passkeys/register/options' }, authorizer: true },
+  { name: 'passkeys-register-verify', http: { method: 'POST', path: '/auth/passkeys/register/verify' }, authorizer: true },
+  { name: 'passkeys-login-options', http: { method: 'POST', path: '/auth/passkeys/login/options' } },
+  { name: 'passkeys-login-verify', http: { method: 'POST', path: '/auth/passkeys/login/verify' } },
 ];
 
 /**
@@ -70,7 +75,7 @@ const FUNCTIONS = [
  * stage parameter caps each of them, so such a flood cannot take the account's whole Lambda
  * concurrency (and with it the authorizer and every signed-in route) nor push DynamoDB further.
  */
-const SIGN_IN_FUNCTIONS = ['register', 'login', 'refresh', 'password-forgot', 'password-reset', 'verify-email'];
+const SIGN_IN_FUNCTIONS = ['register', 'login', 'refresh', 'password-forgot', 'password-reset', 'verify-email', 'passkeys-login-options', 'passkeys-login-verify'];
 
 /** Name of the HTTP API authorizer in serverless.yml (provider.httpApi.authorizers). */
 const HTTP_AUTHORIZER = 'jwtAuthorizer';
