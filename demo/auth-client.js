@@ -87,7 +87,8 @@
 
     async function signIn(path, body) {
       const answer = await request(path, { method: 'POST', body, cookieMode: true });
-      if (answer.ok) accept(answer.body);
+      // A sign-in that asks for a second factor (`mfaRequired`) answers 200 without tokens.
+      if (answer.ok && answer.body && answer.body.accessToken) accept(answer.body);
       return answer;
     }
 
@@ -101,6 +102,8 @@
     return {
       register: (email, password, name) => signIn('/auth/register', name ? { email, password, name } : { email, password }),
       login: (email, password) => signIn('/auth/login', { email, password }),
+      /** Any other sign-in route that answers tokens (a passkey, a second factor), in cookie mode. */
+      signInWith: signIn,
       refresh,
       authed,
       logout,

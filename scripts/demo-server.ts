@@ -4,7 +4,7 @@
  * taken from the request. `/config.js` tells the page where the API is.
  *
  * Routes: /, /verify-email, /reset-password and /confirm-email (the pages the emails link to), their scripts
- * and stylesheet, /openapi.yaml and /openapi.json.
+ * and stylesheet, @simplewebauthn/browser's browser build, /openapi.yaml and /openapi.json.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -15,6 +15,9 @@ const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, 'demo');
 export const OPENAPI_PATH = path.join(ROOT, 'docs', 'openapi.yaml');
 
+/** @simplewebauthn/browser's browser build (global `SimpleWebAuthnBrowser`), for demo/passkeys.js. */
+const WEBAUTHN_BROWSER = path.join(ROOT, 'node_modules', '@simplewebauthn', 'browser', 'dist', 'bundle', 'index.umd.min.js');
+
 const PAGES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/verify-email': { file: 'verify-email.html', type: 'text/html; charset=utf-8' },
@@ -23,6 +26,8 @@ const PAGES: Record<string, { file: string; type: string }> = {
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/auth-client.js': { file: 'auth-client.js', type: 'text/javascript; charset=utf-8' },
   '/token-page.js': { file: 'token-page.js', type: 'text/javascript; charset=utf-8' },
+  '/passkeys.js': { file: 'passkeys.js', type: 'text/javascript; charset=utf-8' },
+  '/vendor/simplewebauthn-browser.js': { file: WEBAUTHN_BROWSER, type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
 
@@ -80,7 +85,7 @@ export async function startDemoServer(options: { port: number; apiUrl: string; h
         return;
       }
       // Read on each request, so edits to demo/ show on reload without a restart.
-      const content = await readFile(path.join(DEMO_DIR, page.file));
+      const content = await readFile(path.resolve(DEMO_DIR, page.file));
       response.writeHead(200, { ...headers, 'content-type': page.type });
       response.end(request.method === 'HEAD' ? undefined : content);
     })().catch((err: Error) => {

@@ -79,9 +79,9 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
-  it('documents csrf_rejected on the five cookie-mode routes (the second sign-in step too) and Retry-After on every 429', () => {
+  it('documents csrf_rejected on the six cookie-mode routes (the second sign-in step and the passkey sign-in too) and Retry-After on every 429', () => {
     const csrf = documentedCodes().filter((p) => p.codes.includes('csrf_rejected')).map((p) => p.route).sort();
-    expect(csrf).toEqual(['POST /auth/login', 'POST /auth/logout', 'POST /auth/mfa/verify', 'POST /auth/refresh', 'POST /auth/register']);
+    expect(csrf).toEqual(['POST /auth/login', 'POST /auth/logout', 'POST /auth/mfa/verify', 'POST /auth/passkeys/login/verify', 'POST /auth/refresh', 'POST /auth/register']);
     for (const [path, item] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
         const throttled = op.responses?.['429'];
