@@ -224,7 +224,7 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
       const user = passkeyUsers[i]!;
       const response = user.authenticator.get(user.options!);
       return async () => void expect(200, await handlers.passkeyLoginVerify(event('POST', '/auth/passkeys/login/verify', { response }), context), 'passkey login verify');
-    }, '2 (the challenge consumed beside one batch: credential lookup, user, factors; one transaction: session, refresh token, user check, counter written, login event)'),
+    }, '3 in 2 round trips (the challenge consumed beside one batch: credential lookup, user, factors; one transaction: session, refresh token, user check, counter written, login event)'),
   );
   // Refresh chains: each token is refreshed once, its successor replaces it.
   results.push(
