@@ -5,7 +5,11 @@
  * attacks of API.md "Passkeys (WebAuthn)", one test each. The same flows run in a real browser in
  * tests/e2e/passkeys-browser.test.ts.
  */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { passkeyKey } from '../../lib/repositories/factors';
+import { deleteAccount } from '../../lib/usecases/account-deletion';
+import { deleteUser } from '../../lib/usecases/user-admin';
 import type { MfaRequired, SignedIn, SignInResult } from '../../lib/sign-in';
 import { accessSettings } from '../../lib/tokens/access-settings';
 import { verifyAccessToken } from '../../lib/tokens/access-token';
@@ -161,6 +165,21 @@ describe('passkeys', () => {
     expect(events.find((e) => e.type === 'factor_removed')).toMatchObject({ detail: 'passkey (last)' });
     // The password alone signs in again.
     await passwordLogin(deps, { email: user.email, password: PASSWORD }, meta);
+  });
+
+  it("account deletion, by the user or an operator, removes the passkeys' credential lookups with the factors", async () => {
+    const ctx = testDeps();
+    const { deps } = ctx;
+    const lookup = async (credentialId: string) =>
+      (await ctx.doc.send(new GetCommand({ TableName: ctx.config.usersTable, Key: { pk: passkeyKey(credentialId) }, ConsistentRead: true }))).Item;
+    const user = await userWithPasskey(ctx);
+    expect(await lookup(user.credential.id)).toMatchObject({ userId: user.userId });
+    await deleteAccount(deps, user.caller, { password: PASSWORD }, meta);
+    expect(await lookup(user.credential.id)).toBeUndefined();
+    const other = await userWithPasskey(ctx);
+    await deleteUser(deps, other.userId);
+    expect(await lookup(other.credential.id)).toBeUndefined();
+    await expect(passkeySignIn(deps, other.authenticator)).rejects.toMatchObject(refused);
   });
 
   it('a challenge expires after 5 minutes', async () => {
