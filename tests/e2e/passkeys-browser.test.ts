@@ -18,6 +18,8 @@ import { uniqueEmail } from '../helpers/deps';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
 const PASSWORD = 'correct horse battery';
+/** How long a page may take to show an answer: the gateway and DynamoDB Local share a loaded machine (vitest's default is 1 s). */
+const SETTLE = { timeout: 30_000 };
 
 let browser: Browser;
 let offline: TestGateway;
@@ -112,7 +114,7 @@ describe('passkeys in Chromium', () => {
     await page.locator('#passkey-form input[name=name]').fill('Test laptop');
     await page.locator('#passkey-form button[type=submit]').click();
     await page.locator('#passkeys-status').filter({ hasText: 'Passkey "Test laptop" added.' }).waitFor();
-    await expect.poll(() => page.locator('#passkeys li').count()).toBe(1);
+    await expect.poll(() => page.locator('#passkeys li').count(), SETTLE).toBe(1);
     expect(await page.locator('#passkeys li').innerText()).toContain('Test laptop');
     const { credentials } = await device.cdp.send('WebAuthn.getCredentials', { authenticatorId: device.authenticatorId });
     expect(credentials).toHaveLength(1);
@@ -144,9 +146,9 @@ describe('passkeys in Chromium', () => {
     expect(await currentClaims(page)).toMatchObject({ acr: 'aal2', amr: ['pwd', 'hwk', 'user', 'mfa'] });
 
     // Remove it (a fresh aal2 sign-in passes the step-up); the password alone signs in again.
-    await expect.poll(() => page.locator('#passkeys li').count()).toBe(1);
+    await expect.poll(() => page.locator('#passkeys li').count(), SETTLE).toBe(1);
     await page.locator('#passkeys li button.remove-passkey').click();
-    await expect.poll(async () => `${await page.locator('#passkeys li').count()} ${await page.locator('#error').innerText()}`).toBe('0 ');
+    await expect.poll(async () => `${await page.locator('#passkeys li').count()} ${await page.locator('#error').innerText()}`, SETTLE).toBe('0 ');
     expect(await page.locator('#error').isHidden()).toBe(true);
     await signOut(page);
     await login.locator('input[name=email]').fill(email);
