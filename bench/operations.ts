@@ -89,6 +89,8 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
     change: await handlerOf('password-change'),
     deleteMe: await handlerOf('account-delete'),
     mfaVerify: await handlerOf('mfa-verify'),
+    passkeyLoginOptions: await handlerOf('passkeys-login-options'),
+    passkeyLoginVerify: await handlerOf('passkeys-login-verify'),
   };
   const { accountDeps } = await import('../lib/container/account');
   const { issueToken } = await import('../lib/usecases/email-links');
@@ -197,6 +199,35 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
       const code = totpCode(user.secret, user.step + 1);
       return async () => void expect(200, await handlers.mfaVerify(event('POST', '/auth/mfa/verify', { mfaToken: user.mfaToken, code }), context), 'mfa verify');
     }, '3 (mfaToken attempt reserved; user + factors in one batch; one transaction: session, refresh token, user check, code step, mfaToken consumed) + 5 for the per-account throttle (read, two reservations, two give-backs)'),
+  );
+  // Passkeys: fresh users, each with a passkey of a software authenticator (the test suite's,
+  // registered through the use cases, not measured); each signs in once with it, at the origin and
+  // RP id of the local configuration (APP_URL and CORS_ALLOWED_ORIGINS defaults).
+  const { passkeyRegistrationOptions } = await import('../lib/usecases/passkey-options');
+  const { registerPasskey } = await import('../lib/usecases/passkeys');
+  const { SoftAuthenticator } = await import('../tests/helpers/soft-authenticator');
+  const origin = serviceDeps().config.allowedOrigins.find((o) => new URL(o).hostname === new URL(serviceDeps().config.appUrl).hostname)!;
+  const passkeyUsers: { authenticator: InstanceType<typeof SoftAuthenticator>; options?: { challenge: string; rpId: string } }[] = [];
+  for (let i = 0; i < slow; i += 1) {
+    const registered = expect(201, await handlers.register(event('POST', '/auth/register', { email: `bench-passkey-${randomUUID()}@example.com`, password }), context), 'register');
+    const claims = JSON.parse(Buffer.from(registered.accessToken.split('.')[1], 'base64url').toString());
+    const caller = { userId: claims.sub, sessionId: claims.sid };
+    const authenticator = new SoftAuthenticator(origin);
+    const { response } = authenticator.create(await passkeyRegistrationOptions(serviceDeps(), caller));
+    await registerPasskey(accountDeps(), caller, { response, name: undefined }, { ip: undefined, userAgent: undefined });
+    passkeyUsers.push({ authenticator });
+  }
+  results.push(
+    await measure('passkey login options', slow, async (i) => async () => {
+      passkeyUsers[i]!.options = expect(200, await handlers.passkeyLoginOptions(event('POST', '/auth/passkeys/login/options', {}), context), 'passkey login options');
+    }, '1 (the challenge put) + 1 per-IP counter'),
+  );
+  results.push(
+    await measure('passkey login verify', slow, async (i) => {
+      const user = passkeyUsers[i]!;
+      const response = user.authenticator.get(user.options!);
+      return async () => void expect(200, await handlers.passkeyLoginVerify(event('POST', '/auth/passkeys/login/verify', { response }), context), 'passkey login verify');
+    }, '3 in 2 round trips (the challenge consumed beside one batch: credential lookup, user, factors; one transaction: session, refresh token, user check, counter written, login event)'),
   );
   // Refresh chains: each token is refreshed once, its successor replaces it.
   results.push(

@@ -127,8 +127,12 @@ auth.onChange((signedIn) => {
   if (!signedIn && !$('signed-in').hidden) showSignedOut('Your session ended; sign in again.');
 });
 
+// For the page's other scripts (demo/mfa.js, demo/passkeys.js).
 window.demoApp = { showSignedIn, showSignedOut, showError, describe, loadSessions };
 
 $('api-url').textContent = window.DEMO_CONFIG.apiUrl;
-// A reload restores the session from the cookie with one refresh.
-auth.refresh().then((signedIn) => (signedIn ? showSignedIn() : showSignedOut()));
+// A reload restores the session from the cookie with one refresh (`restored`: whether it did).
+window.demoApp.restored = auth.refresh().then(async (signedIn) => {
+  await (signedIn ? showSignedIn() : showSignedOut());
+  return signedIn;
+});

@@ -91,6 +91,7 @@
 
     async function signIn(path, body) {
       const answer = await request(path, { method: 'POST', body, cookieMode: true });
+      // A sign-in that asks for a second factor (`mfaRequired`) answers 200 without tokens.
       if (answer.ok && answer.body && answer.body.accessToken) accept(answer.body);
       return answer;
     }
@@ -109,11 +110,12 @@
       verifyMfa: (mfaToken, proof) => signIn('/auth/mfa/verify', { mfaToken, ...proof }),
       /**
        * Takes the access token of an answer for the current session (a factor confirmed, a
-       * reauthentication). Those answers also carry a refresh token in their body; it is left
-       * alone: the cookie's token stays valid and takes the session's new authentication at its
-       * next rotation.
+       * reauthentication). In cookie mode those answers put the session's new refresh token in
+       * the cookie themselves, never in the body.
        */
       adopt: (tokens) => accept(tokens),
+      /** Any other sign-in route that answers tokens (a passkey, a second factor), in cookie mode. */
+      signInWith: signIn,
       refresh,
       authed,
       logout,

@@ -71,6 +71,11 @@ const FUNCTIONS = [
   { name: 'oauth-authorize', http: { method: 'GET', path: '/auth/oauth/{provider}/authorize' } },
   { name: 'oauth-callback', http: { method: 'GET', path: '/auth/oauth/{provider}/callback' } },
   { name: 'oauth-token', http: { method: 'POST', path: '/auth/oauth/token' }, role: 'MailerRole' },
+  { name: 'mfa-challenge', http: { method: 'POST', path: '/auth/mfa/challenge' } },
+  { name: 'passkeys-register-options', http: { method: 'POST', path: '/auth/passkeys/register/options' }, authorizer: true },
+  { name: 'passkeys-register-verify', http: { method: 'POST', path: '/auth/passkeys/register/verify' }, authorizer: true, role: 'MailerRole' },
+  { name: 'passkeys-login-options', http: { method: 'POST', path: '/auth/passkeys/login/options' } },
+  { name: 'passkeys-login-verify', http: { method: 'POST', path: '/auth/passkeys/login/verify' }, role: 'MailerRole' },
 ];
 
 /**
@@ -79,7 +84,7 @@ const FUNCTIONS = [
  * stage parameter caps each of them, so such a flood cannot take the account's whole Lambda
  * concurrency (and with it the authorizer and every signed-in route) nor push DynamoDB further.
  */
-const SIGN_IN_FUNCTIONS = ['register', 'login', 'refresh', 'oauth2-token', 'password-forgot', 'password-reset', 'verify-email', 'oauth-authorize', 'oauth-callback', 'oauth-token'];
+const SIGN_IN_FUNCTIONS = ['register', 'login', 'refresh', 'oauth2-token', 'password-forgot', 'password-reset', 'verify-email', 'oauth-authorize', 'oauth-callback', 'oauth-token', 'passkeys-login-options', 'passkeys-login-verify'];
 
 /** Name of the HTTP API authorizer in serverless.yml (provider.httpApi.authorizers). */
 const HTTP_AUTHORIZER = 'jwtAuthorizer';

@@ -114,13 +114,15 @@ function patternsOf(routes: readonly string[]): RegExp[] {
 /**
  * With REQUIRE_MFA on, the routes a session without a second factor still needs: enrolling one
  * (and reauthenticating for the step-up it asks), seeing the account and its factors, and
- * ending sessions. A user with a factor holds `aal2` sessions only: a first factor revokes the
- * user's other sessions and upgrades the enrolling one, and sign-ins of such a user take the
+ * ending sessions. A user with a factor holds `aal2` sessions only: a first factor (a TOTP or a
+ * passkey) revokes the user's other sessions and upgrades the enrolling one, and sign-ins of such a user take the
  * second step, so `acr` tells the two apart without a read.
  */
 export const ENROLMENT_ROUTES = [
   'POST /auth/mfa/totp',
   'POST /auth/mfa/totp/confirm',
+  'POST /auth/passkeys/register/options',
+  'POST /auth/passkeys/register/verify',
   'GET /auth/mfa/factors',
   'POST /auth/reauthenticate',
   'GET /auth/me',

@@ -142,6 +142,14 @@ export const invalidToken = (cause?: unknown) =>
 export const invalidCode = (cause?: unknown) =>
   new AppError('invalid_code', 'The code is invalid, expired or was already used.', { cause });
 
+/**
+ * A passkey ceremony that fails, whatever the reason (challenge unknown, used or expired; another
+ * origin or RP id; no user verification; a bad signature; a credential not the user's; a counter
+ * going backwards; a credential already registered): one answer, the reason only in the log.
+ */
+export const invalidPasskey = (cause?: unknown) =>
+  new AppError('invalid_code', 'The passkey could not be verified. Start again.', { cause });
+
 /** The mfaToken is malformed, unknown, expired, used, spent by wrong codes, or its password changed. */
 export const invalidMfaToken = (cause?: unknown) =>
   new AppError('invalid_mfa_token', 'The sign-in step expired or is no longer valid. Sign in again.', { cause });

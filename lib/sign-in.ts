@@ -1,9 +1,11 @@
 /**
  * The one door from a checked sign-in to a session. Every way of signing in (the password login,
- * the second-factor step that completes it, and later ones) ends here, so the rules a session is
+ * the second-factor step that completes it, a passkey sign-in, and later ones) ends here, so the rules a session is
  * opened under live in one place:
  *
- * - Second factor. A sign-in whose proof holds no second factor, for a user with a confirmed one,
+ * - Second factor. A passkey sign-in is its own second factor (user verification required: the
+ *   key plus the PIN or biometric that unlocked it) and opens a session at `aal2` directly, its
+ *   counter written with the session. A sign-in whose proof holds no second factor, for a user with a confirmed one,
  *   opens no session: it answers `mfaRequired` with a single-use `mfaToken` bound to the
  *   credentials just checked ({@link signInBinding}), which `POST /auth/mfa/verify` brings back
  *   here with the second factor's own conditional writes. A sign-in without a second factor
@@ -31,7 +33,7 @@
  */
 import { createHash } from 'node:crypto';
 import { epochSeconds } from './clock';
-import { authenticationOf, type Method } from './authentication';
+import { authenticationOf, provesSecondFactor, type Method } from './authentication';
 import { AppError, invalidCredentials } from './errors';
 import { log } from './log';
 import { publicUser, type PublicUser } from './public-user';
@@ -54,13 +56,13 @@ export interface SignInDeps extends SessionDeps, NoticeDeps {
 
 /** What a sign-in proved before reaching the door. */
 export interface SignInProof {
-  /** The methods proved, first step first (`['pwd']`, then `['pwd', 'otp']` after the second step). */
+  /** The methods proved, first step first (`['pwd']`, then `['pwd', 'otp']` after the second step; `['swk']` for a passkey). */
   methods: Method[];
   /** The user's confirmed factors, read (strongly consistently) before the checks. */
   factors: FactorSet;
   /**
-   * The second step's own writes (the mfaToken consumed, the TOTP step accepted or the recovery
-   * code used), committed with the session or not at all. Required when `methods` hold a second factor.
+   * The second step's own writes (the mfaToken consumed, the TOTP step accepted, the recovery
+   * code used or the passkey's counter moved), committed with the session or not at all. Required when `methods` hold a second factor.
    */
   secondStep?: TransactionPart[];
   /** A hash of the same password at the current BCRYPT_COST, replacing an older-cost one. */
@@ -97,7 +99,6 @@ export function signInBinding(user: Pick<UserRecord, 'credentialEpoch' | 'passwo
   return createHash('sha256').update(`sign-in binding\0${user.credentialEpoch}\0${user.passwordHash}`).digest('base64url');
 }
 
-const proves2ndFactor = (methods: readonly Method[]) => methods.includes('otp') || methods.includes('recovery');
 
 /**
  * Opens a session for `user`, read before the sign-in's checks and passed as read, or answers
@@ -105,7 +106,7 @@ const proves2ndFactor = (methods: readonly Method[]) => methods.includes('otp') 
  * `invalid_credentials` (or the caller's error for the `user` label).
  */
 export async function completeSignIn(deps: SignInDeps, user: UserRecord, origin: SessionOrigin, now: Date, proof: SignInProof): Promise<SignInResult> {
-  const secondFactor = proves2ndFactor(proof.methods);
+  const secondFactor = provesSecondFactor(proof.methods);
   if (!secondFactor && proof.factors.factors.length > 0) {
     const { token, item } = deps.mfaTokens.issueItem({ userId: user.id, email: user.email, binding: signInBinding(user), methods: proof.methods, knownDevice: proof.device.known, now });
     await deps.transactions.write([part('mfa', item)]);

@@ -216,17 +216,169 @@ function shortString(body: Record<string, unknown>, problems: FieldProblem[], fi
   return raw;
 }
 
-export type MfaVerifyInput = { mfaToken: string } & ({ code: string; recoveryCode?: undefined } | { recoveryCode: string; code?: undefined });
+export type MfaVerifyInput = { mfaToken: string } & (
+  | { code: string; recoveryCode?: undefined; passkey?: undefined }
+  | { recoveryCode: string; code?: undefined; passkey?: undefined }
+  | { passkey: PasskeyAssertion; code?: undefined; recoveryCode?: undefined }
+);
 
-/** `{mfaToken, code}` or `{mfaToken, recoveryCode}`: exactly one of the two. */
+/** `{mfaToken, code}`, `{mfaToken, recoveryCode}` or `{mfaToken, passkey}`: exactly one of the three. */
 export function parseMfaVerify(body: unknown): MfaVerifyInput {
   const obj = asObject(body);
   const problems: FieldProblem[] = [];
   const mfaToken = shortString(obj, problems, 'mfaToken', 128)!;
   const code = shortString(obj, problems, 'code', 16, false);
   const recoveryCode = shortString(obj, problems, 'recoveryCode', 64, false);
-  if ((code === undefined) === (recoveryCode === undefined)) problems.push({ field: 'code', message: 'give exactly one of code and recoveryCode' });
+  const passkey = obj.passkey === undefined ? undefined : assertion(obj.passkey, problems, 'passkey');
+  const given = [code, recoveryCode, passkey].filter((v) => v !== undefined).length;
+  if (given !== 1) problems.push({ field: 'code', message: 'give exactly one of code, recoveryCode and passkey' });
+  if (passkey) return done(problems, { mfaToken, passkey });
   return done(problems, code !== undefined ? { mfaToken, code } : { mfaToken, recoveryCode: recoveryCode ?? '' });
+}
+
+export interface MfaChallengeInput {
+  mfaToken: string;
+}
+
+export function parseMfaChallenge(body: unknown): MfaChallengeInput {
+  const obj = asObject(body);
+  const problems: FieldProblem[] = [];
+  return done(problems, { mfaToken: shortString(obj, problems, 'mfaToken', 128)! });
+}
+
+/**
+ * A WebAuthn response as `@simplewebauthn/browser` sends it (JSON, binary fields base64url). Only
+ * its shape is checked here, with generous bounds on each field, and only the named fields are
+ * kept; lib/passkeys/webauthn.ts checks what they say.
+ */
+export interface PasskeyAssertion {
+  id: string;
+  rawId: string;
+  type: 'public-key';
+  response: { clientDataJSON: string; authenticatorData: string; signature: string; userHandle?: string };
+  clientExtensionResults: Record<string, never>;
+  authenticatorAttachment?: 'platform' | 'cross-platform';
+}
+
+export interface PasskeyRegistration {
+  id: string;
+  rawId: string;
+  type: 'public-key';
+  response: { clientDataJSON: string; attestationObject: string; transports?: string[] };
+  clientExtensionResults: Record<string, never>;
+  authenticatorAttachment?: 'platform' | 'cross-platform';
+}
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+/** Credential ids are at most 1023 bytes; the other binary fields are a few hundred bytes (attestation objects more). */
+const CREDENTIAL_ID_MAX = 1400;
+const FIELD_MAX = 16_384;
+
+function b64url(obj: Record<string, unknown>, problems: FieldProblem[], field: string, path: string, max: number, required = true): string | undefined {
+  const raw = obj[field];
+  if (raw === undefined && !required) return undefined;
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > max || !B64URL.test(raw)) {
+    problems.push({ field: `${path}.${field}`, message: raw === undefined ? 'is required' : `must be base64url of at most ${max} characters` });
+    return '';
+  }
+  return raw;
+}
+
+function credentialCommon(raw: unknown, problems: FieldProblem[], path: string) {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push({ field: path, message: 'must be the credential object the browser returned' });
+    return undefined;
+  }
+  const obj = raw as Record<string, unknown>;
+  if (obj.type !== 'public-key') problems.push({ field: `${path}.type`, message: 'must be "public-key"' });
+  const response = obj.response;
+  if (!response || typeof response !== 'object' || Array.isArray(response)) {
+    problems.push({ field: `${path}.response`, message: 'is required' });
+    return undefined;
+  }
+  const attachment: 'platform' | 'cross-platform' | undefined =
+    obj.authenticatorAttachment === 'platform' || obj.authenticatorAttachment === 'cross-platform' ? obj.authenticatorAttachment : undefined;
+  return {
+    head: {
+      id: b64url(obj, problems, 'id', path, CREDENTIAL_ID_MAX)!,
+      rawId: b64url(obj, problems, 'rawId', path, CREDENTIAL_ID_MAX)!,
+      type: 'public-key' as const,
+      // Extensions are not asked for; whatever a client sends is dropped.
+      clientExtensionResults: {},
+      ...(attachment ? { authenticatorAttachment: attachment } : {}),
+    },
+    response: response as Record<string, unknown>,
+  };
+}
+
+function assertion(raw: unknown, problems: FieldProblem[], path: string): PasskeyAssertion | undefined {
+  const common = credentialCommon(raw, problems, path);
+  if (!common) return undefined;
+  const r = common.response;
+  const userHandle = b64url(r, problems, 'userHandle', `${path}.response`, 128, false);
+  return {
+    ...common.head,
+    response: {
+      clientDataJSON: b64url(r, problems, 'clientDataJSON', `${path}.response`, FIELD_MAX)!,
+      authenticatorData: b64url(r, problems, 'authenticatorData', `${path}.response`, FIELD_MAX)!,
+      signature: b64url(r, problems, 'signature', `${path}.response`, FIELD_MAX)!,
+      ...(userHandle ? { userHandle } : {}),
+    },
+  };
+}
+
+function registration(raw: unknown, problems: FieldProblem[], path: string): PasskeyRegistration | undefined {
+  const common = credentialCommon(raw, problems, path);
+  if (!common) return undefined;
+  const r = common.response;
+  const transports = Array.isArray(r.transports) ? r.transports.filter((t): t is string => typeof t === 'string' && /^[a-z-]{1,16}$/.test(t)).slice(0, 8) : undefined;
+  return {
+    ...common.head,
+    response: {
+      clientDataJSON: b64url(r, problems, 'clientDataJSON', `${path}.response`, FIELD_MAX)!,
+      attestationObject: b64url(r, problems, 'attestationObject', `${path}.response`, FIELD_MAX)!,
+      ...(transports ? { transports } : {}),
+    },
+  };
+}
+
+/** Longest name a passkey may be given (the user's own label, shown in the factor list). */
+export const PASSKEY_NAME_MAX_LENGTH = 64;
+
+export interface PasskeyRegisterInput {
+  response: PasskeyRegistration;
+  name: string | undefined;
+}
+
+export function parsePasskeyRegister(body: unknown): PasskeyRegisterInput {
+  const obj = asObject(body);
+  const problems: FieldProblem[] = [];
+  const response = registration(obj.response, problems, 'response');
+  let name: string | undefined;
+  if (obj.name !== undefined && obj.name !== null) {
+    if (typeof obj.name !== 'string') problems.push({ field: 'name', message: 'must be a string' });
+    else if ([...obj.name.trim()].length > PASSKEY_NAME_MAX_LENGTH) problems.push({ field: 'name', message: `must be at most ${PASSKEY_NAME_MAX_LENGTH} characters` });
+    else if (/\p{Cc}/u.test(obj.name)) problems.push({ field: 'name', message: 'must not contain control characters' });
+    else name = obj.name.trim() || undefined;
+  }
+  return done(problems, { response: response!, name });
+}
+
+export interface PasskeyLoginInput {
+  response: PasskeyAssertion;
+  /** The device token of an earlier sign-in (as at login), or the device cookie in cookie mode. */
+  deviceToken?: string | undefined;
+}
+
+export function parsePasskeyLogin(body: unknown): PasskeyLoginInput {
+  const obj = asObject(body);
+  const problems: FieldProblem[] = [];
+  const response = assertion(obj.response, problems, 'response');
+  const deviceToken = obj.deviceToken;
+  if (deviceToken !== undefined && (typeof deviceToken !== 'string' || deviceToken.length > 128)) {
+    problems.push({ field: 'deviceToken', message: 'must be the string a previous sign-in returned' });
+  }
+  return done(problems, { response: response!, ...(typeof deviceToken === 'string' ? { deviceToken } : {}) });
 }
 
 export interface TotpConfirmInput {
@@ -240,14 +392,17 @@ export function parseTotpConfirm(body: unknown): TotpConfirmInput {
   return done(problems, { factorId: shortString(obj, problems, 'factorId', 64)!, code: shortString(obj, problems, 'code', 16)! });
 }
 
-export interface ReauthenticateInput {
-  password: string;
-  code: string | undefined;
-}
+export type ReauthenticateInput = { password: string; code: string | undefined; passkey?: undefined } | { passkey: PasskeyAssertion; password?: undefined; code?: undefined };
 
+/** `{password, code?}`, or `{passkey}` (an assertion over options from POST /auth/passkeys/login/options). */
 export function parseReauthenticate(body: unknown): ReauthenticateInput {
   const obj = asObject(body);
   const problems: FieldProblem[] = [];
+  if (obj.passkey !== undefined) {
+    if (obj.password !== undefined || obj.code !== undefined) problems.push({ field: 'passkey', message: 'give either a passkey or a password (with a code)' });
+    const passkey = assertion(obj.passkey, problems, 'passkey');
+    return done(problems, { passkey: passkey! });
+  }
   return done(problems, { password: password(obj, problems), code: shortString(obj, problems, 'code', 16, false) });
 }
 

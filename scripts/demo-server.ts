@@ -5,7 +5,8 @@
  *
  * Routes: /, /verify-email, /reset-password and /confirm-email (the pages the emails link to), their scripts
  * and stylesheet, /vendor/uqr.mjs (the QR code encoder the second-factor enrolment draws with, from
- * node_modules: the page never asks a remote service), /openapi.yaml and /openapi.json.
+ * node_modules: the page never asks a remote service), @simplewebauthn/browser's browser build,
+ * /openapi.yaml and /openapi.json.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -16,6 +17,9 @@ const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, 'demo');
 export const OPENAPI_PATH = path.join(ROOT, 'docs', 'openapi.yaml');
 
+/** @simplewebauthn/browser's browser build (global `SimpleWebAuthnBrowser`), for demo/passkeys.js. */
+const WEBAUTHN_BROWSER = path.join(ROOT, 'node_modules', '@simplewebauthn', 'browser', 'dist', 'bundle', 'index.umd.min.js');
+
 const PAGES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/verify-email': { file: 'verify-email.html', type: 'text/html; charset=utf-8' },
@@ -25,6 +29,8 @@ const PAGES: Record<string, { file: string; type: string }> = {
   '/auth-client.js': { file: 'auth-client.js', type: 'text/javascript; charset=utf-8' },
   '/token-page.js': { file: 'token-page.js', type: 'text/javascript; charset=utf-8' },
   '/mfa.js': { file: 'mfa.js', type: 'text/javascript; charset=utf-8' },
+  '/passkeys.js': { file: 'passkeys.js', type: 'text/javascript; charset=utf-8' },
+  '/vendor/simplewebauthn-browser.js': { file: WEBAUTHN_BROWSER, type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   '/vendor/uqr.mjs': { file: path.join(ROOT, 'node_modules', 'uqr', 'dist', 'index.mjs'), type: 'text/javascript; charset=utf-8' },
 };

@@ -21,6 +21,7 @@ import { SessionsRepository } from '../lib/repositories/sessions';
 import { TransactionWriter } from '../lib/repositories/transactions';
 import { OneTimeTokensRepository } from '../lib/repositories/one-time-tokens';
 import { UsersRepository } from '../lib/repositories/users';
+import { FactorsRepository } from '../lib/repositories/factors';
 import { deleteUser, disableUser, enableUser, listUsers, setRoles, showUser, userEvents, type AdminDeps } from '../lib/usecases/user-admin';
 import { SecurityEventsRepository } from '../lib/repositories/security-events';
 
@@ -118,6 +119,7 @@ export function adminDeps(target: Target): AdminDeps {
   return {
     users: new UsersRepository(doc, target.usersTable, transactions),
     sessions: new SessionsRepository(doc, target.sessionsTable, transactions),
+    factors: new FactorsRepository(doc, target.usersTable),
     tokens: new OneTimeTokensRepository(doc, target.usersTable),
     // The retention only matters to events written here (disabling); the stack's setting is 90 days.
     events: new SecurityEventsRepository(doc, target.usersTable, Number(process.env.SECURITY_EVENTS_TTL_DAYS ?? 90)),

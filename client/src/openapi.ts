@@ -391,7 +391,7 @@ export interface paths {
         put?: never;
         /**
          * Refresh the authentication of the caller's session (step-up)
-         * @description The password again (and, for a user with a second factor, a TOTP code). The same session gets a fresh `auth_time` (and `acr` `aal2` with a code) and a new token response.
+         * @description The password again (and, for a user with a second factor, a TOTP code), or one of the caller's passkeys alone. The same session gets a fresh `auth_time` (and `acr` `aal2` with a code or a passkey) and a new token response.
          */
         post: operations["reauthenticate"];
         delete?: never;
@@ -411,6 +411,106 @@ export interface paths {
         put?: never;
         /** Complete a sign-in that answered mfaRequired */
         post: operations["verifySecondFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * WebAuthn request options for the passkeys of a sign-in that answered mfaRequired
+         * @description The challenge is single use, bound to this user and this `mfaToken`, and expires in 5 minutes. Pass the options to `startAuthentication()` of `@simplewebauthn/browser`, then send its result to POST /auth/mfa/verify as `passkey`. Reserves none of the token's attempts.
+         */
+        post: operations["passkeySecondStepOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/register/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * WebAuthn creation options for a new passkey of the caller (step-up)
+         * @description A discoverable credential with user verification, attestation `none`, the caller's passkeys excluded. The challenge is single use, bound to the caller, and expires in 5 minutes. Pass the options to `startRegistration()` of `@simplewebauthn/browser`.
+         */
+        post: operations["passkeyRegistrationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/register/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add the passkey just created as a factor
+         * @description The response to the caller's own registration options. The passkey is a second factor (listed and removed under /auth/mfa/factors). The user's first factor revokes every other session of the user and makes the caller's session `aal2` from its next refresh. Refused (`invalid_code`): a challenge unknown, used, expired or another user's; another origin or RP id; no user verification; a credential already registered (to anyone).
+         */
+        post: operations["registerPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/login/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * WebAuthn request options for a passwordless sign-in (also for reauthenticating with a passkey)
+         * @description For discoverable credentials (no list; the browser offers the passkeys it holds for this site), `userVerification` `required`. The challenge is single use and expires in 5 minutes. Counted against the source IP like a login.
+         */
+        post: operations["passkeyLoginOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/login/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a passkey (acr aal2)
+         * @description The assertion over options of POST /auth/passkeys/login/options. The credential signs in the user it was registered to, only if the response's user handle names that user; no `mfaRequired` step follows (the passkey, with user verification, is both factors). Tokens state `acr` `aal2` and `amr` `["hwk"|"swk","user","mfa"]`.
+         */
+        post: operations["signInWithPasskey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -907,14 +1007,107 @@ export interface components {
             factors: {
                 id: string;
                 /** @enum {string} */
-                type: "totp";
+                type: "totp" | "passkey";
             }[];
         };
-        /** @description Exactly one of `code` (TOTP, 6 digits) and `recoveryCode`. */
+        /** @description Exactly one of `code` (TOTP, 6 digits), `recoveryCode` and `passkey` (the assertion over options of POST /auth/mfa/challenge). */
         MfaVerifyRequest: {
             mfaToken: string;
             code?: string;
             recoveryCode?: string;
+            passkey?: components["schemas"]["PasskeyAssertion"];
+        };
+        MfaChallengeRequest: {
+            mfaToken: string;
+        };
+        /** @description `PublicKeyCredentialCreationOptionsJSON` (binary fields base64url), as `@simplewebauthn` names it. */
+        PasskeyCreationOptions: {
+            challenge: string;
+            rp: {
+                name: string;
+                /** @description The host of APP_URL. */
+                id: string;
+            };
+            user: {
+                /** @description The user handle (base64url of the user id). */
+                id: string;
+                name: string;
+                displayName: string;
+            };
+            pubKeyCredParams: {
+                alg: number;
+                /** @constant */
+                type: "public-key";
+            }[];
+            /** @constant */
+            timeout: 300000;
+            /** @constant */
+            attestation: "none";
+            excludeCredentials: components["schemas"]["PasskeyDescriptor"][];
+            authenticatorSelection: {
+                /** @constant */
+                residentKey: "required";
+                /** @constant */
+                requireResidentKey?: true;
+                /** @constant */
+                userVerification: "required";
+            };
+            extensions?: Record<string, never>;
+        };
+        /** @description `PublicKeyCredentialRequestOptionsJSON` (binary fields base64url), as `@simplewebauthn` names it. */
+        PasskeyRequestOptions: {
+            challenge: string;
+            rpId: string;
+            /** @constant */
+            timeout: 300000;
+            /** @constant */
+            userVerification: "required";
+            allowCredentials?: components["schemas"]["PasskeyDescriptor"][];
+        };
+        PasskeyDescriptor: {
+            id: string;
+            /** @constant */
+            type: "public-key";
+            transports?: string[];
+        };
+        /** @description What `startAuthentication()` of `@simplewebauthn/browser` resolves to (`AuthenticationResponseJSON`). */
+        PasskeyAssertion: {
+            id: string;
+            rawId: string;
+            /** @constant */
+            type: "public-key";
+            response: {
+                clientDataJSON: string;
+                authenticatorData: string;
+                signature: string;
+                userHandle?: string;
+            };
+            clientExtensionResults?: Record<string, never>;
+            authenticatorAttachment?: string;
+        };
+        /** @description What `startRegistration()` of `@simplewebauthn/browser` resolves to (`RegistrationResponseJSON`). */
+        PasskeyRegistration: {
+            id: string;
+            rawId: string;
+            /** @constant */
+            type: "public-key";
+            response: {
+                clientDataJSON: string;
+                attestationObject: string;
+                transports?: string[];
+            };
+            clientExtensionResults?: Record<string, never>;
+            authenticatorAttachment?: string;
+        };
+        PasskeyRegisterRequest: {
+            response: components["schemas"]["PasskeyRegistration"];
+            /** @description The user's label for it (default "Passkey"). */
+            name?: string;
+        };
+        PasskeyLoginRequest: {
+            response: components["schemas"]["PasskeyAssertion"];
+            /** @description As at login: the device token of an earlier sign-in (cookie mode: the `__Host-device` cookie instead). */
+            deviceToken?: string;
         };
         TotpConfirmRequest: {
             factorId: string;
@@ -924,6 +1117,8 @@ export interface components {
             password: string;
             /** @description A TOTP code; required for a user with a second factor. */
             code?: string;
+        } | {
+            passkey: components["schemas"]["PasskeyAssertion"];
         };
         TotpEnrolment: {
             factor: {
@@ -940,7 +1135,7 @@ export interface components {
         Factor: {
             id: string;
             /** @enum {string} */
-            type: "totp";
+            type: "totp" | "passkey";
             name: string;
             /** Format: date-time */
             createdAt: string;
@@ -1196,6 +1391,20 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "invalid_credentials" | "invalid_code" | "unauthorized";
+                    };
+                });
+            };
+        };
+        /** @description No access token (gateway), a passkey ceremony that failed (`invalid_code`), or no usable caller (`unauthorized`). */
+        PasskeyCheckFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GatewayDenial"] | (components["schemas"]["Error"] & {
+                    error?: {
+                        /** @enum {unknown} */
+                        code?: "invalid_code" | "unauthorized";
                     };
                 });
             };
@@ -2034,6 +2243,202 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyAttempts"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    passkeySecondStepOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaChallengeRequest"];
+            };
+        };
+        responses: {
+            /** @description Request options listing the user's passkeys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRequestOptions"];
+                };
+            };
+            400: components["responses"]["InvalidBody"];
+            /** @description The mfaToken is malformed, expired, used or spent (`invalid_mfa_token`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @constant */
+                            code?: "invalid_mfa_token";
+                        };
+                    };
+                };
+            };
+            /** @description The user has no passkey (complete the step with a code instead). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotFoundError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    passkeyRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Creation options (JSON form). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCreationOptions"];
+                };
+            };
+            401: components["responses"]["StepUpFailed"];
+            403: components["responses"]["GatewayForbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    registerPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRegisterRequest"];
+            };
+        };
+        responses: {
+            /** @description The new factor. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        factor: {
+                            id: string;
+                            /** @constant */
+                            type: "passkey";
+                            name: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["InvalidBody"];
+            401: components["responses"]["PasskeyCheckFailed"];
+            403: components["responses"]["GatewayForbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    passkeyLoginOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Request options. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRequestOptions"];
+                };
+            };
+            400: components["responses"]["InvalidBody"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyAttempts"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    signInWithPasskey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels in the `__Host-refresh_token` cookie, not in bodies. */
+                "X-Auth-Transport"?: components["parameters"]["AuthTransport"];
+                /** @description Set by browsers. In cookie mode it must be one of the allowed origins (CORS_ALLOWED_ORIGINS). */
+                Origin?: components["parameters"]["Origin"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description The user and its tokens (cookie mode: the refresh token in the cookie). */
+            200: {
+                headers: {
+                    "Set-Cookie": components["headers"]["SetRefreshCookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"] | components["schemas"]["CookieAuthResponse"];
+                };
+            };
+            400: components["responses"]["InvalidBody"];
+            /** @description The assertion failed (`invalid_code`): its challenge unknown, used or expired; another origin or RP id; no user verification; a bad signature; a credential not registered or not the user handle's; a counter going backwards. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @constant */
+                            code?: "invalid_code";
+                        };
+                    };
+                };
+            };
+            403: components["responses"]["CsrfRejected"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

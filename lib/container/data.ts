@@ -8,6 +8,7 @@ import { SecurityEventsRepository } from '../repositories/security-events';
 import { SessionsRepository } from '../repositories/sessions';
 import { TransactionWriter } from '../repositories/transactions';
 import { UsersRepository } from '../repositories/users';
+import { WebAuthnChallengesRepository } from '../repositories/webauthn-challenges';
 import { containerConfig } from './config';
 
 let doc: DynamoDBDocumentClient | undefined;
@@ -31,6 +32,7 @@ export const sessionsRepository = () => new SessionsRepository(documentClient(),
 export const rateLimitRepository = () => new RateLimitRepository(documentClient(), containerConfig(['usersTable']).usersTable);
 export const loginAttemptsRepository = () => new LoginAttemptsRepository(documentClient(), containerConfig(['usersTable']).usersTable);
 export const factorsRepository = () => new FactorsRepository(documentClient(), containerConfig(['usersTable']).usersTable);
+export const webauthnChallengesRepository = () => new WebAuthnChallengesRepository(documentClient(), containerConfig(['usersTable']).usersTable);
 export const mfaTokensRepository = () => new MfaTokensRepository(documentClient(), containerConfig(['usersTable']).usersTable);
 export const securityEventsRepository = () => {
   const config = containerConfig(['usersTable']);

@@ -11,6 +11,7 @@ import {
   sessionsRepository,
   transactionWriter,
   usersRepository,
+  webauthnChallengesRepository,
 } from './data';
 import { signingKeyStore } from './signing-keys';
 
@@ -33,6 +34,7 @@ export function serviceDeps(): Deps {
     factors: factorsRepository(),
     mfaTokens: mfaTokensRepository(),
     totpBox: totpSecretBox(keys),
+    challenges: webauthnChallengesRepository(),
   };
   return deps;
 }

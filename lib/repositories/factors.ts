@@ -5,14 +5,27 @@
  *
  *   FACTORS#<userId>                     one item per user, never expires
  *     userId
- *     factors            map factorId -> { type: "totp", name, secret (sealed, lib/mfa/secret-box),
- *                        createdAt, confirmedAt, lastStep, lastUsedAt? }   CONFIRMED factors only
+ *     factors            map factorId -> CONFIRMED factors only, either
+ *                          { type: "totp", name, secret (sealed, lib/mfa/secret-box), createdAt,
+ *                            confirmedAt, lastStep, lastUsedAt? }
+ *                        or
+ *                          { type: "passkey", name, credentialId (base64url), publicKey (COSE,
+ *                            base64url), counter, transports, deviceType, backedUp, createdAt,
+ *                            confirmedAt, lastUsedAt? }
  *     recoverySalt       base64url salt of the current recovery-code set
  *     recoveryCodes      string set: SHA-256 hashes of the unused codes of that set
  *     recoveryIssuedAt, recoveryUsedAt?
  *
  *   FACTOR_PENDING#<userId>#<factorId>   an enrolment awaiting its first code
  *     userId, factorId, type, name, secret (sealed), createdAt, expiresAt (TTL attribute)
+ *
+ *   PASSKEY#<sha256 of the credential id>  which user a passkey belongs to
+ *     userId, factorId, createdAt
+ *
+ * A passkey's lookup item is what makes a credential id belong to ONE user: it is put with the
+ * passkey (condition: no such item), so a registration response replayed into a second account
+ * fails, and a discoverable sign-in finds the credential's owner by its id before anything else.
+ * It goes with the passkey in the removal's transaction.
  *
  * Why one item per user: a user has a handful of factors, so one consistent GetItem lists them
  * all (the table has no sort key and no index to query), and every rule that must hold under
@@ -45,30 +58,60 @@
  * Expiry: DynamoDB's TTL deletion can lag by days, so pending items are checked against
  * `expiresAt` in every read and condition.
  */
+import { createHash } from 'node:crypto';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, type EpochSeconds } from '../clock';
 import type { RecoveryCodeSet } from '../mfa/recovery-codes';
 import { dynamo, errorName } from './dynamo';
 import type { TransactWriteItem } from './types';
 
-export type FactorType = 'totp';
+export type FactorType = 'totp' | 'passkey';
 
 /** How long an enrolment waits for its first code. */
 export const PENDING_FACTOR_TTL_SECONDS = 15 * 60;
 /** Confirmed factors per user: keeps the one item far below DynamoDB's 400 KB. */
 export const MAX_FACTORS = 10;
 
-export interface StoredFactor {
+interface FactorBase {
   id: string;
-  type: FactorType;
   name: string;
+  createdAt: string;
+  confirmedAt: string;
+  lastUsedAt: string | undefined;
+}
+
+export interface TotpFactor extends FactorBase {
+  type: 'totp';
   /** The sealed TOTP secret (lib/mfa/secret-box.ts). */
   secret: string;
   /** The last accepted time step; a code of this step or an older one is refused. */
   lastStep: number;
-  createdAt: string;
-  confirmedAt: string;
-  lastUsedAt: string | undefined;
+}
+
+/** A WebAuthn credential (lib/passkeys/webauthn.ts checks its ceremonies). */
+export interface PasskeyFactor extends FactorBase {
+  type: 'passkey';
+  /** The credential id, base64url. */
+  credentialId: string;
+  /** The credential's COSE public key, base64url. */
+  publicKey: string;
+  /** The last signature counter accepted; 0 for authenticators that keep none (synced passkeys). */
+  counter: number;
+  transports: string[];
+  /** `singleDevice` (bound to one authenticator) or `multiDevice` (may be synced). */
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+}
+
+export type StoredFactor = TotpFactor | PasskeyFactor;
+
+/** What registering a passkey stores (the factor and its lookup item). */
+export type NewPasskey = Omit<PasskeyFactor, 'confirmedAt' | 'lastUsedAt' | 'type'>;
+
+/** The owner of a credential id, from its lookup item. */
+export interface PasskeyOwner {
+  userId: string;
+  factorId: string;
 }
 
 export interface StoredRecoveryCodes {
@@ -97,6 +140,14 @@ export interface PendingFactor {
 
 export const factorsKey = (userId: string) => `FACTORS#${userId}`;
 export const pendingFactorKey = (userId: string, factorId: string) => `FACTOR_PENDING#${userId}#${factorId}`;
+/** Hashed: a credential id may be up to 1023 bytes, and is not ours to put in a key as is. */
+export const passkeyKey = (credentialId: string) => `PASSKEY#${createHash('sha256').update(credentialId).digest('base64url')}`;
+
+/** The owner named by a PASSKEY# item (read by the caller's own batch). */
+export function passkeyOwnerOf(item: Record<string, unknown> | undefined): PasskeyOwner | undefined {
+  if (!item || typeof item.userId !== 'string' || typeof item.factorId !== 'string') return undefined;
+  return { userId: item.userId, factorId: item.factorId };
+}
 
 function conditionFailed(err: unknown): boolean {
   return errorName(err) === 'ConditionalCheckFailedException';
@@ -105,18 +156,33 @@ function conditionFailed(err: unknown): boolean {
 function toFactor(id: string, value: unknown): StoredFactor | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const f = value as Record<string, unknown>;
-  if (f.type !== 'totp' || typeof f.secret !== 'string' || typeof f.lastStep !== 'number') return undefined;
-  return {
+  const base = {
     id,
-    type: f.type,
     name: String(f.name ?? ''),
-    secret: f.secret,
-    lastStep: f.lastStep,
     createdAt: String(f.createdAt),
     confirmedAt: String(f.confirmedAt),
     lastUsedAt: typeof f.lastUsedAt === 'string' ? f.lastUsedAt : undefined,
   };
+  if (f.type === 'totp' && typeof f.secret === 'string' && typeof f.lastStep === 'number') {
+    return { ...base, type: 'totp', secret: f.secret, lastStep: f.lastStep };
+  }
+  if (f.type === 'passkey' && typeof f.credentialId === 'string' && typeof f.publicKey === 'string' && typeof f.counter === 'number') {
+    return {
+      ...base,
+      type: 'passkey',
+      credentialId: f.credentialId,
+      publicKey: f.publicKey,
+      counter: f.counter,
+      transports: Array.isArray(f.transports) ? f.transports.map(String) : [],
+      deviceType: f.deviceType === 'multiDevice' ? 'multiDevice' : 'singleDevice',
+      backedUp: f.backedUp === true,
+    };
+  }
+  return undefined;
 }
+
+/** The passkeys among a user's factors. */
+export const passkeysOf = (set: FactorSet): PasskeyFactor[] => set.factors.filter((f): f is PasskeyFactor => f.type === 'passkey');
 
 /** The factor set stored in a FACTORS#<userId> item (read by get(), or by a caller's own batch). */
 export function factorSetOf(item: Record<string, unknown> | undefined): FactorSet {
@@ -289,6 +355,84 @@ export class FactorsRepository {
         ExpressionAttributeValues: { ':replacement': replacement, ':expected': expected },
       },
     });
+  }
+
+  /**
+   * Adds a passkey just verified, and its lookup item (the credential id must not belong to anyone
+   * yet). `first` says the caller read no confirmed factor: the map is created (or an emptied one
+   * replaced) on that condition; otherwise the condition is that the user still has one, so a
+   * registration that guessed wrong about being first (and so a credential change) fails and is
+   * read again, as a TOTP confirmation does. No recovery codes are issued here: the contract's
+   * answer has no place for them (`POST /auth/mfa/recovery-codes` issues a set).
+   */
+  addPasskeyItems(userId: string, passkey: NewPasskey, input: { first: boolean; now: Date }): TransactWriteItem[] {
+    const at = input.now.toISOString();
+    const { id, ...stored } = passkey;
+    const factor = { ...stored, type: 'passkey', confirmedAt: at };
+    const names: Record<string, string> = { '#factors': 'factors' };
+    const values: Record<string, unknown> = { ':userId': userId };
+    let update: string;
+    let condition: string;
+    if (input.first) {
+      update = 'SET #factors = :map, userId = :userId';
+      condition = 'attribute_not_exists(#factors) OR size(#factors) = :zero';
+      Object.assign(values, { ':map': { [id]: factor }, ':zero': 0 });
+    } else {
+      update = 'SET #factors.#fid = :factor, userId = :userId';
+      condition = 'attribute_exists(#factors) AND attribute_not_exists(#factors.#fid) AND size(#factors) > :zero AND size(#factors) < :max';
+      names['#fid'] = id;
+      Object.assign(values, { ':factor': factor, ':zero': 0, ':max': MAX_FACTORS });
+    }
+    return [
+      {
+        Put: {
+          TableName: this.table,
+          Item: { pk: passkeyKey(passkey.credentialId), userId, factorId: id, createdAt: at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.table,
+          Key: { pk: factorsKey(userId) },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+    ];
+  }
+
+  /**
+   * Records an assertion's signature counter on the passkey, only if it went forward (or stays 0
+   * on an authenticator that keeps no counter): with the check in lib/passkeys/webauthn.ts, the
+   * refusal of a cloned authenticator, here decided by DynamoDB so that two assertions racing
+   * with one counter value cannot both pass. The passkey must still be there.
+   */
+  acceptPasskeyItem(userId: string, factorId: string, counter: number, now: Date): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: factorsKey(userId) },
+        UpdateExpression: 'SET #factors.#fid.#counter = :counter, #factors.#fid.lastUsedAt = :at',
+        ConditionExpression: `#factors.#fid.#type = :passkey AND ${counter > 0 ? '#factors.#fid.#counter < :counter' : '#factors.#fid.#counter = :counter'}`,
+        ExpressionAttributeNames: { '#factors': 'factors', '#fid': factorId, '#type': 'type', '#counter': 'counter' },
+        ExpressionAttributeValues: { ':counter': counter, ':at': now.toISOString(), ':passkey': 'passkey' },
+      },
+    };
+  }
+
+  /** The lookup item of a passkey, removed with it. */
+  passkeyLookupDeleteItem(credentialId: string, userId: string): TransactWriteItem {
+    return {
+      Delete: {
+        TableName: this.table,
+        Key: { pk: passkeyKey(credentialId) },
+        ConditionExpression: 'userId = :userId',
+        ExpressionAttributeValues: { ':userId': userId },
+      },
+    };
   }
 
   /**

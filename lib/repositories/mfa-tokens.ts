@@ -18,7 +18,7 @@
  *   unexpired, so of parallel requests with a correct code exactly one opens a session.
  * - Expired items may linger (TTL deletion lags): every condition checks `expiresAt` itself.
  */
-import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, type EpochSeconds } from '../clock';
 import { hashMfaToken, isMfaTokenShape, newMfaToken } from '../mfa/mfa-token';
 import { dynamo, errorName } from './dynamo';
@@ -101,6 +101,18 @@ export class MfaTokensRepository {
     const { token, item } = this.issueItem(input);
     await dynamo(() => this.doc.send(new PutCommand(item.Put!)));
     return token;
+  }
+
+  /**
+   * The token's record without reserving an attempt (a second step asking for passkey options,
+   * which checks nothing); undefined when it is malformed, unknown, expired or out of attempts.
+   */
+  async find(token: string, now: Date): Promise<MfaTokenRecord | undefined> {
+    if (!isMfaTokenShape(token)) return undefined;
+    const out = await dynamo(() => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: mfaTokenKey(hashMfaToken(token)) }, ConsistentRead: true })));
+    const record = toRecord(out.Item);
+    if (!record || !(record.expiresAt > epochSeconds(now)) || record.attempts >= MFA_TOKEN_MAX_ATTEMPTS) return undefined;
+    return record;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OneTimeTokenKind } from '../tokens/one-time-token';
-import { factorsKey } from './factors';
+import { factorsKey, passkeyKey } from './factors';
 import { oneTimeTokenKey } from './one-time-tokens';
 import { deviceKey } from './devices';
 import type { TransactWriteItem } from './types';
@@ -430,12 +430,13 @@ export class UsersRepository {
 
   /**
    * Deletes the user, its email claim, its pending tokens and its second factors with their
-   * recovery codes (pending enrolments expire by TTL and name only the deleted id). The user item must still be as read
+   * recovery codes, and the lookup items of `passkeyCredentialIds` (its passkeys, read by the
+   * caller: a credential id stops naming the deleted user) (pending enrolments expire by TTL and name only the deleted id). The user item must still be as read
    * (no sign-in, no credential change since: a racing login makes the caller retry with its
    * session listed, a racing password change cancels the deletion); the claim must still be this
    * user's.
    */
-  deleteItems(user: UserRecord): TransactionPart[] {
+  deleteItems(user: UserRecord, passkeyCredentialIds: readonly string[] = []): TransactionPart[] {
     const guard = snapshotCondition(user);
     const items: TransactionPart[] = [
       part('user', {
@@ -457,6 +458,14 @@ export class UsersRepository {
     ];
     // The factors item goes whether or not it exists (a delete without a condition).
     items.push(part('factors', { Delete: { TableName: this.table, Key: { pk: factorsKey(user.id) } } }));
+    // Whether or not still there (a passkey removed meanwhile), never another user's.
+    for (const credentialId of passkeyCredentialIds) {
+      items.push(
+        part('factors', {
+          Delete: { TableName: this.table, Key: { pk: passkeyKey(credentialId) }, ConditionExpression: 'attribute_not_exists(pk) OR userId = :id', ExpressionAttributeValues: { ':id': user.id } },
+        }),
+      );
+    }
     if (user.verifyTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('verify', user.verifyTokenHash) } } }));
     if (user.resetTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('reset', user.resetTokenHash) } } }));
     if (user.emailChangeTokenHash) items.push(part('pending', { Delete: { TableName: this.table, Key: { pk: oneTimeTokenKey('email_change', user.emailChangeTokenHash) } } }));

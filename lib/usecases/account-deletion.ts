@@ -6,12 +6,13 @@ import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
 import { checkPasswordLikeLogin } from './password-check';
 import type { Caller } from '../caller';
+import { passkeysOf } from '../repositories/factors';
 
 /**
  * DELETE /auth/me (step-up). The password is checked under the login throttle. Then, as a
  * credential change (lib/credential-change.ts), ONE transaction deletes the user, its email claim
  * (so the address can register again), pending tokens and second factors with their recovery
- * codes (pending enrolments expire on their own and name the deleted id), and revokes every session (the caller's included, and
+ * codes and their passkeys' credential lookups (pending enrolments expire on their own and name the deleted id), and revokes every session (the caller's included, and
  * any whose login raced the deletion: such a login either commits first and is revoked here, or
  * fails on the deleted user). It is conditional on the password hash just checked, so a racing
  * password change or reset cancels it (`invalid_credentials`).
@@ -23,14 +24,15 @@ import type { Caller } from '../caller';
  */
 export async function deleteAccount(deps: AccountDeps, caller: Pick<Caller, 'userId' | 'sessionId'>, input: DeleteAccountInput, meta: RequestMeta): Promise<void> {
   const now = deps.clock();
-  const user = await deps.users.findById(caller.userId);
+  const [user, factors] = await Promise.all([deps.users.findById(caller.userId), deps.factors.get(caller.userId)]);
   if (!user) throw unauthorized();
   const attempt = await checkPasswordLikeLogin(deps, user, input.password, meta, now);
+  const credentialIds = passkeysOf(factors).map((p) => p.credentialId);
   const { revokedSessionIds } = await commitCredentialChange(deps, user.id, now, {
     reason: 'account_deleted',
     plan: (current) => {
       if (!current || current.passwordHash !== user.passwordHash) throw invalidCredentials();
-      return { user: current, userItem: deps.users.deleteItems(current) };
+      return { user: current, userItem: deps.users.deleteItems(current, credentialIds) };
     },
   });
   await attempt.succeeded();

@@ -10,6 +10,7 @@ import type { SecurityEventsRepository } from '../repositories/security-events';
 import type { SessionsRepository } from '../repositories/sessions';
 import type { TransactionWriter } from '../repositories/transactions';
 import type { UsersRepository } from '../repositories/users';
+import type { WebAuthnChallengesRepository } from '../repositories/webauthn-challenges';
 
 /** Everything a use case touches, passed in so tests can swap any part and freeze time. */
 export interface Deps {
@@ -29,6 +30,8 @@ export interface Deps {
   mfaTokens: MfaTokensRepository;
   /** Seals TOTP secrets at rest (lib/mfa/secret-box.ts, on the key set's data keys). */
   totpBox: SecretBox;
+  /** Passkey ceremonies' challenges (single use, 5 minutes). */
+  challenges: WebAuthnChallengesRepository;
 }
 
 /** Where a request came from, recorded on the session it opens. */

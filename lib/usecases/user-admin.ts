@@ -20,12 +20,15 @@ import { log } from '../log';
 import { publicUser, type PublicUser } from '../public-user';
 import { part } from '../repositories/transactions';
 import type { UserRecord, UsersRepository } from '../repositories/users';
+import { passkeysOf, type FactorsRepository } from '../repositories/factors';
 import type { OneTimeTokensRepository } from '../repositories/one-time-tokens';
 import type { RevokingDeps } from '../sessions';
 import type { SecurityEventsRepository } from '../repositories/security-events';
 
 export interface AdminDeps extends RevokingDeps {
   users: UsersRepository;
+  /** The user's passkeys, whose credential lookups a deletion removes. */
+  factors: Pick<FactorsRepository, 'get'>;
   tokens: Pick<OneTimeTokensRepository, 'deleteItem'>;
   events: SecurityEventsRepository;
   clock: Clock;
@@ -143,16 +146,18 @@ export async function enableUser(deps: AdminDeps, ref: string): Promise<AdminUse
 
 /**
  * Deletes the account with the items DELETE /auth/me uses, as a credential change: the user, the
- * email claim, the pending email tokens, and the revocation of every session, in ONE transaction.
+ * email claim, the pending email tokens, the second factors and their passkeys' credential
+ * lookups, and the revocation of every session, in ONE transaction.
  */
 export async function deleteUser(deps: AdminDeps, ref: string): Promise<{ id: string; email: string; revokedSessions: number }> {
   const found = await findUser(deps, ref);
   const now = deps.clock();
+  const credentialIds = passkeysOf(await deps.factors.get(found.id)).map((p) => p.credentialId);
   const { user, revokedSessionIds } = await commitCredentialChange(deps, found.id, now, {
     reason: 'account_deleted',
     plan: (current) => {
       if (!current) throw notFound();
-      return { user: current, userItem: deps.users.deleteItems(current) };
+      return { user: current, userItem: deps.users.deleteItems(current, credentialIds) };
     },
   });
   log.info('user deleted by an operator; every session revoked', { event: 'user_deleted', userId: user.id, revokedSessionIds });

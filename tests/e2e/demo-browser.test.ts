@@ -22,6 +22,8 @@ import { uniqueEmail } from '../helpers/deps';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
 const PASSWORD = 'correct horse battery';
+/** How long a page may take to show an answer: the gateway and DynamoDB Local share a loaded machine (vitest's default is 1 s). */
+const SETTLE = { timeout: 30_000 };
 const COOKIE = '__Host-refresh_token';
 
 let browser: Browser;
@@ -136,16 +138,16 @@ describe('demo app in Chromium', () => {
   it('lists the sessions and revokes another device, whose next refresh then fails', async () => {
     const { context, page } = await openDemo();
     const email = await registerThroughForm(page);
-    await expect.poll(() => page.locator('#sessions li').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.locator('#sessions li').count(), SETTLE).toBe(1);
     expect(await page.locator('#sessions li.current').count()).toBe(1);
 
     const other = await openDemo();
     await loginThroughForm(other.page, email);
     await page.locator('#refresh-me').click();
-    await expect.poll(() => page.locator('#sessions li').count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => page.locator('#sessions li').count(), SETTLE).toBe(2);
     expect(await page.locator('#sessions li.current button.revoke').count()).toBe(0);
     await page.locator('#sessions li:not(.current) button.revoke').click();
-    await expect.poll(() => page.locator('#sessions li').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.locator('#sessions li').count(), SETTLE).toBe(1);
     expect(await page.locator('#error').isHidden()).toBe(true);
     // The revoked device can no longer refresh, and its page says so.
     expect(await other.page.evaluate(() => (window as any).demoAuth.refresh())).toBe(false);
@@ -160,10 +162,10 @@ describe('demo app in Chromium', () => {
     const other = await openDemo();
     await loginThroughForm(other.page, email);
     await page.locator('#refresh-me').click();
-    await expect.poll(() => page.locator('#sessions li').count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => page.locator('#sessions li').count(), SETTLE).toBe(2);
 
     await page.locator('#logout-others').click();
-    await expect.poll(() => page.locator('#sessions li').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.locator('#sessions li').count(), SETTLE).toBe(1);
     expect(await other.page.evaluate(() => (window as any).demoAuth.refresh())).toBe(false);
     expect(await page.evaluate(() => (window as any).demoAuth.refresh())).toBe(true);
     expect(await refreshCookie(context)).toBeDefined();
@@ -245,7 +247,7 @@ describe('demo app in Chromium', () => {
     const silent = await page.waitForRequest((r) => r.url() === `${apiUrl}/auth/refresh` && r.method() === 'POST', { timeout: 30_000 });
     expect(silent.headers()['x-auth-transport']).toBe('cookie');
     expect((await silent.response())?.status()).toBe(200);
-    await expect.poll(async () => (await refreshCookie(context))?.value).not.toBe(before);
+    await expect.poll(async () => (await refreshCookie(context))?.value, SETTLE).not.toBe(before);
     expect(await page.evaluate(() => (window as any).demoAuth.signedIn())).toBe(true);
     await context.close();
   });

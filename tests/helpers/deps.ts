@@ -18,6 +18,7 @@ import { TransactionWriter } from '../../lib/repositories/transactions';
 import { SecurityEventsRepository } from '../../lib/repositories/security-events';
 import { UsersRepository } from '../../lib/repositories/users';
 import { FactorsRepository } from '../../lib/repositories/factors';
+import { WebAuthnChallengesRepository } from '../../lib/repositories/webauthn-challenges';
 import { MfaTokensRepository } from '../../lib/repositories/mfa-tokens';
 import { totpSecretBox } from '../../lib/mfa/secret-box';
 import { createSesClient, SesEmailSender, type EmailSender } from '../../lib/email/sender';
@@ -79,6 +80,7 @@ export function testDeps(options: { env?: Record<string, string>; clock?: TestCl
     factors: new FactorsRepository(doc, config.usersTable),
     mfaTokens: new MfaTokensRepository(doc, config.usersTable),
     totpBox: totpSecretBox(keys),
+    challenges: new WebAuthnChallengesRepository(doc, config.usersTable),
   };
   return { deps, doc, clock, config, ses };
 }

@@ -13,9 +13,15 @@ import { newRecoveryCodes, recoveryCodeHash } from '../../lib/mfa/recovery-codes
 import { totpSecretBox } from '../../lib/mfa/secret-box';
 import { checkTotp, newTotpSecret, totpCode, totpStep } from '../../lib/mfa/totp';
 import { cancellationCodes, createDocumentClient } from '../../lib/repositories/dynamo';
-import { FactorsRepository, PENDING_FACTOR_TTL_SECONDS, factorsKey, type PendingFactor } from '../../lib/repositories/factors';
+import { FactorsRepository, PENDING_FACTOR_TTL_SECONDS, factorsKey, type PendingFactor, type StoredFactor, type TotpFactor } from '../../lib/repositories/factors';
 import type { TransactWriteItem } from '../../lib/repositories/types';
 import { testConfig } from '../helpers/deps';
+
+/** The factor read back, which these tests made a TOTP one. */
+function totp(factor: StoredFactor | undefined): TotpFactor {
+  if (factor?.type !== 'totp') throw new Error(`expected a TOTP factor, got ${factor?.type}`);
+  return factor;
+}
 
 const config = testConfig();
 const doc = createDocumentClient({ endpoint: config.dynamodbEndpoint });
@@ -101,7 +107,7 @@ describe('TOTP factors', () => {
     expect(set.recovery?.salt).toBe(issued.set.salt);
     expect(set.recovery?.hashes.sort()).toEqual([...issued.set.hashes].sort());
     expect(await factors.findPending(userId, pending.factorId, T0)).toBeUndefined();
-    expect((await box.open(set.factors[0]!.secret, { userId, factorId: pending.factorId })).plaintext).toEqual(secret);
+    expect((await box.open(totp(set.factors[0]).secret, { userId, factorId: pending.factorId })).plaintext).toEqual(secret);
     // The stored item holds the sealed form only.
     const raw = await doc.send(new GetCommand({ TableName: config.usersTable, Key: { pk: factorsKey(userId) } }));
     expect(JSON.stringify(raw.Item)).not.toContain(secret.toString('base64url'));
@@ -128,7 +134,7 @@ describe('TOTP factors', () => {
     expect(await factors.acceptTotpStep(userId, factorId, step, later(301))).toBe(false);
     expect(await factors.acceptTotpStep(userId, factorId, step - 1, later(302))).toBe(false);
     // The check itself already skips used steps when given the stored one; the write is what holds under races.
-    const { lastStep } = (await factors.get(userId)).factors[0]!;
+    const { lastStep } = totp((await factors.get(userId)).factors[0]);
     expect(checkTotp(secret, totpCode(secret, step - 1), now, { afterStep: lastStep })).toBeUndefined();
     expect(await factors.acceptTotpStep(userId, factorId, step + 1, later(310))).toBe(true);
   });
@@ -249,12 +255,12 @@ describe('TOTP factors', () => {
   it('re-seals a secret under the current key only if the stored one is still the one read', async () => {
     const userId = randomUUID();
     const { factorId, secret } = await enrolConfirmed(userId);
-    const stored = (await factors.get(userId)).factors[0]!.secret;
+    const stored = totp((await factors.get(userId)).factors[0]).secret;
     const resealed = await box.seal(secret, { userId, factorId });
     expect(await factors.reseal(userId, factorId, 'v1.not.the.stored', resealed)).toBe(false);
     expect(await factors.reseal(userId, factorId, stored, resealed)).toBe(true);
     expect(await factors.reseal(userId, factorId, stored, await box.seal(secret, { userId, factorId }))).toBe(false);
-    expect((await factors.get(userId)).factors[0]!.secret).toBe(resealed);
+    expect(totp((await factors.get(userId)).factors[0]).secret).toBe(resealed);
   });
 
   it('deletes everything of a user with the account', async () => {
@@ -316,12 +322,12 @@ describe('sealed secrets in the table', () => {
     const a = await enrolConfirmed(userId);
     const b = await enrolConfirmed(userId, later(60));
     const stored = await factors.get(userId);
-    const sealedA = stored.factors.find((f) => f.id === a.factorId)!.secret;
+    const sealedA = totp(stored.factors.find((f) => f.id === a.factorId)).secret;
     // Someone with write access to the table swaps A's ciphertext into B.
     const raw = await doc.send(new GetCommand({ TableName: config.usersTable, Key: { pk: factorsKey(userId) } }));
     raw.Item!.factors[b.factorId].secret = sealedA;
     await doc.send(new PutCommand({ TableName: config.usersTable, Item: raw.Item }));
-    const moved = (await factors.get(userId)).factors.find((f) => f.id === b.factorId)!.secret;
+    const moved = totp((await factors.get(userId)).factors.find((f) => f.id === b.factorId)).secret;
     await expect(box.open(moved, { userId, factorId: b.factorId })).rejects.toMatchObject({ reason: 'forged' });
   });
 });

@@ -107,11 +107,11 @@ describe('docs/openapi.yaml', () => {
     }
   });
 
-  it('documents csrf_rejected on the eight cookie-mode routes (the second sign-in step, the federated code exchange, and the two that replace the caller\'s refresh token too) and Retry-After on every 429', () => {
+  it('documents csrf_rejected on the nine cookie-mode routes (the second sign-in step, the passkey sign-in, the federated code exchange, and the two that replace the caller\'s refresh token too) and Retry-After on every 429', () => {
     const csrf = documentedCodes().filter((p) => p.codes.includes('csrf_rejected')).map((p) => p.route).sort();
     expect(csrf).toEqual([
       'POST /auth/login', 'POST /auth/logout', 'POST /auth/mfa/totp/confirm', 'POST /auth/mfa/verify', 'POST /auth/oauth/token',
-      'POST /auth/reauthenticate', 'POST /auth/refresh', 'POST /auth/register',
+      'POST /auth/passkeys/login/verify', 'POST /auth/reauthenticate', 'POST /auth/refresh', 'POST /auth/register',
     ]);
     for (const [path, item] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {

@@ -58,6 +58,17 @@ describe('function bundles', () => {
     expect(jose.map(([input]) => input)).toEqual([]);
   });
 
+  /** The functions that check a passkey ceremony, and so carry @simplewebauthn/server (about 290 KB minified with its parsers). */
+  const WEBAUTHN_CHECKERS = ['passkeys-register-verify', 'passkeys-login-verify', 'mfa-verify', 'reauthenticate'];
+  const carriesWebAuthn = (fn: string) => Object.keys(metaOf(fn).inputs).some((input) => input.includes('@simplewebauthn/server') || input.includes('@peculiar/'));
+
+  it('bundles @simplewebauthn/server only into the functions that check a passkey ceremony', () => {
+    const carrying = FUNCTIONS.filter(carriesWebAuthn).sort();
+    expect(carrying).toEqual([...WEBAUTHN_CHECKERS].sort());
+    // The options routes hand a challenge out and load none of it.
+    for (const fn of ['passkeys-login-options', 'passkeys-register-options', 'mfa-challenge']) expect(carriesWebAuthn(fn), fn).toBe(false);
+  });
+
   it('can see those dependencies where they belong (the login bundle has the SDK and bcryptjs)', () => {
     const inputs = Object.keys(metaOf('login').inputs);
     for (const name of HEAVY) expect(inputs.some((input) => input.includes(name)), name).toBe(true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, type FieldProblem } from '../../lib/errors';
 import { statusOf } from '../../lib/http/middleware';
-import { parseChangePassword, parseDeleteAccount, parseLogin, parseLogout, parseRefresh, parseRegister, parseReset } from '../../lib/validation';
+import { parseChangePassword, parseDeleteAccount, parseLogin, parseLogout, parseMfaVerify, parsePasskeyLogin, parsePasskeyRegister, parseReauthenticate, parseRefresh, parseRegister, parseReset } from '../../lib/validation';
 
 const PASSWORD = 'correct horse battery';
 
@@ -240,5 +240,50 @@ describe('passwords with control characters', () => {
       expect(rejection(() => parse(`abcdefgh${control}abcdefgh`))).toEqual([{ field, message: 'must not contain NUL or other control characters' }]);
     }
     expect(() => parse('abcdefgh abcdefgh')).not.toThrow();
+  });
+});
+
+describe('passkey responses', () => {
+  const assertion = {
+    id: 'Y3JlZA',
+    rawId: 'Y3JlZA',
+    type: 'public-key',
+    response: { clientDataJSON: 'e30', authenticatorData: 'YXV0aA', signature: 'c2ln', userHandle: 'dXNlcg' },
+    clientExtensionResults: { appid: true },
+    authenticatorAttachment: 'platform',
+    role: 'admin',
+  };
+
+  it('keeps the named fields of an assertion and drops the rest (extensions, anything invented)', () => {
+    expect(parsePasskeyLogin({ response: assertion })).toEqual({
+      response: {
+        id: 'Y3JlZA',
+        rawId: 'Y3JlZA',
+        type: 'public-key',
+        response: { clientDataJSON: 'e30', authenticatorData: 'YXV0aA', signature: 'c2ln', userHandle: 'dXNlcg' },
+        clientExtensionResults: {},
+        authenticatorAttachment: 'platform',
+      },
+    });
+  });
+
+  it('refuses a field that is not base64url, a missing signature, or another type', () => {
+    expect(rejection(() => parsePasskeyLogin({ response: { ...assertion, id: 'not base64url!' } }))).toEqual([{ field: 'response.id', message: expect.stringContaining('base64url') }]);
+    const { signature: _dropped, ...unsigned } = assertion.response;
+    expect(rejection(() => parsePasskeyLogin({ response: { ...assertion, response: unsigned } }))).toEqual([{ field: 'response.response.signature', message: 'is required' }]);
+    expect(rejection(() => parsePasskeyLogin({ response: { ...assertion, type: 'password' } }))).toEqual([{ field: 'response.type', message: 'must be "public-key"' }]);
+  });
+
+  it('a registration keeps only well-formed transports and a trimmed name of at most 64 characters', () => {
+    const registration = { id: 'Y3JlZA', rawId: 'Y3JlZA', type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'b2Jq', transports: ['internal', 'hybrid', 'bad transport', 7] } };
+    expect(parsePasskeyRegister({ response: registration, name: '  Laptop ' })).toMatchObject({ name: 'Laptop', response: { response: { transports: ['internal', 'hybrid'] } } });
+    expect(rejection(() => parsePasskeyRegister({ response: registration, name: 'x'.repeat(65) }))).toEqual([{ field: 'name', message: 'must be at most 64 characters' }]);
+  });
+
+  it('the second step takes exactly one of code, recoveryCode and passkey; reauthentication a passkey or a password, not both', () => {
+    expect(parseMfaVerify({ mfaToken: 't', passkey: assertion })).toMatchObject({ mfaToken: 't', passkey: { id: 'Y3JlZA' } });
+    expect(rejection(() => parseMfaVerify({ mfaToken: 't', code: '123456', passkey: assertion }))).toEqual([{ field: 'code', message: 'give exactly one of code, recoveryCode and passkey' }]);
+    expect(parseReauthenticate({ passkey: assertion })).toMatchObject({ passkey: { id: 'Y3JlZA' } });
+    expect(rejection(() => parseReauthenticate({ passkey: assertion, password: PASSWORD }))).toEqual([{ field: 'passkey', message: 'give either a passkey or a password (with a code)' }]);
   });
 });
