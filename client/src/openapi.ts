@@ -834,14 +834,6 @@ export interface components {
             tokenType: "Bearer";
             expiresIn: number;
         };
-        AuthResponse: {
-            user: components["schemas"]["User"];
-            accessToken: components["schemas"]["AccessToken"];
-            refreshToken: components["schemas"]["RefreshToken"];
-            /** @constant */
-            tokenType: "Bearer";
-            expiresIn: number;
-        };
         /** @description Body mode. `deviceToken` comes with a sign-in of a client without a known device of this account (which also sends the user a "new sign-in" notice): keep it and send it with the next logins. */
         LoginResponse: {
             user: components["schemas"]["User"];

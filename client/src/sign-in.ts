@@ -5,7 +5,7 @@ import type { LoginRequest, LogoutScope, RegisterRequest, SecondFactorProof, Sec
 import type { components } from './openapi.js';
 
 type Schemas = components['schemas'];
-type SignedInAnswer = (Schemas['AuthResponse'] | Schemas['CookieAuthResponse']) & { deviceToken?: string };
+type SignedInAnswer = (Schemas['LoginResponse'] | Schemas['CookieAuthResponse']) & { deviceToken?: string };
 
 /** The answer of a password sign-in: a session, or the second step it needs first. */
 export type LoginResult =
