@@ -107,7 +107,9 @@ async function expectNoSurvivors(racers: { accessToken: string; refreshToken: st
   for (const racer of racers) expectDenied(await send('GET', '/example/hello', { token: racer.accessToken }), 'an access token of a session opened with the old password');
 }
 
-describe('attack: logins with the old password racing a credential change', () => {
+// 20 trials of several racing logins each, every login now also writing a device record and
+// sending a new-device notice: under two full suites at once a trial set took up to 90 s.
+describe('attack: logins with the old password racing a credential change', { timeout: 240_000 }, () => {
   it('a password change leaves no racing session alive (and never fails because of them)', async () => {
     const racers: { accessToken: string; refreshToken: string }[] = [];
     const kept: string[] = [];
