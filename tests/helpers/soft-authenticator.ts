@@ -2,21 +2,19 @@
  * A software WebAuthn authenticator for tests, so the attack tests can make exactly the responses
  * an attacker would (another origin, another RP id, a counter going backwards, no user
  * verification, a swapped user handle) without a browser. Test code only: ES256 keys from
- * node:crypto, CBOR from `cbor-x`; attestation `none`, as the service asks for.
+ * node:crypto, CBOR from `@levischuck/tiny-cbor` (the encoder @simplewebauthn/server decodes with); attestation `none`, as the service asks for.
  *
  * It makes what a browser plus an authenticator would hand to the page: the JSON form of
  * `PublicKeyCredential` that `@simplewebauthn/browser` sends (binary fields base64url).
  */
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { Encoder } from 'cbor-x';
+import { encodeCBOR, type CBORType } from '@levischuck/tiny-cbor';
 
 /**
- * CTAP2's canonical CBOR, as authenticators write it and the service's parser insists on: plain
- * maps with the shortest length headers (cbor-x otherwise writes 16-bit map headers and record
- * extensions), byte strings untagged.
+ * CTAP2's canonical CBOR, as authenticators write it and the service's parser insists on: maps
+ * with the shortest length headers, byte strings untagged (what this encoder writes).
  */
-const cbor = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false, mapsAsObjects: false });
-const encode = (value: unknown) => cbor.encode(value);
+const encode = (value: CBORType) => encodeCBOR(value);
 
 const b64url = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url');
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest();
@@ -64,12 +62,12 @@ function coseKeyOf(publicKey: KeyObject): Buffer {
   // COSE_Key, EC2 on P-256 for ES256: kty 2, alg -7, crv 1, x, y (RFC 9053).
   return Buffer.from(
     encode(
-      new Map<number, number | Buffer>([
+      new Map<number, CBORType>([
         [1, 2],
         [3, -7],
         [-1, 1],
-        [-2, Buffer.from(jwk.x!, 'base64url')],
-        [-3, Buffer.from(jwk.y!, 'base64url')],
+        [-2, new Uint8Array(Buffer.from(jwk.x!, 'base64url'))],
+        [-3, new Uint8Array(Buffer.from(jwk.y!, 'base64url'))],
       ]),
     ),
   );
@@ -118,7 +116,7 @@ export class SoftAuthenticator {
       rawId,
       coseKeyOf(publicKey),
     ]);
-    const attestationObject = Buffer.from(encode({ fmt: 'none', attStmt: {}, authData }));
+    const attestationObject = Buffer.from(encode(new Map<string, CBORType>([['fmt', 'none'], ['attStmt', new Map()], ['authData', new Uint8Array(authData)]])));
     return {
       credential,
       response: {
