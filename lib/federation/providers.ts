@@ -123,8 +123,15 @@ export class FederationProvider {
       if (err instanceof oauth.AuthorizationResponseError) throw new ProviderError('access_denied', `provider answered ${err.error}`, { cause: err });
       throw new ProviderError('provider_error', 'authorization response refused', { cause: err });
     }
+    // Our own secret store failing is an outage, not the provider's fault: `service_unavailable`,
+    // before anything is sent to the provider (its code stays unused).
+    let secret: string;
     try {
-      const secret = await this.secrets.get(this.config.name);
+      secret = await this.secrets.get(this.config.name);
+    } catch (err) {
+      throw new ProviderError('service_unavailable', 'client secret unavailable', { cause: err });
+    }
+    try {
       const response = await oauth.authorizationCodeGrantRequest(as, this.client, oauth.ClientSecretBasic(secret), params, flow.redirectUri, flow.codeVerifier, { ...this.http, signal: AbortSignal.timeout(8000) });
       if (this.config.type === 'github') return await this.githubIdentity(as, response);
       const result = await oauth.processAuthorizationCodeResponse(as, this.client, response, { expectedNonce: flow.nonce, requireIdToken: true });
