@@ -120,5 +120,10 @@ auth.onChange((signedIn) => {
 });
 
 $('api-url').textContent = window.DEMO_CONFIG.apiUrl;
+// Federated sign-in (demo/federated.js): a landing with ?code= signs in before the cookie is tried.
+const ui = { showError, setStatus: (text) => ($('status').textContent = text), reload: () => loadMe().then(loadSessions) };
+window.demoFederated.wireSettings(auth, ui);
 // A reload restores the session from the cookie with one refresh.
-auth.refresh().then((signedIn) => (signedIn ? showSignedIn() : showSignedOut()));
+window.demoFederated.federatedLanding(auth, ui)
+  .then((signedIn) => signedIn || auth.refresh())
+  .then((signedIn) => (signedIn ? showSignedIn() : showSignedOut()));

@@ -101,6 +101,12 @@
     return {
       register: (email, password, name) => signIn('/auth/register', name ? { email, password, name } : { email, password }),
       login: (email, password) => signIn('/auth/login', { email, password }),
+      /** Exchanges a federated sign-in's one-time code (the callback's `?code=`); an `mfaRequired` answer carries no token. */
+      exchangeCode: async (code) => {
+        const answer = await request('/auth/oauth/token', { method: 'POST', body: { code }, cookieMode: true });
+        if (answer.ok && answer.body && answer.body.accessToken) accept(answer.body);
+        return answer;
+      },
       refresh,
       authed,
       logout,

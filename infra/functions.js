@@ -67,6 +67,9 @@ const FUNCTIONS = [
   { name: 'oauth-authorize', http: { method: 'GET', path: '/auth/oauth/{provider}/authorize' } },
   { name: 'oauth-callback', http: { method: 'GET', path: '/auth/oauth/{provider}/callback' } },
   { name: 'oauth-token', http: { method: 'POST', path: '/auth/oauth/token' } },
+  // Linking and unlinking an identity from the account settings (step-up; credential changes).
+  { name: 'oauth-link', http: { method: 'POST', path: '/auth/oauth/{provider}/link' }, authorizer: true },
+  { name: 'identity-delete', http: { method: 'DELETE', path: '/auth/identities/{provider}' }, authorizer: true },
 ];
 
 /**

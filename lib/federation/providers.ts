@@ -28,7 +28,9 @@ export interface ProviderIdentity {
 }
 
 /** Why a callback failed, as the `error` of the redirect to the app. */
-export type CallbackErrorCode = 'access_denied' | 'provider_error' | 'account_exists' | 'service_unavailable';
+export type CallbackErrorCode = 'access_denied' | 'provider_error' | 'account_exists' | 'service_unavailable'
+  /** A link flow whose session ended before the provider answered. */
+  | 'unauthorized';
 
 /** A failed exchange with the provider, redirected to the app as `?error=<redirectCode>`. */
 export class ProviderError extends Error {
