@@ -169,7 +169,9 @@ describe('protected routes behind the authorizer', () => {
     const { accessToken, user } = await registered();
     const answer = await get('/auth/me', bearer(accessToken));
     expect(answer.status).toBe(200);
-    expect(Object.keys(answer.body).sort()).toEqual(USER_FIELDS);
+    // The user, plus the federated identities that sign in to it (none for a registration).
+    expect(Object.keys(answer.body).sort()).toEqual([...USER_FIELDS, 'identities'].sort());
+    expect(answer.body.identities).toEqual([]);
     expect(answer.body.id).toBe(user.id);
   });
 
