@@ -50,7 +50,7 @@ function event(method: string, route: string, body?: unknown, extra: Record<stri
 
 const context = { awsRequestId: 'bench', getRemainingTimeInMillis: () => 10_000 };
 
-export async function benchOperations(options: { bcryptCost: number; samples?: { slow: number; fast: number } }): Promise<OperationResult[]> {
+export async function benchOperations(options: { bcryptCost: number; samples?: { slow: number; fast: number }; federation?: { issuer: string } }): Promise<OperationResult[]> {
   const slow = options.samples?.slow ?? 25;
   const fast = options.samples?.fast ?? 150;
   // Imported only now: the environment (endpoint, key file) is set by the caller first.
@@ -91,6 +91,9 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
     mfaVerify: await handlerOf('mfa-verify'),
     passkeyLoginOptions: await handlerOf('passkeys-login-options'),
     passkeyLoginVerify: await handlerOf('passkeys-login-verify'),
+    oauthAuthorize: await handlerOf('oauth-authorize'),
+    oauthCallback: await handlerOf('oauth-callback'),
+    federatedToken: await handlerOf('oauth-token'),
   };
   const { accountDeps } = await import('../lib/container/account');
   const { issueToken } = await import('../lib/usecases/email-links');
@@ -364,6 +367,60 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
       return async () => void expect(204, await handlers.logout(event('POST', '/auth/logout', { refreshToken: slot.refreshToken }), context), 'logout');
     }, '2 (token read, session revoke)'),
   );
+
+  // Federated sign-in against the local OpenID provider the caller started (provider `local`).
+  // Setup, not measured: our authorize step and the provider's leg (its automatic sign-in for
+  // login_hint), stopped where the provider sends the browser to our callback. Measured: the
+  // callback (which includes its code exchange with the provider and the ID token's validation)
+  // and our one-time code's exchange.
+  if (options.federation) {
+    const issuer = options.federation.issuer;
+    const providerLeg = async (email: string): Promise<{ query: string; cookie: string }> => {
+      const started = await handlers.oauthAuthorize({ ...event('GET', '/auth/oauth/local/authorize'), pathParameters: { provider: 'local' }, queryStringParameters: { redirect_uri: 'http://localhost:5173/', login_hint: email } }, context) as { statusCode: number; headers?: Record<string, string>; cookies?: string[] };
+      if (started.statusCode !== 302) throw new Error(`authorize answered ${started.statusCode}`);
+      const cookie = started.cookies!.find((c) => c.startsWith('__Host-oauth_flow='))!.split(';')[0]!;
+      const jar = new Map<string, string>();
+      let url = new URL(started.headers!.location!);
+      for (let hops = 0; hops < 10; hops += 1) {
+        if (url.href.startsWith(`${issuer}/auth/oauth/local/callback`)) return { query: url.search.slice(1), cookie };
+        const answer = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar.values()].join('; ') } });
+        for (const c of answer.headers.getSetCookie()) jar.set(c.split('=')[0]!, c.split(';')[0]!);
+        const location = answer.headers.get('location');
+        if (!location) throw new Error(`the provider stopped at ${url.href}: ${answer.status}`);
+        url = new URL(location, url);
+      }
+      throw new Error('too many redirects at the provider');
+    };
+    const callback = (leg: { query: string; cookie: string }) => async () => {
+      const answer = await handlers.oauthCallback({ ...event('GET', '/auth/oauth/local/callback'), rawQueryString: leg.query, pathParameters: { provider: 'local' }, cookies: [leg.cookie] }, context) as { statusCode: number; headers?: Record<string, string> };
+      const code = answer.statusCode === 302 ? new URL(answer.headers!.location!).searchParams.get('code') : null;
+      if (!code) throw new Error(`callback answered ${answer.statusCode} ${answer.headers?.location ?? ''}`);
+      return code;
+    };
+    const fedEmails = Array.from({ length: slow }, () => `bench-fed-${randomUUID()}@example.com`);
+    // One sign-in first, so discovery and the provider's keys are cached as in a warm container.
+    const warmLeg = await providerLeg(`bench-fed-warm-${randomUUID()}@example.com`);
+    await callback(warmLeg)();
+    results.push(
+      await measure('federated callback (new account)', slow, async (i) => {
+        const leg = await providerLeg(fedEmails[i]!);
+        return async () => void (await callback(leg)());
+      }, '5 (flow consumed by a returning delete, identity claim read, email claim read, one transaction: user, email claim, identity claim, event; the code written) + the provider\'s token endpoint'),
+    );
+    const codes: string[] = [];
+    results.push(
+      await measure('federated callback (returning user)', slow, async (i) => {
+        const leg = await providerLeg(fedEmails[i]!);
+        return async () => void codes.push(await callback(leg)());
+      }, '4 (flow consumed, identity claim read, user read, the code written) + the provider\'s token endpoint'),
+    );
+    results.push(
+      await measure('federated token exchange', slow, async (i) => {
+        const code = codes[i]!;
+        return async () => void expect(200, await handlers.federatedToken(event('POST', '/auth/oauth/token', { code }), context), 'federated token exchange');
+      }, '3 (code consumed by a returning delete, user + factors in one batch, one transaction: session, refresh token, the user\'s sign-in update)'),
+    );
+  }
 
   // bcrypt alone at the configured cost, for the "login ≤ bcrypt + 10 ms" comparison.
   const hash = await bcrypt.hash(password, options.bcryptCost);

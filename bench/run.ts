@@ -13,6 +13,7 @@ import { KeyStore } from '../lib/keys/key-store';
 import { FileKeySource } from '../lib/keys/sources';
 import { signAccessToken } from '../lib/tokens/access-token';
 import { ensureDevKeys, ensureTables, freePort, localDynamoClient, startDynamoLocal, startOffline, startSesLocal, type Child } from '../scripts/stack';
+import { startLocalIdp, type LocalIdp } from '../scripts/local-idp';
 import { benchAuthorizer } from './authorizer';
 import { benchColdStart } from './cold-start';
 import { benchHttp } from './http';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const started = Date.now();
   const children: Child[] = [];
+  let idp: LocalIdp | undefined;
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'jwt-auth-bench-'));
   try {
     const keysFile = path.join(workDir, 'keys.json');
@@ -45,6 +47,10 @@ async function main(): Promise<void> {
     ]);
     children.push(dynamo, ses);
     await ensureTables(dynamo.endpoint, 'local');
+    // A real OpenID provider for the federated rows (scripts/local-idp.ts), as `npm start` runs it.
+    idp = await startLocalIdp({ port: await freePort(), clients: [{ clientId: 'bench', clientSecret: 'bench-secret', redirectUris: [`${ISSUER}/auth/oauth/local/callback`] }] });
+    const secretsFile = path.join(workDir, 'oauth-client-secrets.json');
+    await writeFile(secretsFile, JSON.stringify({ local: 'bench-secret' }), { mode: 0o600 });
     const env = {
       AUTH_MODE: 'local',
       ISSUER,
@@ -61,6 +67,8 @@ async function main(): Promise<void> {
       LOGIN_IP_LIMIT_PER_MINUTE: '1000000',
       REGISTER_IP_LIMIT_PER_MINUTE: '1000000',
       LOG_LEVEL: 'silent',
+      OAUTH_PROVIDERS: JSON.stringify([{ name: 'local', issuer: idp.issuer, clientId: 'bench' }]),
+      OAUTH_CLIENT_SECRETS_FILE: secretsFile,
     };
     Object.assign(process.env, env);
 
@@ -100,7 +108,7 @@ async function main(): Promise<void> {
     })));
     console.log(loadLine('coldStart'));
 
-    const operations = await benchOperations({ bcryptCost: BCRYPT_COST, ...(quick ? { samples: { slow: 5, fast: 20 } } : {}) });
+    const operations = await benchOperations({ bcryptCost: BCRYPT_COST, federation: { issuer: ISSUER }, ...(quick ? { samples: { slow: 5, fast: 20 } } : {}) });
     printTable(`Operations through the handlers against DynamoDB Local (bcrypt cost ${BCRYPT_COST})`, operations.map((r) => ({
       operation: r.operation, n: r.n, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, 'bcrypt ms': r.bcryptMs ?? '', 'DynamoDB req/op': r.dynamoRequestsPerOp, 'read units': r.readUnitsPerOp, 'write units': r.writeUnitsPerOp, 'design minimum': r.designMinimum,
     })));
@@ -161,7 +169,7 @@ async function main(): Promise<void> {
     await writeFile(path.join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     console.log(`\nwrote bench/results.json in ${results.durationSeconds} s`);
   } finally {
-    await Promise.all(children.map((c) => c.stop()));
+    await Promise.all([...children.map((c) => c.stop()), idp?.stop()]);
     await rm(workDir, { recursive: true, force: true });
   }
 }

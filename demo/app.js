@@ -131,8 +131,13 @@ auth.onChange((signedIn) => {
 window.demoApp = { showSignedIn, showSignedOut, showError, describe, loadSessions };
 
 $('api-url').textContent = window.DEMO_CONFIG.apiUrl;
+// Federated sign-in (demo/federated.js): a landing with ?code= signs in before the cookie is tried.
+const ui = { showError, setStatus: (text) => ($('status').textContent = text), reload: () => loadMe().then(loadSessions) };
+window.demoFederated.wireSettings(auth, ui);
 // A reload restores the session from the cookie with one refresh (`restored`: whether it did).
-window.demoApp.restored = auth.refresh().then(async (signedIn) => {
-  await (signedIn ? showSignedIn() : showSignedOut());
-  return signedIn;
-});
+window.demoApp.restored = window.demoFederated.federatedLanding(auth, ui)
+  .then((signedIn) => signedIn || auth.refresh())
+  .then(async (signedIn) => {
+    await (signedIn ? showSignedIn() : showSignedOut());
+    return signedIn;
+  });

@@ -116,6 +116,12 @@
       adopt: (tokens) => accept(tokens),
       /** Any other sign-in route that answers tokens (a passkey, a second factor), in cookie mode. */
       signInWith: signIn,
+      /** Exchanges a federated sign-in's one-time code (the callback's `?code=`); an `mfaRequired` answer carries no token. */
+      exchangeCode: async (code) => {
+        const answer = await request('/auth/oauth/token', { method: 'POST', body: { code }, cookieMode: true });
+        if (answer.ok && answer.body && answer.body.accessToken) accept(answer.body);
+        return answer;
+      },
       refresh,
       authed,
       logout,

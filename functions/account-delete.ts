@@ -7,7 +7,7 @@ import { parseDeleteAccount } from '../lib/validation';
 
 const deps = accountDeps();
 
-/** DELETE /auth/me { password } (behind the authorizer, step-up) → 204; the user, its email claim and every session are gone. */
+/** DELETE /auth/me { password } ({} for an account without a password; behind the authorizer, step-up) → 204; the user, its email claim and every session are gone. */
 export const handler = httpHandler({ config: deps.config, body: 'json', caller: 'required', stepUp: stepUpPolicy(deps) }, async (request) => {
   await deleteAccount(deps, request.caller, parseDeleteAccount(request.body), request.meta);
   return noContent();

@@ -76,6 +76,9 @@ const FUNCTIONS = [
   { name: 'passkeys-register-verify', http: { method: 'POST', path: '/auth/passkeys/register/verify' }, authorizer: true, role: 'MailerRole' },
   { name: 'passkeys-login-options', http: { method: 'POST', path: '/auth/passkeys/login/options' } },
   { name: 'passkeys-login-verify', http: { method: 'POST', path: '/auth/passkeys/login/verify' }, role: 'MailerRole' },
+  // Linking and unlinking an identity from the account settings (step-up; credential changes).
+  { name: 'oauth-link', http: { method: 'POST', path: '/auth/oauth/{provider}/link' }, authorizer: true },
+  { name: 'identity-delete', http: { method: 'DELETE', path: '/auth/identities/{provider}' }, authorizer: true },
 ];
 
 /**

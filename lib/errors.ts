@@ -29,6 +29,7 @@ export type PublicErrorCode =
   | 'invalid_code'
   | 'invalid_mfa_token'
   | 'insufficient_user_authentication'
+  | 'last_sign_in_method'
   | 'service_unavailable'
   | 'internal_error';
 

@@ -104,7 +104,9 @@ export type RevocationReason =
   | 'account_deleted'
   | 'account_disabled'
   | 'factor_enabled'
-  | 'factor_removed';
+  | 'factor_removed'
+  | 'identity_linked'
+  | 'identity_unlinked';
 
 export function isActive(session: SessionRecord | undefined, now: Date): session is SessionRecord {
   return Boolean(session && !session.revokedAt && session.expiresAt > epochSeconds(now));

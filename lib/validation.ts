@@ -41,7 +41,8 @@ export interface ForgotInput {
   email: string;
 }
 export interface DeleteAccountInput {
-  password: string;
+  /** Required of an account with a password; an account without one (federated) sends none. */
+  password: string | undefined;
 }
 export interface LogoutInput {
   refreshToken: string | undefined;
@@ -202,7 +203,7 @@ export function parseChangePassword(body: unknown): ChangePasswordInput {
 export function parseDeleteAccount(body: unknown): DeleteAccountInput {
   const obj = asObject(body);
   const problems: FieldProblem[] = [];
-  return done(problems, { password: password(obj, problems) });
+  return done(problems, { password: obj.password === undefined ? undefined : password(obj, problems) });
 }
 
 /** A short string field (codes, ids, tokens): present, a non-empty string of at most `max` characters. */
@@ -426,4 +427,19 @@ export function parseOAuthCode(body: unknown): OAuthCodeInput {
   }
   if (problems.length > 0) throw invalidRequest(problems);
   return { code: b.code as string, ...(typeof deviceToken === 'string' ? { deviceToken } : {}) };
+}
+
+export interface LinkStartInput {
+  /** Where the callback sends the browser back (an allowed origin; checked by the use case). */
+  redirectUri: string;
+  loginHint: string | undefined;
+}
+
+/** POST /auth/oauth/{provider}/link `{redirectUri, loginHint?}`. */
+export function parseLinkStart(body: unknown): LinkStartInput {
+  const obj = asObject(body);
+  const problems: FieldProblem[] = [];
+  const redirectUri = shortString(obj, problems, 'redirectUri', 2048) ?? '';
+  const loginHint = shortString(obj, problems, 'loginHint', 254, false);
+  return done(problems, { redirectUri, loginHint });
 }

@@ -26,6 +26,7 @@ const PAGES: Record<string, { file: string; type: string }> = {
   '/reset-password': { file: 'reset-password.html', type: 'text/html; charset=utf-8' },
   '/confirm-email': { file: 'confirm-email.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/federated.js': { file: 'federated.js', type: 'text/javascript; charset=utf-8' },
   '/auth-client.js': { file: 'auth-client.js', type: 'text/javascript; charset=utf-8' },
   '/token-page.js': { file: 'token-page.js', type: 'text/javascript; charset=utf-8' },
   '/mfa.js': { file: 'mfa.js', type: 'text/javascript; charset=utf-8' },

@@ -81,13 +81,68 @@ export interface paths {
          *     `?code=<one-time code>` (60 s, single use: `POST /auth/oauth/token`) or `?error=` one of
          *     `account_exists` (the email belongs to an account it may not link to), `access_denied`
          *     (the provider or the person declined), `provider_error` (the provider's answer failed a
-         *     check: ID token, code exchange, mix-up) or `service_unavailable`. A `state` naming no
-         *     live flow of this browser is 400 and nothing redirects.
+         *     check: ID token, code exchange, mix-up) or `service_unavailable`. A flow started by
+         *     `POST /auth/oauth/{provider}/link` goes back with `?linked=<provider>` instead of a code,
+         *     or `?error=account_exists` (the identity belongs to another account, or the account has
+         *     one of that provider already) or `?error=unauthorized` (the session that started it has
+         *     ended). A `state` naming no live flow of this browser is 400 and nothing redirects.
          */
         get: operations["federatedCallback"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oauth/{provider}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start linking a provider's identity to the caller's account (step-up)
+         * @description Answers the provider's authorization URL (PKCE, `state`, `nonce`) and sets the
+         *     `__Host-oauth_flow` cookie, like the authorize endpoint, for a flow bound to this browser
+         *     AND to the caller's session. The app sends the browser to `authorizationUrl` (with
+         *     credentials on this request, so the cookie is kept). The callback then links the
+         *     identity the provider names to the caller's account, as a credential change: every other
+         *     session of the user is revoked, and the event `identity_linked` is recorded. It goes
+         *     back to `redirectUri?linked=<provider>`, or `?error=account_exists` when another account
+         *     holds that identity (nothing changes). One identity per provider: a provider already
+         *     linked is 400 (unlink it first). Step-up applies.
+         */
+        post: operations["linkIdentity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/identities/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink the caller's identity of a provider (step-up)
+         * @description A credential change: the identity no longer signs in to the account, every other session
+         *     of the user is revoked, and the event `identity_unlinked` is recorded. The last way to
+         *     sign in (no password, no other identity, no passkey) is never unlinked: 409
+         *     `last_sign_in_method`. A later sign-in through that provider follows the linking rule
+         *     again (a verified email on both sides links it anew). Step-up applies.
+         */
+        delete: operations["unlinkIdentity"];
         options?: never;
         head?: never;
         patch?: never;
@@ -175,7 +230,7 @@ export interface paths {
         post?: never;
         /**
          * Delete the account
-         * @description The user, its email claim and every session are gone; the email can register again. A wrong password counts as a failed login. Step-up applies (a recent authentication, `aal2` for a user with a second factor).
+         * @description The user, its email claim, its identities and every session are gone; the email can register again. An account with a password sends it (a wrong one counts as a failed login; none is 400). An account without one (made by a federated sign-in) sends `{}`; its proof of presence is the step-up, which applies to every account (an authentication within `STEP_UP_MAX_AGE_SECONDS`, through the provider or with a factor; `aal2` for a user with a second factor).
          */
         delete: operations["deleteMe"];
         options?: never;
@@ -787,9 +842,10 @@ export interface components {
         VerifyEmailRequest: {
             token: string;
         };
+        /** @description `{password}` for an account with a password; `{}` for one without. */
         DeleteAccountRequest: {
-            /** @description Held to the rules of `Password` (length, no control characters): a value breaking them answers 400 `invalid_request`, whatever the account. */
-            password: string;
+            /** @description Required of an account with a password. Held to the rules of `Password` (length, no control characters): a value breaking them answers 400 `invalid_request`, whatever the account. */
+            password?: string;
         };
         User: {
             id: string;
@@ -871,7 +927,7 @@ export interface components {
         SecurityEvent: {
             id: string;
             /** @enum {string} */
-            type: "login" | "login_failed" | "mfa_challenge_failed" | "logout" | "refresh_reuse_detected" | "password_changed" | "password_reset" | "email_verified" | "email_change_requested" | "email_changed" | "factor_added" | "factor_removed" | "recovery_codes_issued" | "session_revoked" | "account_disabled" | "identity_linked";
+            type: "login" | "login_failed" | "mfa_challenge_failed" | "logout" | "refresh_reuse_detected" | "password_changed" | "password_reset" | "email_verified" | "email_change_requested" | "email_changed" | "factor_added" | "factor_removed" | "recovery_codes_issued" | "session_revoked" | "account_disabled" | "identity_linked" | "identity_unlinked";
             /** Format: date-time */
             at: string;
             ip: string | null;
@@ -1146,7 +1202,7 @@ export interface components {
             expiresIn: number;
         };
         /** @enum {string} */
-        ErrorCode: "invalid_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "unauthorized" | "email_taken" | "invalid_token" | "not_found" | "csrf_rejected" | "too_many_attempts" | "invalid_code" | "invalid_mfa_token" | "insufficient_user_authentication" | "service_unavailable" | "internal_error";
+        ErrorCode: "invalid_request" | "invalid_json" | "unsupported_media_type" | "payload_too_large" | "invalid_credentials" | "invalid_refresh_token" | "refresh_token_reused" | "unauthorized" | "email_taken" | "invalid_token" | "not_found" | "csrf_rejected" | "too_many_attempts" | "invalid_code" | "invalid_mfa_token" | "insufficient_user_authentication" | "last_sign_in_method" | "service_unavailable" | "internal_error";
         FieldProblem: {
             field: string;
             message: string;
@@ -1650,7 +1706,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Back to the app's `redirect_uri`, with `code` or `error`. */
+            /** @description Back to the app's `redirect_uri`, with `code`, `linked` or `error`. */
             302: {
                 headers: {
                     Location: string;
@@ -1666,6 +1722,108 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NotFoundError"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    linkIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description An absolute URL on one of the allowed origins (as `redirect_uri` of the authorize endpoint).
+                     */
+                    redirectUri: string;
+                    /** @description Passed to the provider as `login_hint` (`login` for GitHub). */
+                    loginHint?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Where to send the browser. */
+            200: {
+                headers: {
+                    /** @description `__Host-oauth_flow=<random>; Path=/; Max-Age=600; HttpOnly; Secure; SameSite=Lax` */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uri */
+                        authorizationUrl: string;
+                    };
+                };
+            };
+            400: components["responses"]["InvalidBody"];
+            401: components["responses"]["StepUpFailed"];
+            403: components["responses"]["GatewayForbidden"];
+            /** @description No provider of that name is configured. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotFoundError"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    unlinkIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The identity is unlinked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["StepUpFailed"];
+            403: components["responses"]["GatewayForbidden"];
+            /** @description The account has no identity of that provider. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotFoundError"];
+                };
+            };
+            /** @description The identity is the account's only way to sign in. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @constant */
+                            code?: "last_sign_in_method";
+                        };
+                    };
                 };
             };
             500: components["responses"]["InternalError"];

@@ -28,7 +28,9 @@ export interface ProviderIdentity {
 }
 
 /** Why a callback failed, as the `error` of the redirect to the app. */
-export type CallbackErrorCode = 'access_denied' | 'provider_error' | 'account_exists' | 'service_unavailable';
+export type CallbackErrorCode = 'access_denied' | 'provider_error' | 'account_exists' | 'service_unavailable'
+  /** A link flow whose session ended before the provider answered. */
+  | 'unauthorized';
 
 /** A failed exchange with the provider, redirected to the app as `?error=<redirectCode>`. */
 export class ProviderError extends Error {
@@ -123,8 +125,15 @@ export class FederationProvider {
       if (err instanceof oauth.AuthorizationResponseError) throw new ProviderError('access_denied', `provider answered ${err.error}`, { cause: err });
       throw new ProviderError('provider_error', 'authorization response refused', { cause: err });
     }
+    // Our own secret store failing is an outage, not the provider's fault: `service_unavailable`,
+    // before anything is sent to the provider (its code stays unused).
+    let secret: string;
     try {
-      const secret = await this.secrets.get(this.config.name);
+      secret = await this.secrets.get(this.config.name);
+    } catch (err) {
+      throw new ProviderError('service_unavailable', 'client secret unavailable', { cause: err });
+    }
+    try {
       const response = await oauth.authorizationCodeGrantRequest(as, this.client, oauth.ClientSecretBasic(secret), params, flow.redirectUri, flow.codeVerifier, { ...this.http, signal: AbortSignal.timeout(8000) });
       if (this.config.type === 'github') return await this.githubIdentity(as, response);
       const result = await oauth.processAuthorizationCodeResponse(as, this.client, response, { expectedNonce: flow.nonce, requireIdToken: true });

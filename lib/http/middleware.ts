@@ -103,6 +103,7 @@ export const STATUS_BY_CODE: Record<PublicErrorCode, number> = {
   invalid_code: 401,
   invalid_mfa_token: 401,
   insufficient_user_authentication: 401,
+  last_sign_in_method: 409,
   internal_error: 500,
   service_unavailable: 503,
 };

@@ -36,7 +36,8 @@ export type SecurityEventType =
   | 'recovery_codes_issued'
   | 'session_revoked'
   | 'account_disabled'
-  | 'identity_linked';
+  | 'identity_linked'
+  | 'identity_unlinked';
 
 export interface SecurityEventInput {
   userId: string;

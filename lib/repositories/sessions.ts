@@ -189,6 +189,21 @@ export class SessionsRepository {
   }
 
   /**
+   * Condition for a change made on behalf of a session (an identity linked from the account
+   * settings): the session is still this user's, live and unrevoked when the change commits.
+   */
+  activeCheckItem(sid: string, userId: string, now: Date): TransactWriteItem {
+    return {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: { pk: sessionKey(sid) },
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND userId = :userId',
+        ExpressionAttributeValues: { ':now': epochSeconds(now), ':userId': userId },
+      },
+    };
+  }
+
+  /**
    * Marks a session revoked, on the SESSION#<sid> item itself (the authorizer reads only that
    * item). Every refresh token of the session (successors included) checks the session in its
    * rotation condition, so one write revokes the whole family. With `userId`, only a session of

@@ -24,7 +24,9 @@
  *      credential epoch, not disabled), so an email change, a reset or a disabling that commits
  *      meanwhile makes the callback judge again.
  *    The browser goes back to `redirect_uri?code=<one-time code>` (60 s, single use, stored
- *    hashed, bound to the account's credential epoch) or `?error=<code>`.
+ *    hashed, bound to the account's credential epoch) or `?error=<code>`. A flow started to link
+ *    an identity from the account settings ends in lib/usecases/identity-links.ts instead, and
+ *    goes back with `?linked=<provider>` (no code: the caller is signed in already).
  * 3. `POST /auth/oauth/token {code}` ({@link exchangeFederatedCode}): the code is consumed and
  *    the sign-in goes through the one door (lib/sign-in.ts) with `amr: ["fed"]`: a user with a
  *    second factor gets `mfaRequired`, and a credential change committed since the callback (the
@@ -47,6 +49,7 @@ import { deviceTokenOf } from '../tokens/device-token';
 import type { OAuthCodeInput } from '../validation';
 import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
+import { linkIdentity, LinkRefused } from './identity-links';
 import { DEFAULT_ROLES } from './register';
 
 export interface FederationDeps extends AccountDeps {
@@ -147,6 +150,11 @@ export async function completeFederatedCallback(
     // Mix-up: a response meant for another provider's flow, delivered to this callback.
     if (flow.provider !== provider.name) throw new ProviderError('provider_error', `flow of ${flow.provider} delivered to ${provider.name}'s callback`);
     const identity = await provider.complete(query, { state, nonce: flow.nonce, codeVerifier: flow.codeVerifier, redirectUri: callbackUrl(deps.config.issuer, provider.name) });
+    if (flow.linkUserId && flow.linkSessionId) {
+      // A link started from the account settings (lib/usecases/identity-links.ts): no sign-in.
+      await linkIdentity(deps, { provider: provider.name, linkUserId: flow.linkUserId, linkSessionId: flow.linkSessionId }, identity, meta, now);
+      return back(flow.redirectUri, { linked: provider.name });
+    }
     const user = await accountFor(deps, provider.name, identity, meta, now);
     const code = newSecret();
     await deps.federation.putCode(code, { userId: user.id, epoch: user.credentialEpoch, provider: provider.name }, now);
@@ -155,7 +163,7 @@ export async function completeFederatedCallback(
   } catch (err) {
     const code: CallbackErrorCode | undefined = err instanceof ProviderError ? err.redirectCode
       : err instanceof AppError && err.code === 'service_unavailable' ? 'service_unavailable'
-      : err instanceof FederationRefused ? err.redirectCode
+      : err instanceof FederationRefused || err instanceof LinkRefused ? err.redirectCode
       : undefined;
     if (!code) throw err;
     log.warn('federated sign-in refused', { event: 'federated_callback_failed', provider: provider.name, reason: code, error: describeError(err) });

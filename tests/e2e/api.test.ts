@@ -169,7 +169,7 @@ describe('protected routes behind the authorizer', () => {
     const { accessToken, user } = await registered();
     const answer = await get('/auth/me', bearer(accessToken));
     expect(answer.status).toBe(200);
-    // The account's own view adds the linked sign-in providers.
+    // The user, plus the federated identities that sign in to it (none for a registration).
     expect(Object.keys(answer.body).sort()).toEqual([...USER_FIELDS, 'identities'].sort());
     expect(answer.body.identities).toEqual([]);
     expect(answer.body.id).toBe(user.id);

@@ -37,9 +37,21 @@ export function authorize(provider: string, params: Record<string, string>): Pro
 export async function providerLeg(provider: string, email: string, redirectUri = APP_REDIRECT): Promise<ProviderLeg> {
   const start = await authorize(provider, { redirect_uri: redirectUri, login_hint: email });
   expect(start.status, await start.clone().text()).toBe(302);
-  const flowCookie = cookiePair(start.headers.getSetCookie().find((c) => c.startsWith('__Host-oauth_flow='))!);
+  return followProvider(new URL(start.headers.get('location')!), flowCookieOf(start));
+}
+
+/** The `__Host-oauth_flow=...` pair an answer of ours set. */
+export function flowCookieOf(answer: Response): string {
+  return cookiePair(answer.headers.getSetCookie().find((c) => c.startsWith('__Host-oauth_flow='))!);
+}
+
+/**
+ * Follows the provider's redirects from its authorization URL (with the provider's own cookies)
+ * until it sends the browser to our callback; stops there.
+ */
+export async function followProvider(authorizationUrl: URL, flowCookie: string): Promise<ProviderLeg> {
   const jar = new Map<string, string>();
-  let url = new URL(start.headers.get('location')!);
+  let url = authorizationUrl;
   for (let hops = 0; hops < 10; hops += 1) {
     if (url.origin === apiBase()) return { callbackUrl: url, flowCookie };
     const answer = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar.values()].join('; ') } });

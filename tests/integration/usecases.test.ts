@@ -324,6 +324,7 @@ describe('me', () => {
     const { deps } = testDeps();
     const a = await signUp(deps);
     const user = await me(deps, a.user.id);
+    // The public user plus its federated identities (none for a registration).
     expect(user).toEqual({ ...a.user, identities: [] });
     expect(Object.keys(user)).not.toContain('passwordHash');
   });

@@ -296,7 +296,7 @@ describe('httpHandler errors', () => {
   });
 
   it('maps exactly the codes of the public catalogue', () => {
-    expect(Object.keys(STATUS_BY_CODE)).toHaveLength(18);
+    expect(Object.keys(STATUS_BY_CODE)).toHaveLength(19);
   });
 
   it.each([

@@ -91,7 +91,7 @@ describe('docs/openapi.yaml', () => {
       [
         'csrf_rejected', 'email_taken', 'internal_error', 'invalid_credentials', 'invalid_json', 'invalid_refresh_token', 'invalid_request',
         'invalid_token', 'not_found', 'payload_too_large', 'refresh_token_reused', 'service_unavailable', 'too_many_attempts', 'unauthorized',
-        'invalid_code', 'invalid_mfa_token', 'insufficient_user_authentication',
+        'invalid_code', 'invalid_mfa_token', 'insufficient_user_authentication', 'last_sign_in_method',
         'unsupported_media_type',
       ].sort(),
     );

@@ -3,9 +3,10 @@
  * `serverless package` makes for a production stage.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, SETTINGS } from '../../lib/config';
 import { EVENT_METRICS, METRICS_NAMESPACE } from '../../lib/metrics';
@@ -26,6 +27,13 @@ function metaOf(fn: string): Metafile {
 }
 
 const HEAVY = ['@aws-sdk', '@smithy', 'bcryptjs'];
+
+/**
+ * The local OpenID provider is a development stand-in (its `login_hint` signs anyone in): the
+ * modules that make it, and strings only its code carries, must never reach a deployed stack.
+ */
+const LOCAL_PROVIDER_INPUTS = ['node_modules/oidc-provider/', 'scripts/local-idp', 'scripts/start'];
+const LOCAL_PROVIDER_MARKERS = ['oidc-provider', 'devInteractions', '__test/id-token', 'Local OpenID provider', 'IDP_PORT'];
 
 describe('function bundles', () => {
   it('builds every function of the manifest with its source map', () => {
@@ -67,6 +75,18 @@ describe('function bundles', () => {
     expect(carrying).toEqual([...WEBAUTHN_CHECKERS].sort());
     // The options routes hand a challenge out and load none of it.
     for (const fn of ['passkeys-login-options', 'passkeys-register-options', 'mfa-challenge']) expect(carriesWebAuthn(fn), fn).toBe(false);
+  });
+
+  it('leaves the local OpenID provider (oidc-provider, scripts/local-idp.ts) out of every function bundle, federated ones included', () => {
+    const found: string[] = [];
+    for (const fn of FUNCTIONS) {
+      for (const input of Object.keys(metaOf(fn).inputs)) {
+        if (LOCAL_PROVIDER_INPUTS.some((name) => input.includes(name))) found.push(`${fn}: ${input}`);
+      }
+      const code = readFileSync(path.join(ROOT, 'dist', fn, 'index.js'), 'utf8');
+      for (const marker of LOCAL_PROVIDER_MARKERS) if (code.includes(marker)) found.push(`${fn}: "${marker}"`);
+    }
+    expect(found).toEqual([]);
   });
 
   it('can see those dependencies where they belong (the login bundle has the SDK and bcryptjs)', () => {
@@ -548,6 +568,24 @@ describe('serverless package for a production stage', () => {
 
   it('validates against the CloudFormation resource schemas', () => {
     expect(resourceSchemas().problemsOf(template)).toEqual([]);
+  });
+
+  it('ships nothing of the local OpenID provider: no file of it in any function artifact, no trace of it in the template', async () => {
+    const found: string[] = [];
+    const artifacts = (await readdir(dir)).filter((name) => name.endsWith('.zip'));
+    expect(artifacts.length).toBeGreaterThanOrEqual(MANIFEST.length);
+    for (const artifact of artifacts) {
+      const zip = await JSZip.loadAsync(await readFile(path.join(dir, artifact)));
+      for (const entry of Object.values(zip.files)) {
+        if (entry.dir) continue;
+        if (LOCAL_PROVIDER_INPUTS.some((name) => entry.name.includes(name.replace(/^node_modules\//, '')))) found.push(`${artifact}: ${entry.name}`);
+        const text = await entry.async('string');
+        for (const marker of LOCAL_PROVIDER_MARKERS) if (text.includes(marker)) found.push(`${artifact}: ${entry.name} has "${marker}"`);
+      }
+    }
+    const raw = JSON.stringify(template);
+    for (const marker of [...LOCAL_PROVIDER_MARKERS, 'localhost:9010']) if (raw.includes(marker)) found.push(`template has "${marker}"`);
+    expect(found).toEqual([]);
   });
 });
 
