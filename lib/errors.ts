@@ -143,6 +143,10 @@ export const invalidToken = (cause?: unknown) =>
 export const invalidCode = (cause?: unknown) =>
   new AppError('invalid_code', 'The code is invalid, expired or was already used.', { cause });
 
+/** The change would leave an account with no way to sign in (no password, identity or passkey left). */
+export const lastSignInMethod = () =>
+  new AppError('last_sign_in_method', 'This is the only way to sign in to the account. Set a password or link another provider first.');
+
 /**
  * A passkey ceremony that fails, whatever the reason (challenge unknown, used or expired; another
  * origin or RP id; no user verification; a bad signature; a credential not the user's; a counter

@@ -21,7 +21,7 @@
  */
 import type { Caller } from '../caller';
 import { commitCredentialChange } from '../credential-change';
-import { AppError, invalidRequest, notFound, unauthorized } from '../errors';
+import { AppError, invalidRequest, lastSignInMethod, notFound, unauthorized } from '../errors';
 import type { ProviderIdentity } from '../federation/providers';
 import { log } from '../log';
 import { browserBinding, newSecret, type FlowRecord } from '../repositories/federation';
@@ -46,8 +46,6 @@ export class LinkRefused extends Error {
   }
 }
 
-export const lastSignInMethod = () =>
-  new AppError('last_sign_in_method', 'This is the only way to sign in to the account. Set a password or link another provider first.');
 
 /** Starts linking `providerName` to the caller's account (see the module comment). */
 export async function startIdentityLink(
@@ -139,7 +137,7 @@ export async function unlinkIdentity(
     // A passkey signs in on its own (a TOTP code never does). A factor added or removed moves
     // the credential epoch, so the change below, conditional on this epoch, sees it.
     const factors = await deps.factors.get(caller.userId);
-    const hasPasskey = factors.factors.some((f) => (f.type as string) === 'passkey');
+    const hasPasskey = factors.factors.some((f) => f.type === 'passkey');
     try {
       const { revokedSessionIds } = await commitCredentialChange(deps, caller.userId, now, {
         reason: 'identity_unlinked',

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { authenticationOf, type Method } from '../authentication';
 import type { Caller } from '../caller';
 import { commitCredentialChange } from '../credential-change';
-import { hasCode, invalidCode, invalidCredentials, invalidMfaToken, notFound, unauthorized } from '../errors';
+import { hasCode, invalidCode, invalidCredentials, invalidMfaToken, lastSignInMethod, notFound, unauthorized } from '../errors';
 import { describeError, log } from '../log';
 import { newRecoveryCodes, recoveryCodeHash } from '../mfa/recovery-codes';
 import { SealedSecretUnreadable } from '../mfa/secret-box';
@@ -27,7 +27,7 @@ import type { MfaTokenRecord } from '../repositories/mfa-tokens';
 import { failedOn, part, parts, type TransactionPart } from '../repositories/transactions';
 import type { TransactWriteItem } from '../repositories/types';
 import type { RecoveryCodeSet } from '../mfa/recovery-codes';
-import type { UserRecord } from '../repositories/users';
+import { hasPassword, type UserRecord } from '../repositories/users';
 import type { SecurityEventType } from '../repositories/security-events';
 import { reauthenticatedSession, type TokenResponse } from '../sessions';
 import { completeSignIn, signInBinding, type SignInResult } from '../sign-in';
@@ -388,6 +388,10 @@ export async function removeFactor(deps: AccountDeps, caller: Pick<Caller, 'user
         keep: caller.sessionId,
         plan: (current, revoked) => {
           if (!current || current.disabledAt) throw unauthorized();
+          // A password-less account with no federated identity signs in with its passkeys alone:
+          // its last one stays (judged on the user item the change is conditional on).
+          const passkeysLeft = set.factors.filter((f) => f.type === 'passkey' && f.id !== factorId).length;
+          if (factor.type === 'passkey' && passkeysLeft === 0 && !hasPassword(current) && current.identities.length === 0) throw lastSignInMethod();
           email = current.email;
           const factorItems = [part('factor', deps.factors.deleteItem(caller.userId, factorId, { last }))];
           // A passkey's credential id stops naming this user with it.

@@ -5,9 +5,10 @@
  * attacks of API.md "Passkeys (WebAuthn)", one test each. The same flows run in a real browser in
  * tests/e2e/passkeys-browser.test.ts.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { passkeyKey } from '../../lib/repositories/factors';
+import { NO_PASSWORD, userKey } from '../../lib/repositories/users';
 import { deleteAccount } from '../../lib/usecases/account-deletion';
 import { deleteUser } from '../../lib/usecases/user-admin';
 import type { MfaRequired, SignedIn, SignInResult } from '../../lib/sign-in';
@@ -165,6 +166,17 @@ describe('passkeys', () => {
     expect(events.find((e) => e.type === 'factor_removed')).toMatchObject({ detail: 'passkey (last)' });
     // The password alone signs in again.
     await passwordLogin(deps, { email: user.email, password: PASSWORD }, meta);
+  });
+
+  it('attack: the last passkey of an account with no password and no linked provider removed (the account would have no way in): 409 last_sign_in_method, the passkey stays', async () => {
+    const ctx = testDeps();
+    const { deps } = ctx;
+    const user = await userWithPasskey(ctx);
+    // As a federated account that registered a passkey and then unlinked its provider: no password.
+    await ctx.doc.send(new UpdateCommand({ TableName: ctx.config.usersTable, Key: { pk: userKey(user.userId) }, UpdateExpression: 'SET passwordHash = :none', ExpressionAttributeValues: { ':none': NO_PASSWORD } }));
+    await expect(removeFactor(deps, user.caller, user.factor.id, meta)).rejects.toMatchObject({ code: 'last_sign_in_method' });
+    expect((await listFactors(deps, user.caller)).factors.map((f) => f.id)).toEqual([user.factor.id]);
+    signedIn(await passkeySignIn(deps, user.authenticator));
   });
 
   it("account deletion, by the user or an operator, removes the passkeys' credential lookups with the factors", async () => {
