@@ -22,6 +22,9 @@ import { launchChromium } from '../helpers/chromium';
 import { uniqueEmail } from '../helpers/deps';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
+/** A page change after a credential change (link, unlink) may take seconds on a loaded machine; vitest's 1 s default is not enough. */
+const SETTLE = { timeout: 30_000 };
+
 const PASSWORD = 'correct horse battery';
 const COOKIE = '__Host-refresh_token';
 
@@ -166,9 +169,9 @@ describe('federated sign-in in the demo app (Chromium, real redirects)', () => {
     await page.locator('#status').filter({ hasText: 'Linked your local identity' }).waitFor();
     expect(new URL(page.url()).search).toBe('');
     await page.locator('#refresh-me').click();
-    await expect.poll(async () => (await shownMe(page)).identities.map((i) => i.provider)).toEqual(['local']);
+    await expect.poll(async () => (await shownMe(page)).identities.map((i) => i.provider), SETTLE).toEqual(['local']);
     await page.locator('#unlink-provider').click();
-    await expect.poll(async () => (await shownMe(page)).identities).toEqual([]);
+    await expect.poll(async () => (await shownMe(page)).identities, SETTLE).toEqual([]);
     expect(await page.locator('#error').isHidden()).toBe(true);
     await context.close();
   });
