@@ -6,7 +6,7 @@ import { SecretsManagerKeySource } from '../keys/secrets-manager-source';
 import { FileKeySource } from '../keys/sources';
 import { log } from '../log';
 import { FederationRepository } from '../repositories/federation';
-import type { FederationDeps } from '../usecases/federation';
+import type { FederationDeps } from '../usecases/federation-deps';
 import { containerConfig } from './config';
 import { documentClient } from './data';
 import type { EmailSender } from '../email/sender';

@@ -39,46 +39,19 @@ import { AppError, invalidRequest, invalidToken, notFound } from '../errors';
 import type { FederationProvider, ProviderIdentity } from '../federation/providers';
 import { ProviderError, type CallbackErrorCode } from '../federation/providers';
 import { describeError, log } from '../log';
-import { deviceKey, toDevice } from '../repositories/devices';
+import { deviceKey, isKnownDevice } from '../repositories/devices';
 import { factorsKey, factorSetOf } from '../repositories/factors';
-import { browserBinding, isSecretShape, newSecret, type FederationRepository } from '../repositories/federation';
+import { browserBinding, isSecretShape, newSecret } from '../repositories/federation';
 import { failedOn, part } from '../repositories/transactions';
 import { NO_PASSWORD, type UserRecord } from '../repositories/users';
 import { completeSignIn, type SignInResult } from '../sign-in';
 import { deviceTokenOf } from '../tokens/device-token';
 import type { OAuthCodeInput } from '../validation';
-import type { AccountDeps } from './account-deps';
 import type { RequestMeta } from './deps';
+import { allowedRedirect, callbackUrl } from '../federation/redirects';
+import type { FederationDeps } from './federation-deps';
 import { linkIdentity, LinkRefused } from './identity-links';
 import { DEFAULT_ROLES } from './register';
-
-export interface FederationDeps extends AccountDeps {
-  federation: FederationRepository;
-  providers: Map<string, FederationProvider>;
-}
-
-/** The path of a provider's callback on this service (registered with the provider). */
-export const callbackPath = (provider: string) => `/auth/oauth/${provider}/callback`;
-export const callbackUrl = (issuer: string, provider: string) => `${issuer.replace(/\/+$/, '')}${callbackPath(provider)}`;
-
-/**
- * `redirect_uri` as a URL on one of `allowedOrigins`, compared as origins after parsing: a
- * look-alike host (`localhost:5173.evil.com`), userinfo (`http://localhost:5173@evil.com`),
- * another scheme or port, or anything that does not parse is refused.
- */
-export function allowedRedirect(raw: unknown, allowedOrigins: readonly string[]): URL {
-  const refuse = () => invalidRequest([{ field: 'redirect_uri', message: 'must be an absolute URL on an allowed origin' }]);
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2048) throw refuse();
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw refuse();
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.hash) throw refuse();
-  if (!allowedOrigins.includes(url.origin)) throw refuse();
-  return url;
-}
 
 function providerOf(deps: Pick<FederationDeps, 'providers'>, name: string): FederationProvider {
   const provider = deps.providers.get(name);
@@ -256,8 +229,7 @@ export async function exchangeFederatedCode(deps: FederationDeps, input: OAuthCo
   const { user, items } = await deps.users.findForSignIn(record.userId, (id) => [factorsKey(id), ...(presented ? [deviceKey(presented.hash)] : [])]);
   // The account changed credentials (or was deleted) since the callback judged it.
   if (!user || user.credentialEpoch !== record.epoch) throw invalidToken();
-  const device = presented && toDevice(items.get(deviceKey(presented.hash)));
-  const known = device !== undefined && device.userId === user.id && device.expiresAt > Math.floor(now.getTime() / 1000);
+  const known = isKnownDevice(items, presented?.hash, user.id, now);
   return completeSignIn(deps, user, meta, now, {
     methods: ['fed'],
     factors: factorSetOf(items.get(factorsKey(user.id))),

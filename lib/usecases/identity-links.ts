@@ -28,7 +28,8 @@ import { browserBinding, newSecret, type FlowRecord } from '../repositories/fede
 import { failedOn, part } from '../repositories/transactions';
 import { hasPassword, type UserRecord } from '../repositories/users';
 import type { RequestMeta } from './deps';
-import { allowedRedirect, callbackUrl, type FederationDeps } from './federation';
+import { allowedRedirect, callbackUrl } from '../federation/redirects';
+import type { FederationDeps } from './federation-deps';
 import * as oauth from 'oauth4webapi';
 
 export interface StartedLink {

@@ -8,7 +8,7 @@ import type { AccountDeps } from './account-deps';
 import { enforceIpLimit } from './rate-limit';
 import { factorsKey, factorSetOf } from '../repositories/factors';
 import { completeSignIn, type SignInResult } from '../sign-in';
-import { deviceKey, toDevice } from '../repositories/devices';
+import { deviceKey, isKnownDevice } from '../repositories/devices';
 import { hasPassword } from '../repositories/users';
 import { deviceTokenOf } from '../tokens/device-token';
 
@@ -42,8 +42,7 @@ export async function login(
       ...(presented ? [deviceKey(presented.hash)] : []),
     ]),
   ]);
-  const device = presented && toDevice(state.items.get(deviceKey(presented.hash)));
-  const knownDevice = device !== undefined && device.userId === state.userId && device.expiresAt > Math.floor(now.getTime() / 1000);
+  const knownDevice = isKnownDevice(state.items, presented?.hash, state.userId, now);
   // Reserved before the password is checked: the right password is refused too once throttled.
   const [attempt, { user, items }] = await Promise.all([
     reservePasswordAttempt(deps, { email: input.email, accountId: state.userId, ip: meta.ip, device: knownDevice ? presented!.id : undefined }, now, state.items),

@@ -34,7 +34,7 @@ import { completeSignIn, type SignInResult } from '../sign-in';
 import type { PasskeyAssertion, PasskeyLoginInput, PasskeyRegisterInput } from '../validation';
 import type { AccountDeps } from './account-deps';
 import type { Deps, RequestMeta } from './deps';
-import { deviceKey, toDevice } from '../repositories/devices';
+import { deviceKey, isKnownDevice } from '../repositories/devices';
 import { deviceTokenOf } from '../tokens/device-token';
 import { callerUser, commitFactorAdded, commitReauthentication, completeSecondStep, publicFactor, type PublicFactor } from './mfa';
 
@@ -124,8 +124,7 @@ export async function signInWithPasskey(deps: AccountDeps, input: PasskeyLoginIn
     const factors = factorSetOf(items.get(factorsKey(user.id)));
     const passkey = ownPasskey(factors, user.id, response);
     const checked = await checkAssertion(relyingPartyOf(deps.config), response as AuthenticationResponseJSON, challenge, passkey);
-    const device = presented && toDevice(items.get(deviceKey(presented.hash)));
-    const known = device !== undefined && device.userId === user.id && device.expiresAt > Math.floor(now.getTime() / 1000);
+    const known = isKnownDevice(items, presented?.hash, user.id, now);
     return await completeSignIn(deps, user, meta, now, {
       methods: [checked.method],
       factors,
