@@ -1,7 +1,8 @@
 /**
  * The API reference page: docs/openapi.yaml rendered by `@redocly/cli build-docs` with
- * `--inlineBundle`, so the page carries Redoc's scripts and the document itself and loads nothing
- * from elsewhere (without the flag it would fetch Redoc from Redocly's CDN at view time). Built
+ * `--inlineBundle`, so the page carries Redoc's scripts and the document itself (without the flag
+ * it would load Redoc from Redocly's CDN at view time). The one thing it still asks another host
+ * for, Redocly's logo image, is blocked by the policy scripts/demo-server.ts sends with it. Built
  * on the first request, about two seconds, and again after the document changes; nothing
  * generated is committed.
  */
