@@ -127,7 +127,7 @@ type Env = Record<string, string | undefined>;
  * token is dead.
  */
 export const DEFAULT_CLOCK_SKEW_SECONDS = Number(defaultOf('CLOCK_SKEW_SECONDS'));
-/** The contract's ceiling (README, CLOCK_SKEW_SECONDS): CLOCK_SKEW_SECONDS cannot be set above it, verifiers never allow more. */
+/** The contract's ceiling (docs/reference/configuration.md, CLOCK_SKEW_SECONDS): CLOCK_SKEW_SECONDS cannot be set above it, verifiers never allow more. */
 export const MAX_CLOCK_SKEW_SECONDS = 5;
 
 /** `client_id` of the tokens this service issues to its own clients, unless CLIENT_ID names another. */

@@ -6,12 +6,13 @@
  * Routes: /, /verify-email, /reset-password and /confirm-email (the pages the emails link to), their scripts
  * and stylesheet, /vendor/uqr.mjs (the QR code encoder the second-factor enrolment draws with, from
  * node_modules: the page never asks a remote service), @simplewebauthn/browser's browser build,
- * /openapi.yaml and /openapi.json.
+ * /openapi.yaml and /openapi.json, and /reference (that document rendered: scripts/api-reference.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { apiReference } from './api-reference';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, 'demo');
@@ -82,6 +83,17 @@ export async function startDemoServer(options: { port: number; apiUrl: string; h
           'access-control-allow-origin': '*',
         });
         response.end(json ? JSON.stringify(parse(yaml), null, 2) : yaml);
+        return;
+      }
+      if (pathname === '/reference') {
+        const reference = await apiReference(OPENAPI_PATH);
+        response.writeHead(200, {
+          ...headers,
+          // Its own policy: the page's inline scripts by hash and inline styles, nothing fetched.
+          'content-security-policy': `default-src 'none'; script-src ${reference.scriptHashes.join(' ')}; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+          'content-type': 'text/html; charset=utf-8',
+        });
+        response.end(request.method === 'HEAD' ? undefined : reference.html);
         return;
       }
       const page = PAGES[pathname];
