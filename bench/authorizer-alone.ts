@@ -5,7 +5,7 @@
  *
  * Alone, because Lambda runs one authorizer per process: in the bench's own process, beside five
  * other verifiers and two more copies of itself, the same bundle measured 1.62x the floor against
- * 1.23x alone (bench/README.md, "A third round").
+ * 1.23x alone (bench/README.md "Where the authorizer's cold start goes", its third round).
  */
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { floorVerifier, httpApiEvent, timeOps } from './authorizer-common';
