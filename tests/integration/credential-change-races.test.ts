@@ -390,15 +390,65 @@ describe('race: the last federated identity unlinked while the last passkey of a
   });
 });
 
+describe('race: the last two passkeys of an account without a password removed at once', () => {
+  /**
+   * An account with no password and no identity: two passkeys, and (`totp`) a TOTP factor beside
+   * them, which counts as a factor but never signs in on its own.
+   */
+  async function setup(ctx: Ctx, totp: boolean) {
+    const user = await withPasskey(ctx);
+    const second = new SoftAuthenticator(ORIGIN);
+    const { response } = second.create(await passkeyRegistrationOptions(ctx.deps, user.caller));
+    const { factor } = await registerPasskey(ctx.deps, user.caller, { response, name: 'Phone' }, meta);
+    if (totp) {
+      const enrolment = await enrolTotp(ctx.deps, user.caller);
+      const code = totpCode(Buffer.from(Secret.fromBase32(enrolment.secret).bytes), totpStep(ctx.deps.clock()));
+      await confirmTotp(ctx.deps, user.caller, { factorId: enrolment.factor.id, code }, meta);
+    }
+    await ctx.doc.send(new UpdateCommand({ TableName: ctx.config.usersTable, Key: { pk: userKey(user.userId) }, UpdateExpression: 'SET passwordHash = :none', ExpressionAttributeValues: { ':none': NO_PASSWORD } }));
+    return { user, remove: (deps: D, factorId: string) => removeFactor(deps, user.caller, factorId, meta), first: user.factorId, second: factor.id };
+  }
+
+  /** Exactly one removal committed, the other answered last_sign_in_method, and one passkey is left. */
+  async function expectOnePasskeyLeft(ctx: Ctx, userId: string, a: Outcome<void>, b: Outcome<void>) {
+    expect([a.ok, b.ok].filter(Boolean), `removals ${JSON.stringify(a)}, ${JSON.stringify(b)}`).toHaveLength(1);
+    const loser = a.ok ? b : a;
+    if (!loser.ok) expect(loser.error.code).toBe('last_sign_in_method');
+    const passkeys = (await ctx.deps.factors.get(userId)).factors.filter((f) => f.type === 'passkey');
+    expect(passkeys, 'the account was left with no way to sign in').toHaveLength(1);
+  }
+
+  for (const totp of [false, true]) {
+    const beside = totp ? ' (a TOTP factor beside them)' : '';
+    it(`attack: one removal commits after the other read the factors${beside}: the other is refused`, async () => {
+      const ctx = testDeps();
+      const { user, remove, first, second } = await setup(ctx, totp);
+      const h = hold();
+      const { held, other } = await inOrder(h, () => remove(holdingTransaction(ctx.deps, 'user', h), first), () => remove(ctx.deps, second));
+      expect(other.ok, JSON.stringify(other)).toBe(true);
+      await expectOnePasskeyLeft(ctx, user.userId, held, other);
+    });
+
+    it(`side by side: exactly one of the two removals commits${beside}`, async () => {
+      const ctx = testDeps();
+      for (let trial = 0; trial < SIDE_BY_SIDE_TRIALS; trial += 1) {
+        const { user, remove, first, second } = await setup(ctx, totp);
+        const [a, b] = await Promise.all([settle(remove(ctx.deps, first)), settle(remove(ctx.deps, second))]);
+        await expectOnePasskeyLeft(ctx, user.userId, a, b);
+      }
+    });
+  }
+});
+
 describe('race: a refresh of another session while a credential change revokes it', () => {
   const changes = {
-    'a password change': async (ctx: Ctx, user: Awaited<ReturnType<typeof registered>>) => (deps: D) =>
+    'a password change': async (_ctx: Ctx, user: Awaited<ReturnType<typeof registered>>) => (deps: D): Promise<unknown> =>
       changePassword(deps, user.caller, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, meta),
     'an email change confirmation': async (ctx: Ctx, user: Awaited<ReturnType<typeof registered>>) => {
       // The link the new address got, made current directly: this test is about the race.
       const { token, items } = issueToken(ctx.deps, 'email_change', user.userId, ctx.deps.clock(), undefined, { newEmail: uniqueEmail('moved') });
       await ctx.deps.transactions.write(parts('token', items));
-      return (deps: D) => confirmEmailChange(deps, token.value, meta);
+      return (deps: D): Promise<unknown> => confirmEmailChange(deps, token.value, meta);
     },
   };
 
