@@ -439,9 +439,14 @@ export class FactorsRepository {
    * Removes a factor of this user. `last` says the caller read it as the user's only factor: the
    * recovery codes go with it, and the condition requires that it still is the only one; without
    * `last`, that another one remains. The factor must exist in THIS user's item, so another
-   * user's factor id fails the condition (answer 404 after reading again).
+   * user's factor id fails the condition (answer 404 after reading again). `keepingAnyOf`: factor
+   * ids the caller counted on remaining (the passkeys an account without a password or identity
+   * signs in with); at least one of them must still be there, whatever else the item holds.
    */
-  deleteItem(userId: string, factorId: string, options: { last: boolean }): TransactWriteItem {
+  deleteItem(userId: string, factorId: string, options: { last: boolean; keepingAnyOf?: readonly string[] }): TransactWriteItem {
+    const kept = options.keepingAnyOf ?? [];
+    const keptNames = Object.fromEntries(kept.map((id, i) => [`#kept${i}`, id]));
+    const keptCondition = kept.length ? ` AND (${kept.map((_, i) => `attribute_exists(#factors.#kept${i})`).join(' OR ')})` : '';
     return {
       Update: {
         TableName: this.table,
@@ -449,8 +454,8 @@ export class FactorsRepository {
         UpdateExpression: options.last
           ? 'REMOVE #factors.#fid, recoverySalt, recoveryCodes, recoveryIssuedAt, recoveryUsedAt'
           : 'REMOVE #factors.#fid',
-        ConditionExpression: `attribute_exists(#factors.#fid) AND size(#factors) ${options.last ? '=' : '>'} :one`,
-        ExpressionAttributeNames: { '#factors': 'factors', '#fid': factorId },
+        ConditionExpression: `attribute_exists(#factors.#fid) AND size(#factors) ${options.last ? '=' : '>'} :one${keptCondition}`,
+        ExpressionAttributeNames: { '#factors': 'factors', '#fid': factorId, ...keptNames },
         ExpressionAttributeValues: { ':one': 1 },
       },
     };

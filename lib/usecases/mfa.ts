@@ -389,11 +389,16 @@ export async function removeFactor(deps: AccountDeps, caller: Pick<Caller, 'user
         plan: (current, revoked) => {
           if (!current || current.disabledAt) throw unauthorized();
           // A password-less account with no federated identity signs in with its passkeys alone:
-          // its last one stays (judged on the user item the change is conditional on).
-          const passkeysLeft = set.factors.filter((f) => f.type === 'passkey' && f.id !== factorId).length;
-          if (factor.type === 'passkey' && passkeysLeft === 0 && !hasPassword(current) && current.identities.length === 0) throw lastSignInMethod();
+          // its last one stays (judged on the user item the change is conditional on). The
+          // passkeys counted as left were read before this change, so the removal also requires
+          // one of them to still be there when it commits: two removals of the last two passkeys
+          // cannot each count on the other (the factor count alone would not tell, with a TOTP
+          // factor beside them).
+          const passkeysLeft = set.factors.filter((f) => f.type === 'passkey' && f.id !== factorId).map((f) => f.id);
+          const passkeysOnly = factor.type === 'passkey' && !hasPassword(current) && current.identities.length === 0;
+          if (passkeysOnly && passkeysLeft.length === 0) throw lastSignInMethod();
           email = current.email;
-          const factorItems = [part('factor', deps.factors.deleteItem(caller.userId, factorId, { last }))];
+          const factorItems = [part('factor', deps.factors.deleteItem(caller.userId, factorId, { last, keepingAnyOf: passkeysOnly ? passkeysLeft : [] }))];
           // A passkey's credential id stops naming this user with it.
           if (factor.type === 'passkey') factorItems.push(part('factor', deps.factors.passkeyLookupDeleteItem(factor.credentialId, caller.userId)));
           const detail = last ? `${factor.type} (last)` : factor.type;
