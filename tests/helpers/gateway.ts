@@ -43,10 +43,18 @@ export async function startTestGateway(
   env: Record<string, string>,
   options: { readyPath?: string; inProcess?: boolean; port?: number } = {},
 ): Promise<TestGateway> {
-  const lambdaPort = await freePort();
   const { port, ...rest } = options;
-  const gateway = await startOffline({ port: port ?? (await freePort()), lambdaPort, env: { ...TEST_GATEWAY_ENV, ...env }, ...rest });
-  return Object.assign(gateway, { lambdaEndpoint: `http://127.0.0.1:${lambdaPort}` });
+  for (let attempt = 1; ; attempt += 1) {
+    const lambdaPort = await freePort();
+    try {
+      const gateway = await startOffline({ port: port ?? (await freePort()), lambdaPort, env: { ...TEST_GATEWAY_ENV, ...env }, ...rest });
+      return Object.assign(gateway, { lambdaEndpoint: `http://127.0.0.1:${lambdaPort}` });
+    } catch (err) {
+      // With another suite running beside this one, a port freePort() found can be taken before
+      // the gateway listens on it: start again on fresh ports. Any other failure is the test's.
+      if (attempt >= 3 || !/EADDRINUSE|address already in use/i.test((err as Error).message)) throw err;
+    }
+  }
 }
 
 /**
