@@ -3,38 +3,58 @@
  * and the browser tests. Static files only, from a fixed list: no directory listing, no path
  * taken from the request. `/config.js` tells the page where the API is.
  *
- * Routes: /, /verify-email, /reset-password and /confirm-email (the pages the emails link to), their scripts
- * and stylesheet, /vendor/uqr.mjs (the QR code encoder the second-factor enrolment draws with, from
- * node_modules: the page never asks a remote service), @simplewebauthn/browser's browser build,
- * /openapi.yaml and /openapi.json.
+ * Routes: /, /verify-email, /reset-password and /confirm-email (the pages the emails link to), their
+ * ES modules and stylesheet, /client.js (the client package, client/src, bundled for the browser by
+ * esbuild on first request), /vendor/uqr.mjs (the QR code encoder the second-factor enrolment draws
+ * with, from node_modules: the page never asks a remote service), /vendor/webauthn.mjs
+ * (@simplewebauthn/browser as an ES module), /openapi.yaml and /openapi.json.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { parse } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, 'demo');
 export const OPENAPI_PATH = path.join(ROOT, 'docs', 'openapi.yaml');
 
-/** @simplewebauthn/browser's browser build (global `SimpleWebAuthnBrowser`), for demo/passkeys.js. */
-const WEBAUTHN_BROWSER = path.join(ROOT, 'node_modules', '@simplewebauthn', 'browser', 'dist', 'bundle', 'index.umd.min.js');
+const JS = 'text/javascript; charset=utf-8';
+const HTML = 'text/html; charset=utf-8';
 
 const PAGES: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/verify-email': { file: 'verify-email.html', type: 'text/html; charset=utf-8' },
-  '/reset-password': { file: 'reset-password.html', type: 'text/html; charset=utf-8' },
-  '/confirm-email': { file: 'confirm-email.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/federated.js': { file: 'federated.js', type: 'text/javascript; charset=utf-8' },
-  '/auth-client.js': { file: 'auth-client.js', type: 'text/javascript; charset=utf-8' },
-  '/token-page.js': { file: 'token-page.js', type: 'text/javascript; charset=utf-8' },
-  '/mfa.js': { file: 'mfa.js', type: 'text/javascript; charset=utf-8' },
-  '/passkeys.js': { file: 'passkeys.js', type: 'text/javascript; charset=utf-8' },
-  '/vendor/simplewebauthn-browser.js': { file: WEBAUTHN_BROWSER, type: 'text/javascript; charset=utf-8' },
+  '/': { file: 'index.html', type: HTML },
+  '/verify-email': { file: 'verify-email.html', type: HTML },
+  '/reset-password': { file: 'reset-password.html', type: HTML },
+  '/confirm-email': { file: 'confirm-email.html', type: HTML },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
-  '/vendor/uqr.mjs': { file: path.join(ROOT, 'node_modules', 'uqr', 'dist', 'index.mjs'), type: 'text/javascript; charset=utf-8' },
+  '/vendor/uqr.mjs': { file: path.join(ROOT, 'node_modules', 'uqr', 'dist', 'index.mjs'), type: JS },
+  ...Object.fromEntries(
+    ['app', 'account', 'step-up', 'extras', 'format', 'messages', 'qr', 'ui', 'token-page'].map((name) => [`/${name}.js`, { file: `${name}.js`, type: JS }]),
+  ),
 };
+
+/** Modules bundled for the browser (ESM, no source maps): the client package, and the WebAuthn helper the page's ceremonies use. */
+const BUNDLES: Record<string, string> = {
+  '/client.js': path.join(ROOT, 'client', 'src', 'index.ts'),
+  '/vendor/webauthn.mjs': '@simplewebauthn/browser',
+};
+
+/** Bundles one entry as a single browser ES module. */
+async function bundle(entry: string): Promise<string> {
+  const result = await build({
+    entryPoints: [entry],
+    absWorkingDir: ROOT,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}
 
 export interface DemoServer {
   url: string;
@@ -61,6 +81,19 @@ export async function startDemoServer(options: { port: number; apiUrl: string; h
     'cache-control': 'no-store',
   };
 
+  // Built once per server, on first request: a change to client/src shows after a restart.
+  const bundles = new Map<string, Promise<string>>();
+  const bundled = (pathname: string) => {
+    let built = bundles.get(pathname);
+    if (!built) {
+      built = bundle(BUNDLES[pathname]!);
+      // A failed build is retried on the next request rather than cached.
+      built.catch(() => bundles.delete(pathname));
+      bundles.set(pathname, built);
+    }
+    return built;
+  };
+
   const server = createServer((request, response) => {
     void (async () => {
       const pathname = new URL(request.url ?? '/', 'http://demo.invalid').pathname;
@@ -84,7 +117,13 @@ export async function startDemoServer(options: { port: number; apiUrl: string; h
         response.end(json ? JSON.stringify(parse(yaml), null, 2) : yaml);
         return;
       }
-      const page = PAGES[pathname];
+      if (Object.hasOwn(BUNDLES, pathname)) {
+        const code = await bundled(pathname);
+        response.writeHead(200, { ...headers, 'content-type': JS });
+        response.end(request.method === 'HEAD' ? undefined : code);
+        return;
+      }
+      const page = Object.hasOwn(PAGES, pathname) ? PAGES[pathname] : undefined;
       if (!page) {
         response.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
         return;
