@@ -1,6 +1,6 @@
 import { send, type Transport } from './http.js';
 import type { Session } from './session.js';
-import type { ChangePasswordRequest, ResetPasswordRequest, User } from './types.js';
+import type { ChangePasswordRequest, Me, ResetPasswordRequest, User } from './types.js';
 
 /**
  * The account: profile, email verification and change, passwords, deletion. Password change,
@@ -9,8 +9,8 @@ import type { ChangePasswordRequest, ResetPasswordRequest, User } from './types.
  */
 export function accountApi(transport: Transport, session: Session) {
   return {
-    /** The signed-in user. */
-    me: (): Promise<User> => session.authed<User>({ method: 'GET', path: '/auth/me' }),
+    /** The signed-in user, with the federated identities that sign in to it. */
+    me: (): Promise<Me> => session.authed<Me>({ method: 'GET', path: '/auth/me' }),
 
     /** Deletes the account (the password again); the session ends. */
     async delete(input: { password: string }): Promise<void> {

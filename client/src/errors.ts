@@ -6,8 +6,19 @@ export type ApiErrorCode = components['schemas']['ErrorCode'];
  * Codes the client adds: `forbidden` is the gateway's own refusal of an access token (invalid,
  * expired or of a revoked session), `not_signed_in` an authenticated call without a session,
  * `network_error` no answer at all, `unexpected_response` an answer the API does not give.
+ * The passkey ceremonies (`@lambda-jwt-auth/client/passkeys`) add `passkey_cancelled` (the user
+ * or the page cancelled, or nothing matched: the browser does not say which), `passkey_unsupported`
+ * (no WebAuthn, or no autofill for `signInWithAutofill`) and `passkey_failed` (any other refusal
+ * of the browser; the cause is attached).
  */
-export type ClientErrorCode = 'forbidden' | 'not_signed_in' | 'network_error' | 'unexpected_response';
+export type ClientErrorCode =
+  | 'forbidden'
+  | 'not_signed_in'
+  | 'network_error'
+  | 'unexpected_response'
+  | 'passkey_cancelled'
+  | 'passkey_unsupported'
+  | 'passkey_failed';
 export type AuthErrorCode = ApiErrorCode | ClientErrorCode;
 export type FieldProblem = components['schemas']['FieldProblem'];
 

@@ -16,6 +16,11 @@ export interface ApiRequest {
   bearer?: string;
   /** One of the routes that read or set the refresh cookie (register, login, mfa verify, refresh, logout). */
   tokenRoute?: boolean;
+  /**
+   * Sends and keeps the API's cookies in body mode too: a federated link sets the flow cookie its
+   * callback checks, whatever mode the tokens travel in.
+   */
+  withCookies?: boolean;
 }
 
 /** Sends one request; resolves with the parsed body of a 2xx answer, throws AuthError otherwise. */
@@ -33,7 +38,7 @@ export async function send<T>(transport: Transport, request: ApiRequest): Promis
       headers,
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       // Cookie mode: the browser must send and store the API's cookies across origins.
-      credentials: transport.cookieMode ? 'include' : 'same-origin',
+      credentials: transport.cookieMode || request.withCookies ? 'include' : 'same-origin',
       cache: 'no-store',
     });
   } catch (cause) {

@@ -10,15 +10,19 @@
  */
 import { accountApi } from './account.js';
 import { activityApi } from './activity.js';
+import { federationApi } from './federation.js';
 import { send, type Transport } from './http.js';
 import { mfaApi } from './mfa.js';
+import { passkeyApi } from './passkey-api.js';
 import { Session, type Listener, type SessionEvents, type SessionOptions } from './session.js';
 import { signInApi } from './sign-in.js';
 
 export { AuthError, isAuthError } from './errors.js';
 export type { ApiErrorCode, AuthErrorCode, ClientErrorCode, FieldProblem, StepUpChallenge } from './errors.js';
 export type { SessionEndReason, SessionEvents } from './session.js';
-export type { LoginResult } from './sign-in.js';
+export type { LoginResult, SignedIn } from './sign-in.js';
+export type { FederatedError, FederatedLanding, FederatedRedirect, LandingResult } from './federation.js';
+export { readLanding } from './federation.js';
 export type * from './types.js';
 export type { components, operations, paths } from './openapi.js';
 
@@ -46,11 +50,15 @@ export function createAuthClient(options: AuthClientOptions) {
     cookieMode: (options.transport ?? 'cookie') === 'cookie',
   };
   const session = new Session(transport, options);
+  const { signIn, api } = signInApi(transport, session, options.deviceToken === undefined ? {} : { deviceToken: options.deviceToken });
   return {
-    ...signInApi(transport, session, options.deviceToken === undefined ? {} : { deviceToken: options.deviceToken }),
+    ...api,
     account: accountApi(transport, session),
     mfa: mfaApi(session),
     activity: activityApi(session),
+    /** Passkey requests; `createPasskeys(auth)` of `@lambda-jwt-auth/client/passkeys` runs the ceremonies. */
+    passkeys: passkeyApi(transport, session, signIn),
+    federation: federationApi(transport, session, signIn),
 
     /** True while the client holds an access token. */
     signedIn: (): boolean => session.signedIn,

@@ -36,8 +36,9 @@ export function mfaApi(session: Session) {
       (await session.authed<{ recoveryCodes: RecoveryCodes }>({ method: 'POST', path: '/auth/mfa/recovery-codes' })).recoveryCodes,
 
     /**
-     * Step-up: the password again (and a TOTP `code` for a user with a second factor) gives this
-     * session a fresh authentication. Call it when an operation fails with `needsReauthentication`.
+     * Step-up: the password again (and a TOTP `code` for a user with a second factor), or a
+     * `passkey` assertion alone (`createPasskeys(auth).reauthenticate` runs that ceremony), gives
+     * this session a fresh authentication. Call it when an operation fails with `needsReauthentication`.
      */
     async reauthenticate(input: ReauthenticateRequest): Promise<void> {
       session.accept(await session.authed<TokenAnswer>({ method: 'POST', path: '/auth/reauthenticate', body: input }));

@@ -4,18 +4,88 @@
  * packed package and imports it at run time, and its bundle stays within the size budget.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUDGET_GZIP_BYTES, bundleSize } from '../../client/scripts/size.mjs';
+import { bundleBrowserClient } from '../../client/scripts/bundle.mjs';
+import { BUDGET_GZIP_BYTES, sizes } from '../../client/scripts/size.mjs';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLIENT = path.join(ROOT, 'client');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 let work: string;
+
+/**
+ * A small app written against the packed package: password sign-in with its mfaRequired branch,
+ * a passkey as the second step and in autofill (the /passkeys entry), the federated landing, and
+ * the typed error codes. The `@ts-expect-error` lines are mistakes the types must refuse.
+ */
+const CONSUMER = `import { createAuthClient, isAuthError, type AuthErrorCode, type LandingResult, type LoginResult, type User, type paths } from '@lambda-jwt-auth/client';
+import { createPasskeys, type WebAuthnCeremonies } from '@lambda-jwt-auth/client/passkeys';
+
+const auth = createAuthClient({ baseUrl: 'https://auth.example.com' });
+const passkeys = createPasskeys(auth);
+auth.on('sessionend', ({ reason }) => console.log('signed out:', reason));
+
+export async function signIn(email: string, password: string, askCode: () => Promise<string>): Promise<User> {
+  const result: LoginResult = await auth.login({ email, password });
+  if (result.status === 'signedIn') return result.user;
+  if (result.factors.some((factor) => factor.type === 'passkey')) return passkeys.verifySecondFactor({ mfaToken: result.mfaToken });
+  return auth.verifySecondFactor({ mfaToken: result.mfaToken, code: await askCode() });
+}
+
+export function offerAutofill(form: AbortSignal): Promise<User | null> {
+  return passkeys.signInWithAutofill({ signal: form }).then(
+    ({ user }) => user,
+    (err: unknown) => {
+      if (isAuthError(err) && (err.code === 'passkey_cancelled' || err.code === 'passkey_unsupported')) return null;
+      throw err;
+    },
+  );
+}
+
+export async function addPasskey(askPassword: () => Promise<string>): Promise<string> {
+  try {
+    return (await passkeys.register({ name: 'Laptop' })).id;
+  } catch (err) {
+    if (!isAuthError(err) || !err.needsReauthentication) throw err;
+    await auth.mfa.reauthenticate({ password: await askPassword() });
+    return (await passkeys.register({ name: 'Laptop' })).id;
+  }
+}
+
+export async function land(href: string): Promise<string> {
+  const landing: LandingResult = await auth.federation.completeLanding(href);
+  switch (landing.status) {
+    case 'signedIn': return landing.user.email;
+    case 'mfaRequired': return landing.mfaToken;
+    case 'linked': return landing.provider;
+    case 'error': return landing.error;
+    case 'none': return '';
+  }
+}
+
+export const providerUrl = auth.federation.authorizeUrl('local', { redirectUri: 'https://app.example.com/' });
+export const tooSlow: AuthErrorCode = 'too_many_attempts';
+export const ceremonies: Partial<WebAuthnCeremonies> = { supported: () => false };
+
+// The logout body with its defaulted scope left out, as the README's call sends it.
+export const logoutBody: NonNullable<paths['/auth/logout']['post']['requestBody']>['content']['application/json'] = { refreshToken: 'id.secret' };
+
+export function wrong(result: LoginResult, err: unknown) {
+  // @ts-expect-error: mfaToken exists only once the result is narrowed to mfaRequired
+  const token: string = result.mfaToken;
+  // @ts-expect-error: no such error code
+  const unknownCode = isAuthError(err) && err.code === 'passkey_canceled';
+  // @ts-expect-error: exactly one proof of the second step
+  void auth.verifySecondFactor({ mfaToken: token, code: '123456', recoveryCode: 'abcd-efgh' });
+  return unknownCode;
+}
+`;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'client-package-'));
@@ -31,66 +101,62 @@ describe('client package', () => {
     expect(await readFile(path.join(CLIENT, 'src', 'openapi.ts'), 'utf8')).toBe(await readFile(fresh, 'utf8'));
   });
 
-  // npm pack runs tsc (prepack), and tsc runs again on the consumer: slow on a loaded machine.
-  it('packs a built ESM package with types, which a TypeScript consumer compiles against and imports', { timeout: 300_000 }, async () => {
+  // npm pack runs tsc (prepack), and tsc runs twice on the consumer: slow on a loaded machine.
+  it('packs a built ESM package with types, which a TypeScript consumer compiles against (bundler and node16 resolution) and imports', { timeout: 300_000 }, async () => {
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: CLIENT, maxBuffer: 16 * 1024 * 1024 });
     const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = packed!.files.map((f) => f.path).sort();
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/openapi.d.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/openapi.d.ts', 'dist/passkeys.js', 'dist/passkeys.d.ts']),
+    );
     expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md'].includes(f))).toEqual([]);
+    const manifest = JSON.parse(await readFile(path.join(CLIENT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const root = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    // The only runtime dependency, at the exact version the repository (and its demo) uses.
+    expect(manifest.dependencies).toEqual({ '@simplewebauthn/browser': root.dependencies['@simplewebauthn/browser'] });
 
-    // A consumer project with the tarball installed as npm would (node_modules/<name>).
+    // A consumer project with the tarball installed as npm would (node_modules/<name>), and the
+    // package's dependency linked from this repository's node_modules (no registry needed).
     const consumer = path.join(work, 'consumer');
     const installed = path.join(consumer, 'node_modules', '@lambda-jwt-auth');
     await mkdir(installed, { recursive: true });
     await run('tar', ['-xzf', path.join(work, packed!.filename), '-C', installed]);
     await rename(path.join(installed, 'package'), path.join(installed, 'client'));
+    await mkdir(path.join(consumer, 'node_modules', '@simplewebauthn'), { recursive: true });
+    await symlink(path.join(ROOT, 'node_modules', '@simplewebauthn', 'browser'), path.join(consumer, 'node_modules', '@simplewebauthn', 'browser'), 'dir');
     await writeFile(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    await writeFile(
-      path.join(consumer, 'app.ts'),
-      `import { createAuthClient, isAuthError, type LoginResult, type User, type paths } from '@lambda-jwt-auth/client';
+    await writeFile(path.join(consumer, 'app.ts'), CONSUMER);
 
-const auth = createAuthClient({ baseUrl: 'https://auth.example.com' });
-auth.on('sessionend', ({ reason }) => console.log('signed out:', reason));
-
-export async function signIn(email: string, password: string, askCode: () => Promise<string>): Promise<User> {
-  const result: LoginResult = await auth.login({ email, password });
-  if (result.status === 'signedIn') return result.user;
-  return auth.verifySecondFactor({ mfaToken: result.mfaToken, code: await askCode() });
-}
-
-export async function changePassword(currentPassword: string, newPassword: string, askPassword: () => Promise<string>): Promise<void> {
-  try {
-    await auth.account.changePassword({ currentPassword, newPassword });
-  } catch (err) {
-    if (!isAuthError(err) || !err.needsReauthentication) throw err;
-    await auth.mfa.reauthenticate({ password: await askPassword() });
-    await auth.account.changePassword({ currentPassword, newPassword });
-  }
-}
-
-// The logout body with its defaulted scope left out, as the README's call sends it.
-export const logoutBody: NonNullable<paths['/auth/logout']['post']['requestBody']>['content']['application/json'] = { refreshToken: 'id.secret' };
-
-export function wrong(result: LoginResult) {
-  // @ts-expect-error: mfaToken exists only once the result is narrowed to mfaRequired
-  return result.mfaToken;
-}
-`,
-    );
-    // NodeNext: the strictest resolver of `exports` and of ESM type declarations.
-    const compilerOptions = { noEmit: true, strict: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'], types: [] };
-    await writeFile(path.join(consumer, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['app.ts'] }));
-    const tsc = await run(path.join(BIN, 'tsc'), ['-p', '.'], { cwd: consumer }).catch((err: { stdout: string }) => ({ stdout: err.stdout, failed: true }));
-    expect(tsc.stdout).toBe('');
-    const { stdout: exported } = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('@lambda-jwt-auth/client'); console.log(Object.keys(m).sort().join(','))"], { cwd: consumer });
-    expect(exported.trim()).toBe('AuthError,createAuthClient,isAuthError');
+    // `bundler` (Vite, esbuild, webpack apps) and `node16` (the strict resolver of `exports` and of ESM type declarations).
+    const common = { noEmit: true, strict: true, target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false };
+    for (const [name, resolution] of [
+      ['bundler', { module: 'ESNext', moduleResolution: 'bundler' }],
+      ['node16', { module: 'node16', moduleResolution: 'node16' }],
+    ] as const) {
+      await writeFile(path.join(consumer, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: { ...common, ...resolution }, files: ['app.ts'] }));
+      const tsc = await run(path.join(BIN, 'tsc'), ['-p', `tsconfig.${name}.json`], { cwd: consumer }).catch((err: { stdout: string }) => ({ stdout: err.stdout }));
+      expect(tsc.stdout, `tsc with moduleResolution ${name}`).toBe('');
+    }
+    const load = async (specifier: string) =>
+      (await run(process.execPath, ['--input-type=module', '-e', `const m = await import('${specifier}'); console.log(Object.keys(m).sort().join(','))`], { cwd: consumer })).stdout.trim();
+    expect(await load('@lambda-jwt-auth/client')).toBe('AuthError,createAuthClient,isAuthError,readLanding');
+    expect(await load('@lambda-jwt-auth/client/passkeys')).toBe('createPasskeys');
   });
 
-  it(`bundles (esbuild --bundle --minify) to under ${BUDGET_GZIP_BYTES / 1024} KB gzipped`, { timeout: 180_000 }, async () => {
+  it('bundles the core and the passkeys entry into one browser module (bundleBrowserClient, served by the demo)', { timeout: 120_000 }, async () => {
+    const file = path.join(work, 'browser-client.mjs');
+    await writeFile(file, await bundleBrowserClient());
+    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    expect(Object.keys(module).sort()).toEqual(['AuthError', 'createAuthClient', 'createPasskeys', 'isAuthError', 'readLanding']);
+  });
+
+  it(`bundles (esbuild --bundle --minify) the core to under ${BUDGET_GZIP_BYTES / 1024} KB gzipped, without the WebAuthn helper`, { timeout: 180_000 }, async () => {
     await run('npm', ['run', 'build'], { cwd: CLIENT });
-    const { minified, gzip } = await bundleSize();
-    console.log(`client bundle: ${minified} B minified, ${gzip} B gzipped`);
-    expect(gzip).toBeLessThan(BUDGET_GZIP_BYTES);
+    const measured = await sizes();
+    console.log(`client bundles (bytes): ${JSON.stringify(measured)}`);
+    expect(measured.core.gzip).toBeLessThan(BUDGET_GZIP_BYTES);
+    // The core carries no WebAuthn code: the helper weighs in only with the passkeys entry.
+    expect(measured.passkeysWithHelper.gzip - measured.passkeysAlone.gzip).toBeGreaterThan(1024);
+    expect(measured.all.gzip).toBeGreaterThan(measured.core.gzip + 1024);
   });
 });

@@ -1,0 +1,1 @@
+export declare function bundleBrowserClient(options?: { minify?: boolean; sourcemap?: boolean }): Promise<string>;
