@@ -5,13 +5,13 @@
  * activity as sentences. Sensitive operations go through the step-up prompt (step-up.js).
  */
 import { calendarDate, describeDevice, describeEvent, relativeTime } from './format.js';
-import { addPasskey, ceremonyCancelled, linkUrl, passkeysSupported, unlink } from './extras.js';
+import { auth, passkeys } from './auth.js';
 import { drawQr } from './qr.js';
 import { $, announce, clearErrors, el, showError, showScreen, timeElement, whileBusy } from './ui.js';
 
 const PROVIDER = 'local';
 
-export function createAccount(auth, { stepUp }) {
+export function createAccount({ stepUp }) {
   let factors = [];
   let pendingFactorId = null;
   const withStepUp = (operation) => stepUp().withStepUp(operation);
@@ -78,7 +78,7 @@ export function createAccount(auth, { stepUp }) {
     const section = $('identities-section');
     clearErrors(section);
     try {
-      window.location.assign(await withStepUp(() => linkUrl(auth, PROVIDER, `${window.location.origin}/`)));
+      window.location.assign(await withStepUp(() => auth.federation.link(PROVIDER, { redirectUri: `${window.location.origin}/` })));
     } catch (err) {
       showError(section, err, 'link');
     }
@@ -88,7 +88,7 @@ export function createAccount(auth, { stepUp }) {
     const section = $('identities-section');
     clearErrors(section);
     try {
-      await withStepUp(() => unlink(auth, PROVIDER));
+      await withStepUp(() => auth.federation.unlink(PROVIDER));
       announce('The local provider is unlinked.');
     } catch (err) {
       showError(section, err);
@@ -239,7 +239,7 @@ export function createAccount(auth, { stepUp }) {
 
   // ---- Passkeys ----------------------------------------------------------------------------------
 
-  if (!passkeysSupported()) {
+  if (!passkeys.supported()) {
     $('passkey-add').disabled = true;
     $('passkeys-section').append(el('p', 'This browser does not support passkeys.'));
   }
@@ -251,11 +251,11 @@ export function createAccount(auth, { stepUp }) {
     void whileBusy(form, async () => {
       clearErrors(form);
       try {
-        const factor = await withStepUp(() => addPasskey(auth, name || undefined));
+        const factor = await withStepUp(() => passkeys.register(name ? { name } : {}));
         form.reset();
         announce(`Passkey "${factor.name}" added.`);
       } catch (err) {
-        showError(form, ceremonyCancelled(err) ? 'Adding a passkey was cancelled, or this device could not confirm it is you.' : err, 'passkey');
+        showError(form, err, 'add-passkey');
       }
       await Promise.all([loadFactors(), loadActivity()]);
     });

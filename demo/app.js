@@ -1,5 +1,5 @@
 /**
- * The demo account app, on the client package (served as /client.js) in cookie mode: the refresh
+ * The demo account app, on the client package (served as /vendor/client.js) in cookie mode: the refresh
  * token stays in the API's HttpOnly cookie, the access token in the client's memory.
  *
  * Screens: signed out (sign in with a password, a passkey or the local provider; create an
@@ -10,19 +10,17 @@
  * taken out of the address bar first, then the session is restored with exactly one refresh, and
  * only then is the page drawn, with what the landing said. Nothing else refreshes meanwhile.
  */
-import { createAuthClient } from '/client.js';
+import { auth, cancelled, passkeys } from './auth.js';
 import { createAccount } from './account.js';
-import { authorizeUrl, autofillSupported, ceremonyCancelled, exchangeCode, passkeySecondFactor, passkeySignIn, passkeysSupported } from './extras.js';
 import { $, announce, clearErrors, resetForms, showError, showScreen, whileBusy } from './ui.js';
 import { createStepUp } from './step-up.js';
 
-const auth = createAuthClient({ baseUrl: window.DEMO_CONFIG.apiUrl });
 // For the browser tests and for poking around in the console.
 window.demoAuth = auth;
 
 let stepUp;
-const account = createAccount(auth, { stepUp: () => stepUp });
-stepUp = createStepUp(auth, account);
+const account = createAccount({ stepUp: () => stepUp });
+stepUp = createStepUp(account);
 
 let signedIn = false;
 let pendingMfa = null;
@@ -65,16 +63,15 @@ async function secondFactor(result, form) {
   const hasPasskey = result.factors.some((f) => f.type === 'passkey');
   const hasTotp = result.factors.some((f) => f.type === 'totp');
   // A passkey is tried at once (one tap); cancelled, the screen offers it again.
-  if (hasPasskey && passkeysSupported()) {
+  if (hasPasskey && passkeys.supported()) {
     announce('Confirm with your passkey…');
     try {
-      if (await passkeySecondFactor(auth, result.mfaToken)) {
-        await showAccount();
-        announce('You are signed in.');
-        return;
-      }
+      await passkeys.verifySecondFactor({ mfaToken: result.mfaToken });
+      await showAccount();
+      announce('You are signed in.');
+      return;
     } catch (err) {
-      if (!ceremonyCancelled(err)) {
+      if (!cancelled(err)) {
         showError(form, err, 'passkey');
         if (err?.code === 'invalid_mfa_token') return;
       }
@@ -120,12 +117,11 @@ $('mfa-passkey').addEventListener('click', () => {
   void whileBusy(form, async () => {
     clearErrors(form);
     try {
-      if (await passkeySecondFactor(auth, pendingMfa.mfaToken)) {
-        await showAccount();
-        announce('You are signed in.');
-      }
+      await passkeys.verifySecondFactor({ mfaToken: pendingMfa.mfaToken });
+      await showAccount();
+      announce('You are signed in.');
     } catch (err) {
-      showError(form, ceremonyCancelled(err) ? 'The passkey check was cancelled. Try again, or use a code.' : err, 'passkey');
+      showError(form, err, 'second-factor-passkey');
     }
   });
 });
@@ -191,7 +187,7 @@ $('forgot-form').addEventListener('submit', (event) => {
 $('federated-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const hint = event.target.elements.email.value.trim();
-  window.location.assign(authorizeUrl('local', `${window.location.origin}/`, hint || undefined));
+  window.location.assign(auth.federation.authorizeUrl('local', { redirectUri: `${window.location.origin}/`, ...(hint ? { loginHint: hint } : {}) }));
 });
 
 $('passkey-login').addEventListener('click', () => {
@@ -199,17 +195,17 @@ $('passkey-login').addEventListener('click', () => {
   void whileBusy(form, async () => {
     clearErrors(form);
     try {
-      if (await passkeySignIn(auth)) {
-        await showAccount();
-        announce('You are signed in.');
-      }
+      // Starting this ceremony cancels a waiting autofill one.
+      await passkeys.signIn();
+      await showAccount();
+      announce('You are signed in.');
     } catch (err) {
-      showError(form, ceremonyCancelled(err) ? 'Passkey sign-in was cancelled.' : err, 'passkey');
+      showError(form, err, 'passkey');
     }
   });
 });
 
-if (!passkeysSupported()) $('passkey-login').disabled = true;
+if (!passkeys.supported()) $('passkey-login').disabled = true;
 
 /**
  * Conditional UI: the browser offers this site's passkeys in the email field's suggestions (its
@@ -217,14 +213,13 @@ if (!passkeysSupported()) $('passkey-login').disabled = true;
  * the button starts another ceremony, which aborts this one.
  */
 async function offerAutofill() {
-  if (!passkeysSupported() || !(await autofillSupported())) return;
+  if (!(await passkeys.autofillSupported())) return;
   try {
-    if (await passkeySignIn(auth, { autofill: true })) {
-      await showAccount();
-      announce('You are signed in.');
-    }
+    await passkeys.signInWithAutofill();
+    await showAccount();
+    announce('You are signed in.');
   } catch (err) {
-    if (!ceremonyCancelled(err)) showError($('login-form'), err, 'passkey');
+    if (!cancelled(err)) showError($('login-form'), err, 'passkey');
   }
 }
 
@@ -238,19 +233,27 @@ $('logout-global').addEventListener('click', () => void auth.logout('global').ca
  * code is no bookmark). A `?code=` is exchanged here: its answer is the session.
  */
 async function landing() {
-  const params = new URLSearchParams(window.location.search);
-  const [code, error, linked] = ['code', 'error', 'linked'].map((name) => params.get(name));
-  if (!code && !error && !linked) return {};
+  const found = auth.federation.readLanding(window.location.href);
+  if (found.status === 'none') return {};
   window.history.replaceState(null, '', window.location.pathname);
-  if (error) return { error: error === 'access_denied' ? 'The provider sign-in was cancelled.' : 'The provider sign-in did not complete. Try again.' };
-  if (linked) return { notice: `Linked your ${linked} identity: you can now sign in with it.` };
+  if (found.status === 'error') return { error: PROVIDER_ERRORS[found.error] ?? 'The provider sign-in did not complete. Try again.' };
+  if (found.status === 'linked') return { notice: `Linked your ${found.provider} identity: you can now sign in with it.` };
   try {
-    const result = await exchangeCode(auth, code);
+    const result = await auth.federation.exchangeCode(found.code);
     return result.status === 'mfaRequired' ? { mfa: result } : { signedIn: true, notice: 'You are signed in.' };
   } catch (err) {
     return { failure: err };
   }
 }
+
+/** The callback's `?error=` values, as sentences. */
+const PROVIDER_ERRORS = {
+  access_denied: 'The provider sign-in was cancelled.',
+  account_exists: 'That address or provider account already belongs to another account here. Sign in to it instead.',
+  provider_error: 'The provider sent an answer that failed a check. Try again.',
+  service_unavailable: 'The service is busy. Try again in a moment.',
+  unauthorized: 'Your session ended before the provider answered. Sign in and link it again.',
+};
 
 async function start() {
   $('api-url').textContent = window.DEMO_CONFIG.apiUrl;

@@ -1,6 +1,7 @@
 /**
  * What the page tells a person when something fails: a sentence per error `code` of the API (and
- * of the client: `network_error`, `not_signed_in`, `forbidden`), never the raw answer. A few
+ * of the client: `network_error`, `not_signed_in`, `forbidden`, the `passkey_*` codes of its
+ * ceremonies), never the raw answer. A few
  * codes read differently depending on what was being done (`context`). Pure, like format.js.
  */
 
@@ -28,11 +29,16 @@ const MESSAGES = {
   internal_error: 'Something went wrong on our side. Try again.',
   network_error: 'The server could not be reached. Check your connection and try again.',
   unexpected_response: 'The server gave an answer this page does not understand. Try again.',
+  passkey_cancelled: 'The passkey request was cancelled.',
+  passkey_unsupported: 'This browser does not support passkeys.',
+  passkey_failed: 'The browser could not use a passkey here.',
 };
 
 /** Codes that mean something more precise in one context. */
 const IN_CONTEXT = {
-  passkey: { invalid_code: 'That passkey is not registered to an account here, or it was removed.' },
+  passkey: { invalid_code: 'That passkey is not registered to an account here, or it was removed.', passkey_cancelled: 'Passkey sign-in was cancelled.' },
+  'second-factor-passkey': { invalid_code: 'That passkey is not one of this account.', passkey_cancelled: 'The passkey check was cancelled. Try again, or use a code.' },
+  'add-passkey': { passkey_cancelled: 'Adding a passkey was cancelled, or this device could not confirm it is you.' },
   'second-factor': { invalid_code: 'That code is not right. Use the current code of your app, or an unused recovery code.' },
   'step-up': { invalid_credentials: 'That password is not right.', invalid_code: 'That password or code is not right.' },
   'change-password': { invalid_credentials: 'Your current password is not right.' },

@@ -7,10 +7,10 @@
  * The dialog keeps the keyboard inside it (Tab and Shift+Tab wrap), Escape closes it, and focus
  * goes back to where it was.
  */
-import { passkeyReauthenticate, ceremonyCancelled } from './extras.js';
+import { auth, passkeys } from './auth.js';
 import { $, clearErrors, showError, whileBusy } from './ui.js';
 
-export function createStepUp(auth, account) {
+export function createStepUp(account) {
   const dialog = $('step-up');
   const form = $('step-up-form');
 
@@ -79,10 +79,10 @@ export function createStepUp(auth, account) {
       const onPasskey = () => {
         void whileBusy(form, async () => {
           try {
-            await passkeyReauthenticate(auth);
+            await passkeys.reauthenticate();
             done(true);
           } catch (err) {
-            showError(form, ceremonyCancelled(err) ? 'The passkey check was cancelled.' : err, 'passkey');
+            showError(form, err, 'passkey');
           }
         });
       };

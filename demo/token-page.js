@@ -5,10 +5,9 @@
  * token is taken out of the address bar at once, so it stays out of history and bookmarks (the
  * server also sends Referrer-Policy: no-referrer).
  */
-import { createAuthClient } from '/client.js';
+import { auth } from './auth.js';
 import { clearErrors, showError } from './ui.js';
 
-const auth = createAuthClient({ baseUrl: window.DEMO_CONFIG.apiUrl });
 const token = new URLSearchParams(window.location.search).get('token');
 window.history.replaceState(null, '', window.location.pathname);
 

@@ -4,20 +4,22 @@
  * taken from the request. `/config.js` tells the page where the API is.
  *
  * Routes: /, /verify-email, /reset-password and /confirm-email (the pages the emails link to), their
- * ES modules and stylesheet, /client.js (the client package, client/src, bundled for the browser by
- * esbuild on first request), /vendor/uqr.mjs (the QR code encoder the second-factor enrolment draws
- * with, from node_modules: the page never asks a remote service), /vendor/webauthn.mjs
- * (@simplewebauthn/browser as an ES module), /openapi.yaml and /openapi.json.
+ * ES modules and stylesheet, /vendor/client.js (the client package with its passkeys entry and
+ * @simplewebauthn/browser, bundled from client/src by the package's `bundleBrowserClient` on first
+ * request), /vendor/uqr.mjs (the QR code encoder the second-factor enrolment draws with, from
+ * node_modules: the page never asks a remote service), /openapi.yaml and /openapi.json.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, 'demo');
 export const OPENAPI_PATH = path.join(ROOT, 'docs', 'openapi.yaml');
+/** The client package's browser bundler (client/scripts/bundle.mjs). */
+const CLIENT_BUNDLER = path.join(ROOT, 'client', 'scripts', 'bundle.mjs');
 
 const JS = 'text/javascript; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
@@ -30,31 +32,9 @@ const PAGES: Record<string, { file: string; type: string }> = {
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   '/vendor/uqr.mjs': { file: path.join(ROOT, 'node_modules', 'uqr', 'dist', 'index.mjs'), type: JS },
   ...Object.fromEntries(
-    ['app', 'account', 'step-up', 'extras', 'format', 'messages', 'qr', 'ui', 'token-page'].map((name) => [`/${name}.js`, { file: `${name}.js`, type: JS }]),
+    ['app', 'auth', 'account', 'step-up', 'format', 'messages', 'qr', 'ui', 'token-page'].map((name) => [`/${name}.js`, { file: `${name}.js`, type: JS }]),
   ),
 };
-
-/** Modules bundled for the browser (ESM, no source maps): the client package, and the WebAuthn helper the page's ceremonies use. */
-const BUNDLES: Record<string, string> = {
-  '/client.js': path.join(ROOT, 'client', 'src', 'index.ts'),
-  '/vendor/webauthn.mjs': '@simplewebauthn/browser',
-};
-
-/** Bundles one entry as a single browser ES module. */
-async function bundle(entry: string): Promise<string> {
-  const result = await build({
-    entryPoints: [entry],
-    absWorkingDir: ROOT,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
-}
 
 export interface DemoServer {
   url: string;
@@ -81,17 +61,17 @@ export async function startDemoServer(options: { port: number; apiUrl: string; h
     'cache-control': 'no-store',
   };
 
-  // Built once per server, on first request: a change to client/src shows after a restart.
-  const bundles = new Map<string, Promise<string>>();
-  const bundled = (pathname: string) => {
-    let built = bundles.get(pathname);
-    if (!built) {
-      built = bundle(BUNDLES[pathname]!);
-      // A failed build is retried on the next request rather than cached.
-      built.catch(() => bundles.delete(pathname));
-      bundles.set(pathname, built);
-    }
-    return built;
+  // Built once per server, on first request: a change to client/src shows after a restart. A
+  // failed build is retried on the next request rather than kept. Imported when first needed:
+  // the bundler is an ES module with top-level await, which this CommonJS script (`npm start`
+  // runs it through tsx) cannot require.
+  let client: Promise<string> | undefined;
+  const clientBundle = () => {
+    client ??= (import(pathToFileURL(CLIENT_BUNDLER).href) as Promise<typeof import('../client/scripts/bundle.mjs')>).then((m) => m.bundleBrowserClient()).catch((err: unknown) => {
+      client = undefined;
+      throw err;
+    });
+    return client;
   };
 
   const server = createServer((request, response) => {
@@ -117,13 +97,13 @@ export async function startDemoServer(options: { port: number; apiUrl: string; h
         response.end(json ? JSON.stringify(parse(yaml), null, 2) : yaml);
         return;
       }
-      if (Object.hasOwn(BUNDLES, pathname)) {
-        const code = await bundled(pathname);
+      if (pathname === '/vendor/client.js') {
+        const code = await clientBundle();
         response.writeHead(200, { ...headers, 'content-type': JS });
         response.end(request.method === 'HEAD' ? undefined : code);
         return;
       }
-      const page = Object.hasOwn(PAGES, pathname) ? PAGES[pathname] : undefined;
+      const page = PAGES[pathname];
       if (!page) {
         response.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
         return;

@@ -20,7 +20,7 @@ import { startLocalIdp, type LocalIdp } from '../../scripts/local-idp';
 import { freePort } from '../../scripts/stack';
 import { launchChromium } from '../helpers/chromium';
 import { uniqueEmail } from '../helpers/deps';
-import { alertIn, drawn, openDemo, register, signedInAs, signedOut } from '../helpers/demo-page';
+import { alertIn, drawn, expectAccessible, openDemo, register, signedInAs, signedOut } from '../helpers/demo-page';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
 /** A page change after a credential change (link, unlink) may take seconds on a loaded machine; vitest's 1 s default is not enough. */
@@ -112,6 +112,7 @@ describe('federated sign-in in the demo app (Chromium, real redirects)', () => {
     expect(account.identities.map((i) => i.provider)).toEqual(['local']);
     await page.locator('#identity-local').filter({ hasText: 'The local provider is linked' }).waitFor(SETTLE);
     expect(await page.locator('#profile-verified').innerText()).toBe('verified');
+    await expectAccessible(page, 'security page after a provider sign-in');
     // Cookie mode: the refresh token is in the HttpOnly cookie, out of the page's reach.
     const cookie = await refreshCookie(context);
     expect(cookie?.httpOnly).toBe(true);

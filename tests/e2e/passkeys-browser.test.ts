@@ -15,7 +15,7 @@ import { startDemoServer, type DemoServer } from '../../scripts/demo-server';
 import { freePort } from '../../scripts/stack';
 import { launchChromium } from '../helpers/chromium';
 import { uniqueEmail } from '../helpers/deps';
-import { alertIn, drawn, register, signedInAs, signIn, signOut } from '../helpers/demo-page';
+import { alertIn, drawn, expectAccessible, register, signedInAs, signIn, signOut } from '../helpers/demo-page';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
 /** How long a page may take to show an answer: the gateway and DynamoDB Local share a loaded machine (vitest's default is 1 s). */
@@ -99,6 +99,7 @@ describe('passkeys in Chromium', () => {
     expect(credentials).toHaveLength(1);
     expect(credentials[0]).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
     expect(await alertIn(page, '#passkey-form').count()).toBe(0);
+    await expectAccessible(page, 'security page with a passkey');
 
     // Sign out, then in with the passkey alone: no email, no password; aal2.
     await signOut(page);
