@@ -12,7 +12,8 @@
  * (the process's user + system time: on a shared machine, wall time also counts the moments the
  * process waited for a core, which blurs ratios), with the wall-clock median next to it.
  */
-import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { JwtVerifier } from 'aws-jwt-verify';
@@ -24,6 +25,8 @@ import { publicJwkOf } from '../lib/keys/key-set';
 import { KeyStore } from '../lib/keys/key-store';
 import { FileKeySource } from '../lib/keys/sources';
 import { checkAccessClaims, inspectAccessToken, verifyAccessToken } from '../lib/tokens/access-token';
+import { floorVerifier, httpApiEvent, timeOps, type Op } from './authorizer-common';
+import type { AloneJob, AloneSamples } from './authorizer-alone';
 import { median, round } from './stats';
 
 export interface AuthorizerResult {
@@ -35,7 +38,6 @@ export interface AuthorizerResult {
   wallUsPerOp: number;
 }
 
-type Op = () => Promise<unknown> | unknown;
 type AuthorizerModule = { handler: (e: unknown) => Promise<{ isAuthorized: boolean }> };
 
 const BUNDLE = path.resolve(__dirname, '../dist/authorizer/index.js');
@@ -59,45 +61,7 @@ function loadAuthorizer(env: Record<string, string>): AuthorizerModule {
 
 
 
-function httpApiEvent(token: string) {
-  return {
-    version: '2.0',
-    type: 'REQUEST',
-    routeArn: 'arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/auth/me',
-    identitySource: [`Bearer ${token}`],
-    routeKey: 'GET /auth/me',
-    rawPath: '/auth/me',
-    rawQueryString: '',
-    headers: { authorization: `Bearer ${token}`, host: 'abcdef123.execute-api.us-east-1.amazonaws.com', 'user-agent': 'bench' },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abcdef123',
-      domainName: 'abcdef123.execute-api.us-east-1.amazonaws.com',
-      http: { method: 'GET', path: '/auth/me', protocol: 'HTTP/1.1', sourceIp: '203.0.113.1', userAgent: 'bench' },
-      requestId: 'bench',
-      routeKey: 'GET /auth/me',
-      stage: '$default',
-      time: '23/Nov/2026:00:00:00 +0000',
-      timeEpoch: 0,
-    },
-  };
-}
 
-/** The floor: the least a correct RS256 access-token check can do, with node:crypto. */
-function floorVerifier(key: KeyObject, issuer: string, audience: string) {
-  return (token: string) => {
-    const [h, p, s] = token.split('.');
-    if (!h || !p || !s) throw new Error('malformed');
-    const header = JSON.parse(Buffer.from(h, 'base64url').toString());
-    if (header.alg !== 'RS256' || header.typ !== 'at+jwt') throw new Error('header');
-    const ok = cryptoVerify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url'));
-    if (!ok) throw new Error('signature');
-    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
-    const now = Date.now() / 1000;
-    if (claims.iss !== issuer || claims.aud !== audience || !(claims.exp > now) || !claims.sub || !claims.sid) throw new Error('claims');
-    return claims;
-  };
-}
 
 function allowedBy(mod: AuthorizerModule, event: unknown): Op {
   return async () => {
@@ -105,15 +69,6 @@ function allowedBy(mod: AuthorizerModule, event: unknown): Op {
   };
 }
 
-/** µs per call of `op`, as CPU time and as wall time. */
-async function timeOps(op: Op, iterations: number): Promise<{ cpu: number; wall: number }> {
-  const cpu0 = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i += 1) await op();
-  const wall = Number(process.hrtime.bigint() - start) / 1000 / iterations;
-  const cpu = process.cpuUsage(cpu0);
-  return { cpu: (cpu.user + cpu.system) / iterations, wall };
-}
 
 export async function benchAuthorizer(options: {
   keysFile: string;
@@ -130,8 +85,6 @@ export async function benchAuthorizer(options: {
   const publicKey = createPublicKey({ key: publicJwkOf(current) as never, format: 'jwk' });
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
-  const stateless = loadAuthorizer({ AUTHORIZER_SESSION_CHECK: 'off' });
-  const cached = loadAuthorizer({ AUTHORIZER_SESSION_CHECK: 'dynamodb' });
   const uncached = loadAuthorizer({ AUTHORIZER_SESSION_CHECK: 'dynamodb', AUTHORIZER_LIVE_CACHE_SECONDS: '0' });
   const awsVerifier = JwtVerifier.create({ issuer: options.issuer, audience: options.audience, jwksUri: `${options.issuer}/.well-known/jwks.json` });
   awsVerifier.cacheJwks({ keys: [{ ...publicJwkOf(current), use: 'sig' }] } as never);
@@ -169,8 +122,6 @@ export async function benchAuthorizer(options: {
 
   const ops: Record<string, Op> = {
     'floor (node:crypto RS256)': () => floor(options.accessToken),
-    'ours, stateless (AUTHORIZER_SESSION_CHECK=off)': allowedBy(stateless, event),
-    'ours, session check, state cached (default, warm)': allowedBy(cached, event),
     'verifyAccessToken: our checks + node:crypto one-shot verify (shipped)': () => verifyAccessToken(store, settings, options.accessToken, new Date()),
     'before: our checks + aws-jwt-verify verifySync': withAwsJwtVerify,
     'aws-jwt-verify alone (RS256, cacheJwks)': () => awsVerifier.verifySync(options.accessToken),
@@ -192,10 +143,27 @@ export async function benchAuthorizer(options: {
   for (let r = 0; r < repetitions; r += 1) samples[uncachedName].push(await timeOps(uncachedOp, Math.max(30, Math.floor(iterations / 10))));
   const cpuOf = (values: { cpu: number }[]) => median(values.map((v) => v.cpu));
   const floorUs = cpuOf(samples['floor (node:crypto RS256)']!);
-  return Object.entries(samples).map(([name, values]) => ({
+  const rows = Object.entries(samples).map(([name, values]) => ({
     name,
     usPerOp: round(cpuOf(values)),
     ratioToFloor: round(cpuOf(values) / floorUs, 2),
     wallUsPerOp: round(median(values.map((v) => v.wall))),
   }));
+  // Ours as shipped: each setting's bundle alone in a fresh process, against the floor timed in
+  // that same process (its ratio is to that floor).
+  const alone = (name: string, env: Record<string, string>) => {
+    const job: AloneJob = {
+      bundle: BUNDLE, env, token: options.accessToken, issuer: options.issuer, audience: options.audience,
+      publicJwk: publicJwkOf(current) as JsonWebKey, repetitions, iterations,
+    };
+    const out = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'authorizer-alone.ts'), JSON.stringify(job)], { encoding: 'utf8', env: process.env });
+    if (out.status !== 0) throw new Error(`${name}: ${out.stderr}`);
+    const result = JSON.parse(out.stdout) as AloneSamples;
+    return { name, usPerOp: round(cpuOf(result.ours)), ratioToFloor: round(cpuOf(result.ours) / cpuOf(result.floor), 2), wallUsPerOp: round(median(result.ours.map((v) => v.wall))) };
+  };
+  rows.splice(1, 0,
+    alone('ours, stateless (AUTHORIZER_SESSION_CHECK=off), alone in its process', { AUTHORIZER_SESSION_CHECK: 'off' }),
+    alone('ours, session check, state cached (default, warm), alone in its process', { AUTHORIZER_SESSION_CHECK: 'dynamodb' }),
+  );
+  return rows;
 }

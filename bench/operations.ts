@@ -230,7 +230,7 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
       const user = passkeyUsers[i]!;
       const response = user.authenticator.get(user.options!);
       return async () => void expect(200, await handlers.passkeyLoginVerify(event('POST', '/auth/passkeys/login/verify', { response }), context), 'passkey login verify');
-    }, '3 in 2 round trips (the challenge consumed beside one batch: credential lookup, user, factors; one transaction: session, refresh token, user check, counter written, login event)'),
+    }, '3 in 2 round trips (the challenge consumed beside one batch: credential lookup, user, factors; one transaction: session, refresh token, user check, counter written, login event, device record) + 2 here, where each sign-in comes from a device not seen before: the new-device notice\'s mailbox counter (read, conditional put)'),
   );
   // Refresh chains: each token is refreshed once, its successor replaces it.
   results.push(
@@ -418,7 +418,7 @@ export async function benchOperations(options: { bcryptCost: number; samples?: {
       await measure('federated token exchange', slow, async (i) => {
         const code = codes[i]!;
         return async () => void expect(200, await handlers.federatedToken(event('POST', '/auth/oauth/token', { code }), context), 'federated token exchange');
-      }, '3 (code consumed by a returning delete, user + factors in one batch, one transaction: session, refresh token, the user\'s sign-in update)'),
+      }, '3 (code consumed by a returning delete, user + factors in one batch, one transaction: session, refresh token, the user\'s sign-in update, device record) + 2 here, where each sign-in comes from a device not seen before: the new-device notice\'s mailbox counter (read, conditional put)'),
     );
   }
 

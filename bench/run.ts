@@ -2,6 +2,8 @@
  * `npm run bench`: measures the service on this machine and prints one table per part, then
  * writes bench/results.json (schema in bench/README.md). Bounded to a few minutes on 2 cores.
  *   BENCH_QUICK=1 shortens every part (for a smoke run).
+ *   BENCH_ONLY=authorizer,cold-start runs only the parts named (the two figures the authorizer's
+ *   targets are read from), prints them and leaves bench/results.json alone.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,6 +35,8 @@ const BCRYPT_COST = 10;
 
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
+  const only = process.env.BENCH_ONLY?.split(',').map((part) => part.trim()).filter(Boolean);
+  const runs = (part: 'authorizer' | 'cold-start') => !only || only.includes(part);
   const started = Date.now();
   const children: Child[] = [];
   let idp: LocalIdp | undefined;
@@ -95,18 +99,24 @@ async function main(): Promise<void> {
     const loadLine = (part: string) => `  load average (1, 5, 15 min) before ${loadAverage[part]!.before.join(', ')}; after ${loadAverage[part]!.after.join(', ')}`;
 
     loadAverage.authorizer = { before: load(), after: [] };
-    const authorizer = await benchAuthorizer({ keysFile, accessToken, issuer: ISSUER, audience: AUDIENCE, ...(quick ? { repetitions: 3, iterations: 300 } : {}) });
+    const authorizer = runs('authorizer') ? await benchAuthorizer({ keysFile, accessToken, issuer: ISSUER, audience: AUDIENCE, ...(quick ? { repetitions: 3, iterations: 300 } : {}) }) : [];
     loadAverage.authorizer.after = load();
-    printTable('Authorizer, warm, per invocation (median of interleaved repetitions; CPU time, wall time beside it)', authorizer.map((r) => ({ implementation: r.name, 'CPU µs/op': r.usPerOp, 'x floor': r.ratioToFloor, 'wall µs/op': r.wallUsPerOp })));
-    console.log(loadLine('authorizer'));
+    if (runs('authorizer')) {
+      printTable('Authorizer, warm, per invocation (median of interleaved repetitions; CPU time, wall time beside it)', authorizer.map((r) => ({ implementation: r.name, 'CPU µs/op': r.usPerOp, 'x floor': r.ratioToFloor, 'wall µs/op': r.wallUsPerOp })));
+      console.log(loadLine('authorizer'));
+    }
 
     loadAverage.coldStart = { before: load(), after: [] };
-    const coldStart = benchColdStart(env, quick ? 3 : 10, quick ? 6 : 30);
+    const coldStart = runs('cold-start') ? benchColdStart(env, quick ? 3 : 10, quick ? 6 : 30) : [];
     loadAverage.coldStart.after = load();
-    printTable('Cold start: fresh processes requiring the bundle, each paired with one requiring an empty module (medians over pairs)', coldStart.map((r) => ({
+    if (runs('cold-start')) printTable('Cold start: fresh processes requiring the bundle, each paired with one requiring an empty module (medians over pairs)', coldStart.map((r) => ({
       function: r.function, bytes: r.bytes, gzip: r.gzipBytes, 'process ms': r.processMs, 'over empty ms (wall)': r.overEmptyMs, 'over empty ms (CPU)': r.overEmptyCpuMs, 'x empty (wall)': r.ratioToEmpty, pairs: r.runs,
     })));
-    console.log(loadLine('coldStart'));
+    if (runs('cold-start')) console.log(loadLine('coldStart'));
+    if (only) {
+      console.log(`\nBENCH_ONLY=${only.join(',')}: the other parts were skipped and bench/results.json left as it was`);
+      return;
+    }
 
     const operations = await benchOperations({ bcryptCost: BCRYPT_COST, federation: { issuer: ISSUER }, ...(quick ? { samples: { slow: 5, fast: 20 } } : {}) });
     printTable(`Operations through the handlers against DynamoDB Local (bcrypt cost ${BCRYPT_COST})`, operations.map((r) => ({

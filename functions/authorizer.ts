@@ -1,18 +1,18 @@
 import type { Context } from 'aws-lambda';
 import { authorize, type AuthorizerEvent } from '../lib/authorizer';
 import { systemClock } from '../lib/clock';
-import { containerConfig } from '../lib/container/config';
 import { publicKeyStore } from '../lib/container/public-keys';
 import { sessionCheck } from '../lib/container/session-check';
+import { verifierConfig } from '../lib/container/verifier-config';
 import { requestIdOf, withRequestId } from '../lib/log';
 import { accessSettings } from '../lib/tokens/access-settings';
 
-const config = containerConfig();
+const config = verifierConfig();
 const deps = {
-  keys: publicKeyStore(),
+  keys: publicKeyStore(config),
   settings: accessSettings(config),
   clock: systemClock,
-  sessions: sessionCheck(),
+  sessions: sessionCheck(config),
   requireVerifiedEmail: config.requireVerifiedEmail,
   requireMfa: config.requireMfa,
   aal2Routes: config.authorizerAal2Routes,

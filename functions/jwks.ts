@@ -4,8 +4,8 @@ import { JWKS_MAX_AGE_SECONDS } from '../lib/keys/rotation-policy';
 import { httpHandler } from '../lib/http/middleware';
 import { json } from '../lib/http/responses';
 
-const keys = publicKeyStore();
-const config = containerConfig();
+const config = containerConfig(['verificationKeys']);
+const keys = publicKeyStore(config);
 
 /** GET /.well-known/jwks.json → 200 { keys: [...] }, cacheable: public keys change only on rotation. */
 export const handler = httpHandler({ config }, async () =>

@@ -13,8 +13,8 @@
  * package built on a laptop must not carry that laptop's shell variables.
  *
  * Besides the settings: the tables and key secrets the stack creates, the derived deploy defaults
- * (infra/deploy-defaults.js), the metrics dimensions (lib/metrics.ts), LOG_LEVEL, KEYS_EPOCH (README
- * "Emergency rotation") and source maps. A production issuer must be https: refused here, at
+ * (infra/deploy-defaults.js), the metrics dimensions (lib/metrics.ts), LOG_LEVEL, KEYS_EPOCH (docs/guides/keys.md
+ * "Emergency rotation (a key leaked)") and source maps. A production issuer must be https: refused here, at
  * package time, rather than by every function at its first cold start.
  */
 const { SETTINGS } = require('./settings');

@@ -4,7 +4,7 @@
  * (`{"<provider>": "<client secret>"}`, lib/federation/client-secrets.ts), for serverless.yml:
  * the service role may read it. Named by the `oauthClientSecretsSecretId` parameter; unset, the
  * stage's conventional name `<service>/<stage>/oauth-client-secrets`, which the role may then read
- * although nothing uses it until OAUTH_PROVIDERS names a provider (README "Federated sign-in").
+ * although nothing uses it until OAUTH_PROVIDERS names a provider (docs/guides/federated-sign-in.md "Configuring providers for production").
  */
 async function clientSecretsArn({ resolveVariable }) {
   const given = String((await resolveVariable("param:oauthClientSecretsSecretId, ''")) ?? '').trim();

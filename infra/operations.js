@@ -2,7 +2,7 @@
 /**
  * What an operator runs the stack with (`${file(infra/operations.js):resources}` in serverless.yml):
  * alarms and where they go, a dashboard, the issuer's custom domain, and the HTTP API stage's
- * throttling. Every knob is a stage parameter with a default (README "Operating it"):
+ * throttling. Every knob is a stage parameter with a default (docs/guides/operating.md):
  *
  *   alarmTopicArn                      SNS topic the alarms notify; unset: the stack creates one
  *   alarmEmail                         an address subscribed to the created topic (optional)

@@ -8,7 +8,7 @@
  * key set) and then every `keyRotationDays` (30). Nothing to create by hand.
  *
  * Manual (`--param=signingKeysSecretId=...`, optionally `signingPublicKeysSecretId`): the stack
- * uses secrets you created and rotate yourself (README, "Managing the secrets yourself").
+ * uses secrets you created and rotate yourself (docs/guides/keys.md "Managing the secrets yourself").
  *
  * Either way `kmsKeyArn` (optional) names a customer-managed KMS key encrypting the secrets: the
  * managed secrets use it, and every role that reads or writes them gets kms:Decrypt (and the

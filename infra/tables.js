@@ -1,44 +1,11 @@
 'use strict';
 /**
  * The two DynamoDB tables, defined once. `serverless.yml` includes them as CloudFormation
- * resources and `scripts/local-stack.mjs` (and the test setup) create the same tables in DynamoDB
- * Local from this very definition.
+ * resources and `scripts/stack.ts` (`npm start`, and the test setup) creates the same tables in
+ * DynamoDB Local from this very definition.
  *
- * users table (pk):
- *   USER#<id>        the user: email, name, roles, emailVerified, createdAt, passwordHash,
- *                    credentialEpoch (bumped by every credential change), signIns (bumped by
- *                    every sign-in), and `session:<sid>` = absolute end, one per session the
- *                    user opened (lib/sign-in.ts, lib/credential-change.ts)
- *   EMAIL#<email>    email claim: { userId }. Written in the same transaction as the user with
- *                    attribute_not_exists(pk), which is what makes emails unique.
- *   THROTTLE#<bucket>#<email>  password-attempt counter of one throttle bucket (source, device or
- *                    account) { failures, account, lastAt, lastId, expiresAt } (TTL;
- *                    lib/repositories/login-attempts.ts)
- *   RATE#<bucket>#<window>  per-source request counter of a fixed window (TTL;
- *                    lib/repositories/rate-limits.ts)
- *   ONETIME#<kind>#<sha256>  an email link's token (verification, reset) { userId, expiresAt,
- *                    consumedAt? } (TTL; lib/repositories/one-time-tokens.ts)
- *   MAILED#<kind>#<mailbox>  emails of one kind sent to one mailbox in the window (TTL)
- *   DEVICE#<sha256>  a device that signed in { userId, createdAt, expiresAt } (TTL;
- *                    lib/repositories/devices.ts)
- *   FACTORS#<userId> confirmed second factors { factors: { <factorId>: { type, name, secret
- *                    (sealed), lastStep, ... } }, recoverySalt, recoveryCodes (hash set) }
- *                    (lib/repositories/factors.ts)
- *   FACTOR_PENDING#<userId>#<factorId>  an enrolment awaiting its first code (TTL)
- *   MFATOKEN#<sha256> a sign-in awaiting its second factor { userId, email, binding, methods,
- *                    attempts, expiresAt } (TTL; lib/repositories/mfa-tokens.ts)
- *   EVENT#<id>       a security event { eventUser (= user id), eventAt (ISO instant + id), type,
- *                    ip, userAgent, sessionId?, detail?, expiresAt } (TTL, 90 days by default;
- *                    listed newest first through the sparse eventsByUser index;
- *                    lib/repositories/security-events.ts)
- *
- * sessions table (pk):
- *   SESSION#<sid>    { userId, createdAt, lastUsedAt, expiresAt, userAgent, ip, revokedAt?,
- *                    authTime, acr, amr (how it was authenticated; lib/authentication.ts) }
- *                    expiresAt is the absolute session end (epoch seconds, TTL attribute).
- *                    `owner` (= userId) feeds the sparse byOwner index used by logout-all.
- *   TOKEN#<tokenId>  refresh token record { sid, userId, secretHash, expiresAt, consumedAt?,
- *                    successorId?, email, roles, authTime, acr, amr } (TTL on expiresAt)
+ * What the tables hold (every item kind: key prefix, attributes, TTL, the module that writes it)
+ * is described once, in infra/data-model.js, and shown in docs/reference/data-model.md.
  *
  * Both tables expire items through the `expiresAt` attribute. TTL deletion can lag by up to
  * 48 hours, so every read checks `expiresAt` itself.

@@ -1,5 +1,5 @@
 /**
- * How a session was authenticated, as its access tokens state it (README "Access tokens"):
+ * How a session was authenticated, as its access tokens state it (docs/guides/protecting-another-api.md "Access tokens"):
  *
  * - `authTime` (`auth_time`): epoch seconds of the session's latest sign-in or reauthentication.
  *   Rotation keeps it; only a sign-in or `POST /auth/reauthenticate` moves it.

@@ -127,7 +127,7 @@ type Env = Record<string, string | undefined>;
  * token is dead.
  */
 export const DEFAULT_CLOCK_SKEW_SECONDS = Number(defaultOf('CLOCK_SKEW_SECONDS'));
-/** The contract's ceiling (README, CLOCK_SKEW_SECONDS): CLOCK_SKEW_SECONDS cannot be set above it, verifiers never allow more. */
+/** The contract's ceiling (docs/reference/configuration.md, CLOCK_SKEW_SECONDS): CLOCK_SKEW_SECONDS cannot be set above it, verifiers never allow more. */
 export const MAX_CLOCK_SKEW_SECONDS = 5;
 
 /** `client_id` of the tokens this service issues to its own clients, unless CLIENT_ID names another. */
@@ -320,28 +320,86 @@ function checkIssuer(issuer: string, mode: 'local' | 'production'): void {
   }
 }
 
+/** What a token verifier (the authorizer) reads: the access-token rules, its keys, its session check and route rules. */
+export type VerifierConfig = Pick<
+  Config,
+  | 'mode' | 'issuer' | 'audience' | 'clientId' | 'accessTokenTtlSeconds' | 'clockSkewSeconds' | 'signingAlg'
+  | 'signingKeysSecretId' | 'signingPublicKeysSecretId' | 'signingKeysFile' | 'sessionsTable' | 'dynamodbEndpoint'
+  | 'authorizerSessionCheck' | 'authorizerLiveCacheSeconds' | 'authorizerStaleSeconds' | 'authorizerSessionReadTimeoutMs'
+  | 'requireVerifiedEmail' | 'requireMfa' | 'authorizerAal2Routes'
+>;
+
+/** In production, the settings every function and the asked-for parts need; throws naming all that are missing. */
+function requireInProduction(env: Env, mode: 'local' | 'production', parts: readonly ConfigPart[]): void {
+  if (mode !== 'production') return;
+  const missing: string[] = REQUIRED_IN_PRODUCTION.filter((name) => text(env, name) === undefined);
+  for (const part of parts) {
+    const names = PART_SETTINGS[part];
+    if (names.every((name) => text(env, name) === undefined) && !missing.includes(names.join(' or '))) missing.push(names.join(' or '));
+  }
+  if (missing.length > 0) {
+    throw new ConfigurationError(`missing required settings in production: ${missing.join(', ')}`);
+  }
+}
+
+/** The verifier's settings, read and range-checked (shared by {@link loadConfig} and {@link loadVerifierConfig}). */
+function verifierSettings(env: Env, mode: 'local' | 'production'): VerifierConfig {
+  const alg = textOrDefault(env, 'SIGNING_ALG');
+  if (!SIGNING_ALGS.includes(alg as SigningAlg)) {
+    throw new ConfigurationError(`SIGNING_ALG must be one of ${SIGNING_ALGS.join(', ')}, got "${alg}"`);
+  }
+  const pick = (name: 'ISSUER' | 'AUDIENCE' | 'SESSIONS_TABLE'): string => text(env, name) ?? LOCAL_DEFAULTS[name];
+  const config: VerifierConfig = {
+    mode,
+    issuer: pick('ISSUER'),
+    audience: pick('AUDIENCE'),
+    clientId: textOrDefault(env, 'CLIENT_ID'),
+    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 60, 86_400),
+    clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', 0, MAX_CLOCK_SKEW_SECONDS),
+    signingAlg: alg as SigningAlg,
+    signingKeysSecretId: text(env, 'SIGNING_KEYS_SECRET_ID'),
+    signingPublicKeysSecretId: text(env, 'SIGNING_PUBLIC_KEYS_SECRET_ID'),
+    signingKeysFile: mode === 'local' ? text(env, 'SIGNING_KEYS_FILE') : undefined,
+    sessionsTable: pick('SESSIONS_TABLE'),
+    dynamodbEndpoint: mode === 'local' ? text(env, 'DYNAMODB_ENDPOINT') : undefined,
+    authorizerSessionCheck: sessionCheckMode(env),
+    authorizerLiveCacheSeconds: integer(env, 'AUTHORIZER_LIVE_CACHE_SECONDS', 0, 300),
+    authorizerStaleSeconds: integer(env, 'AUTHORIZER_STALE_SECONDS', 0, 300),
+    authorizerSessionReadTimeoutMs: integer(env, 'AUTHORIZER_SESSION_READ_TIMEOUT_MS', 50, 30_000),
+    requireVerifiedEmail: flag(env, 'REQUIRE_VERIFIED_EMAIL'),
+    requireMfa: flag(env, 'REQUIRE_MFA'),
+    authorizerAal2Routes: routeList(env, 'AUTHORIZER_AAL2_ROUTES'),
+  };
+  checkIssuer(config.issuer, mode);
+  if (mode === 'local' && !config.signingKeysFile && !config.signingKeysSecretId) {
+    throw new ConfigurationError('set SIGNING_KEYS_FILE (local dev key set) or SIGNING_KEYS_SECRET_ID');
+  }
+  return config;
+}
+
+/**
+ * The authorizer's configuration: only what a verifier reads, so its cold start neither parses
+ * nor depends on the settings of sign-in, email or federation. In production it needs ISSUER,
+ * AUDIENCE, the verification keys and, when it checks sessions, SESSIONS_TABLE.
+ */
+export function loadVerifierConfig(env: Env = process.env): VerifierConfig {
+  const mode = detectMode(env);
+  const checksSessions = sessionCheckMode(env) === 'dynamodb';
+  requireInProduction(env, mode, checksSessions ? ['verificationKeys', 'sessionsTable'] : ['verificationKeys']);
+  const config = verifierSettings(env, mode);
+  if (mode === 'production' && !checksSessions && text(env, 'SESSIONS_TABLE') === undefined) unreadable(config, 'sessionsTable', 'SESSIONS_TABLE');
+  return config;
+}
+
 /**
  * Reads and validates the configuration. Throws {@link ConfigurationError} naming every problem,
  * so a misconfigured function fails at cold start instead of serving with a fallback.
  */
 export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] = ALL_CONFIG_PARTS): Config {
   const mode = detectMode(env);
-  if (mode === 'production') {
-    const missing: string[] = REQUIRED_IN_PRODUCTION.filter((name) => text(env, name) === undefined);
-    for (const part of parts) {
-      const names = PART_SETTINGS[part];
-      if (names.every((name) => text(env, name) === undefined) && !missing.includes(names.join(' or '))) missing.push(names.join(' or '));
-    }
-    if (missing.length > 0) {
-      throw new ConfigurationError(`missing required settings in production: ${missing.join(', ')}`);
-    }
-  }
+  requireInProduction(env, mode, parts);
   const pick = (name: keyof typeof LOCAL_DEFAULTS): string => text(env, name) ?? LOCAL_DEFAULTS[name];
-
-  const alg = textOrDefault(env, 'SIGNING_ALG');
-  if (!SIGNING_ALGS.includes(alg as SigningAlg)) {
-    throw new ConfigurationError(`SIGNING_ALG must be one of ${SIGNING_ALGS.join(', ')}, got "${alg}"`);
-  }
+  const verifier = verifierSettings(env, mode);
 
   const sameSite = textOrDefault(env, 'REFRESH_COOKIE_SAME_SITE');
   if (!SAME_SITE_VALUES.includes(sameSite as RefreshCookieSameSite)) {
@@ -353,22 +411,12 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
   if (allowedOrigins.includes('*')) throw new ConfigurationError('CORS_ALLOWED_ORIGINS must list origins; "*" is refused for an auth API');
 
   const config: Config = {
-    mode,
-    issuer: pick('ISSUER'),
-    audience: pick('AUDIENCE'),
-    clientId: textOrDefault(env, 'CLIENT_ID'),
-    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 60, 86_400),
+    ...verifier,
     refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 60, 31_536_000),
     sessionMaxAgeSeconds: integer(env, 'SESSION_MAX_AGE_SECONDS', 60, 31_536_000),
     refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 0, 300),
     bcryptCost: integer(env, 'BCRYPT_COST', 4, 15),
-    signingAlg: alg as SigningAlg,
-    signingKeysSecretId: text(env, 'SIGNING_KEYS_SECRET_ID'),
-    signingPublicKeysSecretId: text(env, 'SIGNING_PUBLIC_KEYS_SECRET_ID'),
-    signingKeysFile: mode === 'local' ? text(env, 'SIGNING_KEYS_FILE') : undefined,
     usersTable: pick('USERS_TABLE'),
-    sessionsTable: pick('SESSIONS_TABLE'),
-    dynamodbEndpoint: mode === 'local' ? text(env, 'DYNAMODB_ENDPOINT') : undefined,
     loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 1, 1000),
     loginBackoffBaseSeconds: integer(env, 'LOGIN_BACKOFF_BASE_SECONDS', 1, 3600),
     loginBackoffMaxSeconds: integer(env, 'LOGIN_BACKOFF_MAX_SECONDS', 1, 86_400),
@@ -377,16 +425,11 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     loginDeviceTtlDays: integer(env, 'LOGIN_DEVICE_TTL_DAYS', 1, 400),
     securityEventsTtlDays: integer(env, 'SECURITY_EVENTS_TTL_DAYS', 1, 3650),
     clientIpHeader: headerName(env, 'CLIENT_IP_HEADER'),
-    clockSkewSeconds: integer(env, 'CLOCK_SKEW_SECONDS', 0, MAX_CLOCK_SKEW_SECONDS),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024, 1_048_576),
     // At most 50, so revoking every session of a user fits one transaction with room to spare.
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 1, 50),
     loginIpLimitPerMinute: integer(env, 'LOGIN_IP_LIMIT_PER_MINUTE', 0, 1_000_000),
     registerIpLimitPerMinute: integer(env, 'REGISTER_IP_LIMIT_PER_MINUTE', 0, 1_000_000),
-    authorizerSessionCheck: sessionCheckMode(env),
-    authorizerLiveCacheSeconds: integer(env, 'AUTHORIZER_LIVE_CACHE_SECONDS', 0, 300),
-    authorizerStaleSeconds: integer(env, 'AUTHORIZER_STALE_SECONDS', 0, 300),
-    authorizerSessionReadTimeoutMs: integer(env, 'AUTHORIZER_SESSION_READ_TIMEOUT_MS', 50, 30_000),
     allowedOrigins,
     refreshCookieSameSite: sameSite as RefreshCookieSameSite,
     // Only the account functions need these; they check with requireEmailSettings() at cold start.
@@ -400,20 +443,13 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
     emailLimitWindowSeconds: integer(env, 'EMAIL_LIMIT_WINDOW_SECONDS', 60, 86_400),
     emailIpLimitPerWindow: integer(env, 'EMAIL_IP_LIMIT_PER_WINDOW', 0, 1_000_000),
     forgotMinResponseMs: integer(env, 'FORGOT_MIN_RESPONSE_MS', 0, 5_000),
-    requireVerifiedEmail: flag(env, 'REQUIRE_VERIFIED_EMAIL'),
     stepUpMaxAgeSeconds: integer(env, 'STEP_UP_MAX_AGE_SECONDS', 30, 86_400),
-    requireMfa: flag(env, 'REQUIRE_MFA'),
-    authorizerAal2Routes: routeList(env, 'AUTHORIZER_AAL2_ROUTES'),
     oauthProviders: oauthProviders(env, mode),
     oauthClientSecretsSecretId: text(env, 'OAUTH_CLIENT_SECRETS_SECRET_ID'),
     oauthClientSecretsFile: mode === 'local' ? text(env, 'OAUTH_CLIENT_SECRETS_FILE') : undefined,
   };
-  checkIssuer(config.issuer, mode);
   if (config.emailFrom && !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(config.emailFrom)) {
     throw new ConfigurationError(`EMAIL_FROM must be an address or "Name <address>", got "${config.emailFrom}"`);
-  }
-  if (mode === 'local' && !config.signingKeysFile && !config.signingKeysSecretId) {
-    throw new ConfigurationError('set SIGNING_KEYS_FILE (local dev key set) or SIGNING_KEYS_SECRET_ID');
   }
   if (mode === 'production') {
     for (const [part, field] of [['usersTable', 'usersTable'], ['sessionsTable', 'sessionsTable']] as const) {
@@ -424,7 +460,7 @@ export function loadConfig(env: Env = process.env, parts: readonly ConfigPart[] 
 }
 
 /** A setting this function did not ask for and was not given: reading it is a bug, said loudly. */
-function unreadable(config: Config, field: 'usersTable' | 'sessionsTable', name: string): void {
+function unreadable(config: Partial<Config>, field: 'usersTable' | 'sessionsTable', name: string): void {
   Object.defineProperty(config, field, {
     enumerable: false,
     get: () => {
@@ -453,8 +489,17 @@ export function requireEmailSettings(config: Config): Config {
  * which makes the Lambda init fail: the function never serves with a fallback key or issuer.
  */
 export function loadConfigOrDie(env: Env = process.env, parts: readonly ConfigPart[] = ALL_CONFIG_PARTS): Config {
+  return orDie(() => loadConfig(env, parts));
+}
+
+/** {@link loadVerifierConfig}, failing the cold start with one clear line as {@link loadConfigOrDie} does. */
+export function loadVerifierConfigOrDie(env: Env = process.env): VerifierConfig {
+  return orDie(() => loadVerifierConfig(env));
+}
+
+function orDie<T>(load: () => T): T {
   try {
-    return loadConfig(env, parts);
+    return load();
   } catch (err) {
     log.error('refusing to start: invalid configuration', {
       reason: err instanceof Error ? err.message : String(err),

@@ -1,7 +1,7 @@
 /**
  * The email identifier policy: one canonical form per address, so one person cannot end up with
  * two accounts that look the same, and no address can carry markup or hidden characters into an
- * admin screen or an email. README "Email addresses" states it for users.
+ * admin screen or an email. docs/reference/endpoints.md "Email addresses" states it for users.
  *
  * 1. Unicode NFC, trim, lower-case (docs/openapi.yaml `Email`).
  * 2. Invisible and format characters are refused, never stripped: zero-width spaces and joiners,

@@ -7,13 +7,15 @@
  * ES modules and stylesheet, /vendor/client.js (the client package with its passkeys entry and
  * @simplewebauthn/browser, bundled from client/src by the package's `bundleBrowserClient` on first
  * request), /vendor/uqr.mjs (the QR code encoder the second-factor enrolment draws with, from
- * node_modules: the page never asks a remote service), /openapi.yaml and /openapi.json.
+ * node_modules: the page never asks a remote service), /openapi.yaml and /openapi.json, and
+ * /reference (that document rendered: scripts/api-reference.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
+import { apiReference } from './api-reference';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, 'demo');
@@ -101,6 +103,17 @@ export async function startDemoServer(options: { port: number; apiUrl: string; h
         const code = await clientBundle();
         response.writeHead(200, { ...headers, 'content-type': JS });
         response.end(request.method === 'HEAD' ? undefined : code);
+        return;
+      }
+      if (pathname === '/reference') {
+        const reference = await apiReference(OPENAPI_PATH);
+        response.writeHead(200, {
+          ...headers,
+          // Its own policy: the page's inline scripts by hash and inline styles, nothing fetched.
+          'content-security-policy': `default-src 'none'; script-src ${reference.scriptHashes.join(' ')}; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+          'content-type': 'text/html; charset=utf-8',
+        });
+        response.end(request.method === 'HEAD' ? undefined : reference.html);
         return;
       }
       const page = PAGES[pathname];

@@ -12,7 +12,7 @@
  * added, and previous keys whose tokens have all expired are dropped (previous data-encryption
  * keys are kept: secrets sealed under them stay readable). `--emergency FILE` replaces every
  * signing and HMAC key at once (a leaked key) and adds a new current data key, keeping the old
- * ones as previous. Deployed stacks rotate their secret themselves (see README).
+ * ones as previous. Deployed stacks rotate their secret themselves (see docs/guides/keys.md).
  *
  * With `--public FILE` it prints the public key set of the full set in FILE, to store as the
  * secret named by SIGNING_PUBLIC_KEYS_SECRET_ID (read by the authorizer and JWKS functions).

@@ -114,6 +114,7 @@ Local auth service is up.
   Demo app       ${demo.url}   (open it in a browser)
   API            ${base}
   OpenAPI        ${demo.url}/openapi.yaml (also /openapi.json; source docs/openapi.yaml)
+  API reference  ${demo.url}/reference (rendered from docs/openapi.yaml on first view)
   JWKS           ${base}/.well-known/jwks.json
   DynamoDB Local ${dynamo.endpoint} (${inMemory ? 'in memory' : `data in ${path.relative(ROOT, dataDir!)}`}${created.length ? `, created ${created.join(', ')}` : ''})
   Dev keys       ${path.relative(ROOT, keysFile)} (${keys}, ${alg})

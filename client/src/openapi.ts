@@ -33,7 +33,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Open a new session with email and password */
+        /**
+         * Open a new session with email and password
+         * @description Checks the password and opens a new session, which records the user agent and source IP. After 5 consecutive failures for an account from one source, each further attempt waits 1, 2, 4, ... seconds after the latest failure (at most 15 minutes), answered 429 with `Retry-After` even with the right password. A user with a second factor gets `mfaRequired` and an `mfaToken` instead of tokens, completed by `POST /auth/mfa/verify`. Send the `deviceToken` of an earlier sign-in back (the device cookie in cookie mode): a known device keeps an allowance of guesses of its own and is sent no new-sign-in notice.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -224,7 +227,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user */
+        /**
+         * The signed-in user
+         * @description The user behind the access token, with the federated identities that sign in to it (`identities`).
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -307,7 +313,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verify the email address with the token from the verification email */
+        /**
+         * Verify the email address with the token from the verification email
+         * @description Consumes the token of the newest verification email (single use, 24 hours by default) and marks the address verified; the next refresh carries `email_verified: true`. A bad, expired, superseded or used token answers 400 `invalid_token` and changes nothing.
+         */
         post: operations["verifyEmail"];
         delete?: never;
         options?: never;
@@ -385,7 +394,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's active sessions */
+        /**
+         * The caller's active sessions
+         * @description The caller's signed-in devices: the current session first (`current: true`), then the most recently used. No token, hash or internal key is listed.
+         */
         get: operations["listSessions"];
         put?: never;
         post?: never;
@@ -428,7 +440,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke one of the caller's sessions */
+        /**
+         * Revoke one of the caller's sessions
+         * @description Ends one of the caller's sessions, the current one included: its refresh token stops working at once and the authorizer refuses its access tokens within the revocation bound (10 s by default). An id that is unknown, belongs to another user or names an ended session answers the same 404.
+         */
         delete: operations["revokeSession"];
         options?: never;
         head?: never;
@@ -464,7 +479,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Complete a sign-in that answered mfaRequired */
+        /**
+         * Complete a sign-in that answered mfaRequired
+         * @description The second step of a sign-in: the first step's `mfaToken` with a TOTP `code`, a `recoveryCode`, or a `passkey` assertion over the options of `POST /auth/mfa/challenge`. An `mfaToken` lives 5 minutes, works once, and dies after 5 wrong codes or with a password change; wrong codes also count against the account like failed logins.
+         */
         post: operations["verifySecondFactor"];
         delete?: never;
         options?: never;
@@ -619,7 +637,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's confirmed second factors */
+        /**
+         * The caller's confirmed second factors
+         * @description The caller's confirmed second factors: authenticator apps (TOTP) and passkeys.
+         */
         get: operations["listFactors"];
         put?: never;
         post?: never;
@@ -658,7 +679,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Issue 10 new recovery codes (step-up); the old ones stop working */
+        /**
+         * Issue 10 new recovery codes (step-up); the old ones stop working
+         * @description Replaces the caller's recovery codes with 10 new ones, shown this once; each works once. Needs a recent authentication (step-up) and a second factor (404 without one).
+         */
         post: operations["regenerateRecoveryCodes"];
         delete?: never;
         options?: never;
@@ -673,7 +697,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Echo of the authorizer's context */
+        /**
+         * Echo of the authorizer's context
+         * @description A stand-in for another API behind the authorizer: it echoes the context the authorizer attached to the request.
+         */
         get: operations["exampleHello"];
         put?: never;
         post?: never;
@@ -690,7 +717,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public signing keys */
+        /**
+         * Public signing keys
+         * @description The public keys that verify access tokens: the current key first, then the next key (published before it signs) and previous keys still verifying live tokens. Cacheable for 5 minutes.
+         */
         get: operations["jwks"];
         put?: never;
         post?: never;
@@ -760,7 +790,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Issuer metadata (OpenID Connect Discovery) */
+        /**
+         * Issuer metadata (OpenID Connect Discovery)
+         * @description The issuer's metadata (OpenID Connect Discovery), from which API Gateway's JWT authorizer and OAuth libraries find the keys and the refresh and revocation endpoints. `issuer` is exactly the tokens' `iss`. Cacheable for an hour.
+         */
         get: operations["openidConfiguration"];
         put?: never;
         post?: never;
@@ -777,7 +810,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Issuer metadata (RFC 8414), the same document */
+        /**
+         * Issuer metadata (RFC 8414), the same document
+         * @description The same document as `/.well-known/openid-configuration`, at the RFC 8414 path.
+         */
         get: operations["oauthAuthorizationServer"];
         put?: never;
         post?: never;
@@ -2803,7 +2839,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The current key first, then previous keys still verifying live tokens. */
+            /** @description The current key first, then the next key and previous keys still verifying live tokens. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -1,14 +1,14 @@
 import { SessionCheck } from '../revocation/session-check';
 import { SignedFetchSessionReader } from '../revocation/session-reader';
-import { containerConfig } from './config';
+import type { VerifierConfig } from '../config';
+import { verifierConfig } from './verifier-config';
 
 let check: SessionCheck | undefined;
 
 /** The authorizer's per-container session check, or undefined in the stateless setting. */
-export function sessionCheck(): SessionCheck | undefined {
-  if (containerConfig().authorizerSessionCheck === 'off') return undefined;
-  // Only a checking authorizer needs the sessions table.
-  const config = containerConfig(['sessionsTable']);
+export function sessionCheck(config: VerifierConfig = verifierConfig()): SessionCheck | undefined {
+  // Only a checking authorizer needs the sessions table (loadVerifierConfig requires it then).
+  if (config.authorizerSessionCheck === 'off') return undefined;
   check ??= new SessionCheck(new SignedFetchSessionReader({
     table: config.sessionsTable,
     endpoint: config.dynamodbEndpoint,

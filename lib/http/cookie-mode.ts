@@ -12,7 +12,7 @@
  * own would then be signed into the attacker's account (login CSRF). So only that exact name is
  * read; a `__Secure-`, unprefixed or differently cased copy is ignored. The price of the prefix is
  * `Path=/`: the cookie goes to every path of the API's host, which is why the auth API belongs on
- * a host of its own (README "Cookie mode").
+ * a host of its own (docs/guides/client.md "Where to host the API").
  *
  * A cookie is sent by the browser whoever made the page, so cookie use is guarded against
  * cross-site request forgery twice:

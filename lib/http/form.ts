@@ -6,7 +6,7 @@
  * `@middy/http-urlencode-body-parser`: that package parses with the legacy `node:querystring`,
  * matches the media type case-sensitively, turns a repeated parameter into an array, and answers
  * 415 for some well-formed bodies (one name without `=`). `URLSearchParams` is the algorithm
- * browsers and `fetch` use to write these bodies, and costs no dependency (README "OAuth clients"
+ * browsers and `fetch` use to write these bodies, and costs no dependency (docs/reference/endpoints.md "OAuth clients: POST /oauth2/token and POST /oauth2/revoke"
  * has the measurement).
  *
  * RFC 6749 §3.2's rules are applied here, once for both endpoints: a parameter sent without a

@@ -128,6 +128,18 @@ export class KeyStore {
   }
 
   /** The verification key for `kid`, restricted to the pinned algorithm; undefined if unknown. */
+  /**
+   * The key for `kid` from a loaded key set that is still fresh, as a plain value; undefined
+   * otherwise (not loaded, stale, unknown kid), and then {@link verificationKey} decides. The
+   * authorizer asks this first: its warm path then waits on no promise for the key.
+   */
+  loadedVerificationKey(kid: string): VerificationKey | undefined {
+    const loaded = this.loaded;
+    if (!loaded || this.nowMs() - loaded.loadedAt >= this.maxAgeMs) return undefined;
+    const found = loaded.verification.get(kid);
+    return found && found.alg === this.alg ? found : undefined;
+  }
+
   async verificationKey(kid: string): Promise<VerificationKey | undefined> {
     let keys = await this.keys();
     let found = keys.verification.get(kid);

@@ -27,7 +27,7 @@ export interface UserRecord {
   disabledAt?: string | undefined;
   /**
    * Bumped in the transaction of every credential change (password change or reset, disabling,
-   * and later email change and factors): a sign-in commits only while it still holds the value
+   * email change, factor changes, linking or unlinking an identity): a sign-in commits only while it still holds the value
    * read before its checks, so a sign-in that checked the old credentials opens nothing after it.
    */
   credentialEpoch: number;

@@ -1,5 +1,5 @@
 /**
- * WebAuthn challenges (API.md "Passkeys"), in the users table:
+ * WebAuthn challenges (docs/guides/mfa-and-passkeys.md "Passkeys (WebAuthn)"), in the users table:
  *
  *   WEBAUTHN#<sha256 of the challenge>
  *     purpose ("register" | "login" | "mfa"), userId? (register, mfa), mfaTokenHash? (mfa),

@@ -140,7 +140,7 @@ export function inspectAccessToken(settings: AccessTokenSettings, token: string)
   const secondDot = token.indexOf('.', firstDot + 1);
   const header = jsonObject(token.slice(0, firstDot), 'header');
   const payload = jsonObject(token.slice(firstDot + 1, secondDot), 'payload');
-  if (hasDuplicateMembers(header.raw) || hasDuplicateMembers(payload.raw)) {
+  if (hasDuplicateMembers(header.raw, header.value) || hasDuplicateMembers(payload.raw, payload.value)) {
     throw new InvalidAccessToken('duplicate header or claim names');
   }
   const h = header.value;
@@ -272,7 +272,7 @@ export async function verifyAccessToken(
   at: Date,
 ): Promise<AccessClaims> {
   const inspected = inspectAccessToken(settings, token);
-  const found = await keys.verificationKey(inspected.kid);
+  const found = keys.loadedVerificationKey(inspected.kid) ?? (await keys.verificationKey(inspected.kid));
   if (!found) throw new InvalidAccessToken('unknown kid');
   if (found.alg !== settings.alg) throw new InvalidAccessToken('key of another alg');
   checkSignature(found, inspected);

@@ -1,5 +1,5 @@
 /**
- * Federated sign-in (API.md "Federated sign-in"): the authorization code flow with a provider,
+ * Federated sign-in (docs/guides/federated-sign-in.md "The flow"): the authorization code flow with a provider,
  * ending in a one-time code the app exchanges for a session.
  *
  * 1. `GET /auth/oauth/{provider}/authorize?redirect_uri=` ({@link startFederatedSignIn}): the

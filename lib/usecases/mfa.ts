@@ -1,5 +1,5 @@
 /**
- * Second factors (README "Second factors (TOTP and recovery codes)", docs/openapi.yaml tag `mfa`): the second step of a sign-in, TOTP enrolment
+ * Second factors (docs/guides/mfa-and-passkeys.md "Authenticator apps (TOTP) and recovery codes", docs/openapi.yaml tag `mfa`): the second step of a sign-in, TOTP enrolment
  * and confirmation, listing and removal of factors, recovery codes, and reauthentication.
  *
  * Every rule that must hold under parallel requests is a DynamoDB condition, never an earlier

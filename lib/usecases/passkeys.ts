@@ -1,5 +1,5 @@
 /**
- * Passkeys (API.md "Passkeys (WebAuthn)"): registration, discoverable sign-in, the second step of
+ * Passkeys (docs/guides/mfa-and-passkeys.md "Passkeys (WebAuthn)"): registration, discoverable sign-in, the second step of
  * a password sign-in, and reauthentication. The ceremonies are checked in lib/passkeys/webauthn.ts;
  * this module decides whose credential it is and what it opens.
  *

@@ -8,9 +8,11 @@
  *   every session in ONE transaction: refreshes fail at once, logins answer like a wrong password,
  *   a reset link cannot set a password (or verify the email) of the disabled account, and the
  *   authorizer refuses the sessions' access tokens within its revocation bound.
- * - Deleting removes the user, its email claim, failed-login counter and pending email tokens and
- *   revokes every session in ONE transaction (the same items as DELETE /auth/me); the email can
- *   register again.
+ * - Deleting removes the user, its email claim, its pending email tokens, second factors, passkey
+ *   lookups and identity claims and revokes every session in ONE transaction (the same items as
+ *   DELETE /auth/me); the email can register again. Its failed-login counters are left to expire:
+ *   they name the deleted user's id, so the address's next owner starts from zero
+ *   (lib/throttle/password-attempts.ts).
  * Nothing here returns a password hash.
  */
 import type { Clock } from '../clock';

@@ -1,7 +1,7 @@
 /**
  * Second factors end to end on the use cases, against DynamoDB Local: the login's `mfaRequired`
  * answer, the second step, enrolment as a credential change, recovery codes, reauthentication,
- * and the attacks of README "Second factors (TOTP and recovery codes)" and SECURITY.md, one test each.
+ * and the attacks of docs/guides/mfa-and-passkeys.md "Authenticator apps (TOTP) and recovery codes" and SECURITY.md, one test each.
  */
 import { Secret } from 'otpauth';
 import { describe, expect, it } from 'vitest';

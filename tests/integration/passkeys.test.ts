@@ -2,7 +2,7 @@
  * Passkeys on the use cases, against DynamoDB Local, with a software authenticator
  * (tests/helpers/soft-authenticator.ts) making the responses: registration as a factor, the
  * passwordless sign-in, the second step of a password sign-in, reauthentication, removal, and the
- * attacks of API.md "Passkeys (WebAuthn)", one test each. The same flows run in a real browser in
+ * attacks of docs/guides/mfa-and-passkeys.md "Passkeys (WebAuthn)", one test each. The same flows run in a real browser in
  * tests/e2e/passkeys-browser.test.ts.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';

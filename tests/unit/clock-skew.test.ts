@@ -1,4 +1,4 @@
-/** How long past `exp` an access token still works: at most 5 s (README, CLOCK_SKEW_SECONDS), configurable below that. */
+/** How long past `exp` an access token still works: at most 5 s (docs/reference/configuration.md, CLOCK_SKEW_SECONDS), configurable below that. */
 import { describe, expect, it } from 'vitest';
 import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { loadConfig, MAX_CLOCK_SKEW_SECONDS } from '../../lib/config';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig, loadConfigOrDie, requireEmailSettings } from '../../lib/config';
+import { loadConfig, loadConfigOrDie, loadVerifierConfig, requireEmailSettings } from '../../lib/config';
 import { ConfigurationError } from '../../lib/errors';
 
 /** The least a local run needs: a key source (the dev key file). */
@@ -305,3 +305,34 @@ describe('per-function configuration', () => {
     expect(loadConfig(PRODUCTION, []).usersTable).toBe(PRODUCTION.USERS_TABLE);
   });
 });
+
+describe("the authorizer's configuration (loadVerifierConfig)", () => {
+  const { USERS_TABLE: _users, SESSIONS_TABLE: _sessions, SIGNING_KEYS_SECRET_ID: _keys, ...verifierEnv } = PRODUCTION;
+
+  it('reads the verifier settings exactly as loadConfig does', () => {
+    const env = { ...LOCAL, ACCESS_TOKEN_TTL_SECONDS: '600', CLOCK_SKEW_SECONDS: '3', REQUIRE_MFA: 'true', AUTHORIZER_AAL2_ROUTES: 'POST /payments' };
+    const full = loadConfig(env);
+    const verifier = loadVerifierConfig(env);
+    for (const [key, value] of Object.entries(verifier)) expect([key, value]).toEqual([key, full[key as keyof typeof full]]);
+  });
+
+  it('needs SESSIONS_TABLE in production only while it checks sessions', () => {
+    const env = { ...verifierEnv, SIGNING_PUBLIC_KEYS_SECRET_ID: 'auth/prod/public' };
+    expect(() => loadVerifierConfig(env)).toThrow(/missing required settings in production: SESSIONS_TABLE/);
+    const stateless = loadVerifierConfig({ ...env, AUTHORIZER_SESSION_CHECK: 'off' });
+    expect(stateless.authorizerSessionCheck).toBe('off');
+    expect(() => stateless.sessionsTable).toThrow(/SESSIONS_TABLE is not configured for this function/);
+    expect(loadVerifierConfig({ ...env, SESSIONS_TABLE: 'sessions' }).sessionsTable).toBe('sessions');
+  });
+
+  it('still refuses a bad verifier setting, and ignores settings a verifier never reads', () => {
+    const env = { ...verifierEnv, SIGNING_PUBLIC_KEYS_SECRET_ID: 'auth/prod/public', SESSIONS_TABLE: 'sessions' };
+    expect(() => loadVerifierConfig({ ...env, ISSUER: 'http://auth.example.com' })).toThrow(/ISSUER must be an https URL/);
+    expect(() => loadVerifierConfig({ ...env, AUTHORIZER_AAL2_ROUTES: 'payments' })).toThrow(/AUTHORIZER_AAL2_ROUTES/);
+    expect(() => loadVerifierConfig({ ...env, CLOCK_SKEW_SECONDS: '60' })).toThrow(/CLOCK_SKEW_SECONDS/);
+    expect(() => loadVerifierConfig({ ...env, AUDIENCE: '' })).toThrow(/AUDIENCE/);
+    // Sign-in's settings are the sign-in functions' to check: a typo there does not take down every protected API.
+    expect(loadVerifierConfig({ ...env, BCRYPT_COST: '99', REFRESH_COOKIE_SAME_SITE: 'sometimes' }).issuer).toBe(env.ISSUER);
+  });
+});
+

@@ -37,6 +37,14 @@ describe('per-function configuration at cold start', () => {
     expect(await coldStart('authorizer', PRODUCTION)).toEqual({ code: 0, stderr: '' });
   }, 90_000);
 
+  it('refuses to start a checking authorizer without SESSIONS_TABLE, and starts a stateless one', async () => {
+    const { SESSIONS_TABLE: _sessions, ...env } = PRODUCTION;
+    const outcome = await coldStart('authorizer', env);
+    expect(outcome.code).not.toBe(0);
+    expect(outcome.stderr).toContain('SESSIONS_TABLE');
+    expect(await coldStart('authorizer', { ...env, AUTHORIZER_SESSION_CHECK: 'off' })).toEqual({ code: 0, stderr: '' });
+  }, 90_000);
+
   it('starts the JWKS function without any table', async () => {
     const { SESSIONS_TABLE: _sessions, ...env } = PRODUCTION;
     expect(await coldStart('jwks', env)).toEqual({ code: 0, stderr: '' });

@@ -447,7 +447,7 @@ describe('serverless package for a production stage', () => {
       expect(loadConfig({ AUTH_MODE: 'local', SIGNING_KEYS_FILE: 'keys.json', SIGNING_ALG: env.SIGNING_ALG }).signingAlg, id).toBe('RS256');
       for (const name of ['BCRYPT_COST', 'ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_SECONDS', 'LOGIN_MAX_FAILURES']) expect(env[name], `${id} ${name}`).toBe('');
       expect(env.SES_ENDPOINT || undefined, id).toBeUndefined();
-      // Bumped by the emergency runbook to replace every warm container (README "Emergency rotation").
+      // Bumped by the emergency runbook to replace every warm container (docs/guides/keys.md "Emergency rotation (a key leaked)").
       expect(env.KEYS_EPOCH, id).toBe('0');
       expect(env.SIGNING_KEYS_FILE || undefined, id).toBeUndefined();
       expect(env.DYNAMODB_ENDPOINT || undefined, id).toBeUndefined();
