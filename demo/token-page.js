@@ -1,12 +1,13 @@
-'use strict';
 /**
  * The pages the emails link to (<APP_URL>/verify-email?token=..., /reset-password?token=...,
- * /confirm-email?token=...).
+ * /confirm-email?token=...), on the client package like the app.
  * Loading the page sends nothing; the token is POSTed only when the user submits the form. The
  * token is taken out of the address bar at once, so it stays out of history and bookmarks (the
  * server also sends Referrer-Policy: no-referrer).
  */
-const auth = window.createAuthClient(window.DEMO_CONFIG.apiUrl);
+import { auth } from './auth.js';
+import { clearErrors, showError } from './ui.js';
+
 const token = new URLSearchParams(window.location.search).get('token');
 window.history.replaceState(null, '', window.location.pathname);
 
@@ -14,19 +15,16 @@ const form = document.getElementById('token-form');
 const result = document.getElementById('result');
 const ACTIONS = {
   verify: {
-    path: '/auth/email/verify',
-    body: () => ({ token }),
-    done: (answer) => `Email ${answer.body.email} is verified.`,
+    run: () => auth.account.verifyEmail({ token }),
+    done: (user) => `Your email ${user.email} is verified.`,
   },
   'email-change': {
-    path: '/auth/email/change/confirm',
-    body: () => ({ token }),
-    done: (answer) => `Your account's email is now ${answer.body.email}. Every other device was signed out.`,
+    run: () => auth.account.confirmEmailChange({ token }),
+    done: (user) => `Your account's email is now ${user.email}. Every other device was signed out.`,
   },
   reset: {
-    path: '/auth/password/reset',
-    body: () => ({ token, newPassword: new FormData(form).get('newPassword') }),
-    done: () => 'Your password is changed, and every session was signed out. Log in with the new password.',
+    run: () => auth.account.resetPassword({ token, newPassword: form.elements.newPassword.value }),
+    done: () => 'Your password is changed, and every session was signed out. Sign in with the new password.',
   },
 };
 const action = ACTIONS[form.dataset.action];
@@ -38,19 +36,18 @@ if (!token) {
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  form.querySelector('button').disabled = true;
-  const answer = await auth.post(action.path, action.body());
-  if (answer.ok) {
+  const button = form.querySelector('button');
+  button.disabled = true;
+  clearErrors(form);
+  try {
+    const answer = await action.run();
     form.hidden = true;
     result.textContent = action.done(answer);
-  } else {
-    const error = answer.body && answer.body.error;
-    result.textContent = error && error.code === 'invalid_token'
-      ? 'This link is invalid, expired or already used. Ask for a new one.'
-      : error && error.code === 'email_taken'
-      ? 'Another account took this address meanwhile. Nothing changed.'
-      : `That did not work: ${error ? `${error.message} (${error.code})` : `HTTP ${answer.status}`}`;
-    form.querySelector('button').disabled = false;
+    result.dataset.outcome = 'ok';
+  } catch (err) {
+    result.textContent = '';
+    showError(form, err?.code === 'email_taken' ? 'Another account took this address meanwhile. Nothing changed.' : err);
+    result.dataset.outcome = 'failed';
+    button.disabled = false;
   }
-  result.dataset.outcome = answer.ok ? 'ok' : 'failed';
 });

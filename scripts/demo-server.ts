@@ -3,38 +3,39 @@
  * and the browser tests. Static files only, from a fixed list: no directory listing, no path
  * taken from the request. `/config.js` tells the page where the API is.
  *
- * Routes: /, /verify-email, /reset-password and /confirm-email (the pages the emails link to), their scripts
- * and stylesheet, /vendor/uqr.mjs (the QR code encoder the second-factor enrolment draws with, from
- * node_modules: the page never asks a remote service), @simplewebauthn/browser's browser build,
- * /openapi.yaml and /openapi.json, and /reference (that document rendered: scripts/api-reference.ts).
+ * Routes: /, /verify-email, /reset-password and /confirm-email (the pages the emails link to), their
+ * ES modules and stylesheet, /vendor/client.js (the client package with its passkeys entry and
+ * @simplewebauthn/browser, bundled from client/src by the package's `bundleBrowserClient` on first
+ * request), /vendor/uqr.mjs (the QR code encoder the second-factor enrolment draws with, from
+ * node_modules: the page never asks a remote service), /openapi.yaml and /openapi.json, and
+ * /reference (that document rendered: scripts/api-reference.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { apiReference } from './api-reference';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, 'demo');
 export const OPENAPI_PATH = path.join(ROOT, 'docs', 'openapi.yaml');
+/** The client package's browser bundler (client/scripts/bundle.mjs). */
+const CLIENT_BUNDLER = path.join(ROOT, 'client', 'scripts', 'bundle.mjs');
 
-/** @simplewebauthn/browser's browser build (global `SimpleWebAuthnBrowser`), for demo/passkeys.js. */
-const WEBAUTHN_BROWSER = path.join(ROOT, 'node_modules', '@simplewebauthn', 'browser', 'dist', 'bundle', 'index.umd.min.js');
+const JS = 'text/javascript; charset=utf-8';
+const HTML = 'text/html; charset=utf-8';
 
 const PAGES: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/verify-email': { file: 'verify-email.html', type: 'text/html; charset=utf-8' },
-  '/reset-password': { file: 'reset-password.html', type: 'text/html; charset=utf-8' },
-  '/confirm-email': { file: 'confirm-email.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/federated.js': { file: 'federated.js', type: 'text/javascript; charset=utf-8' },
-  '/auth-client.js': { file: 'auth-client.js', type: 'text/javascript; charset=utf-8' },
-  '/token-page.js': { file: 'token-page.js', type: 'text/javascript; charset=utf-8' },
-  '/mfa.js': { file: 'mfa.js', type: 'text/javascript; charset=utf-8' },
-  '/passkeys.js': { file: 'passkeys.js', type: 'text/javascript; charset=utf-8' },
-  '/vendor/simplewebauthn-browser.js': { file: WEBAUTHN_BROWSER, type: 'text/javascript; charset=utf-8' },
+  '/': { file: 'index.html', type: HTML },
+  '/verify-email': { file: 'verify-email.html', type: HTML },
+  '/reset-password': { file: 'reset-password.html', type: HTML },
+  '/confirm-email': { file: 'confirm-email.html', type: HTML },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
-  '/vendor/uqr.mjs': { file: path.join(ROOT, 'node_modules', 'uqr', 'dist', 'index.mjs'), type: 'text/javascript; charset=utf-8' },
+  '/vendor/uqr.mjs': { file: path.join(ROOT, 'node_modules', 'uqr', 'dist', 'index.mjs'), type: JS },
+  ...Object.fromEntries(
+    ['app', 'auth', 'account', 'step-up', 'format', 'messages', 'qr', 'ui', 'token-page'].map((name) => [`/${name}.js`, { file: `${name}.js`, type: JS }]),
+  ),
 };
 
 export interface DemoServer {
@@ -62,6 +63,19 @@ export async function startDemoServer(options: { port: number; apiUrl: string; h
     'cache-control': 'no-store',
   };
 
+  // Built once per server, on first request: a change to client/src shows after a restart. A
+  // failed build is retried on the next request rather than kept. Imported when first needed:
+  // the bundler is an ES module with top-level await, which this CommonJS script (`npm start`
+  // runs it through tsx) cannot require.
+  let client: Promise<string> | undefined;
+  const clientBundle = () => {
+    client ??= (import(pathToFileURL(CLIENT_BUNDLER).href) as Promise<typeof import('../client/scripts/bundle.mjs')>).then((m) => m.bundleBrowserClient()).catch((err: unknown) => {
+      client = undefined;
+      throw err;
+    });
+    return client;
+  };
+
   const server = createServer((request, response) => {
     void (async () => {
       const pathname = new URL(request.url ?? '/', 'http://demo.invalid').pathname;
@@ -83,6 +97,12 @@ export async function startDemoServer(options: { port: number; apiUrl: string; h
           'access-control-allow-origin': '*',
         });
         response.end(json ? JSON.stringify(parse(yaml), null, 2) : yaml);
+        return;
+      }
+      if (pathname === '/vendor/client.js') {
+        const code = await clientBundle();
+        response.writeHead(200, { ...headers, 'content-type': JS });
+        response.end(request.method === 'HEAD' ? undefined : code);
         return;
       }
       if (pathname === '/reference') {

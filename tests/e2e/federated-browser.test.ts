@@ -20,12 +20,12 @@ import { startLocalIdp, type LocalIdp } from '../../scripts/local-idp';
 import { freePort } from '../../scripts/stack';
 import { launchChromium } from '../helpers/chromium';
 import { uniqueEmail } from '../helpers/deps';
+import { alertIn, drawn, expectAccessible, openDemo, register, signedInAs, signedOut } from '../helpers/demo-page';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
 /** A page change after a credential change (link, unlink) may take seconds on a loaded machine; vitest's 1 s default is not enough. */
-const SETTLE = { timeout: 30_000 };
+const SETTLE = { timeout: 60_000 };
 
-const PASSWORD = 'correct horse battery';
 const COOKIE = '__Host-refresh_token';
 
 let browser: Browser;
@@ -75,18 +75,12 @@ afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-async function openDemo(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(demoUrl);
-  await page.locator('#status').filter({ hasText: /Signed out|Signed in/ }).waitFor();
-  return { context, page };
-}
+const open = () => openDemo(browser, demoUrl);
 
 const refreshCookie = async (context: BrowserContext) => (await context.cookies()).find((c) => c.name === COOKIE && c.domain === new URL(apiUrl).hostname);
 
-/** The `/auth/me` the page shows. */
-const shownMe = async (page: Page) => JSON.parse(await page.locator('#me').innerText()) as { id: string; email: string; identities: { provider: string }[] };
+/** The account as the page's client sees it (`GET /auth/me`). */
+const me = (page: Page) => page.evaluate(() => (window as any).demoAuth.account.me()) as Promise<{ id: string; email: string; emailVerified: boolean; identities: { provider: string }[] }>;
 
 /** Signs in at the local provider's own page (no login_hint was sent, so it asks). */
 async function signInAtProvider(page: Page, email: string) {
@@ -95,84 +89,99 @@ async function signInAtProvider(page: Page, email: string) {
   await page.locator('button').click();
 }
 
+const continueWithProvider = (page: Page) => page.getByRole('button', { name: 'Continue with the local provider' }).click();
+const providerHint = (page: Page) => page.locator('#federated-form').getByLabel('Email at the provider (optional)');
+
 describe('federated sign-in in the demo app (Chromium, real redirects)', () => {
   it('"Continue with the local provider" goes to the provider and back, and signs in in cookie mode; the code leaves the address bar', async () => {
-    const { context, page } = await openDemo();
+    const { context, page } = await open();
     const email = uniqueEmail('fed-browser');
     const visited: string[] = [];
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame()) visited.push(new URL(frame.url()).origin + new URL(frame.url()).pathname);
     });
-    await page.locator('#federated-sign-in').click();
+    await continueWithProvider(page);
     await signInAtProvider(page, email);
-    await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor();
+    await drawn(page);
+    await signedInAs(page, email);
     // Through the provider's page and back to the demo; the one-time code is gone from the URL.
     expect(visited.some((u) => u.startsWith(new URL(apiUrl).origin) === false && u.includes('/interaction/'))).toBe(true);
     expect(new URL(page.url()).search).toBe('');
-    const me = await shownMe(page);
-    expect(me).toMatchObject({ email, emailVerified: true });
-    expect(me.identities.map((i) => i.provider)).toEqual(['local']);
+    const account = await me(page);
+    expect(account).toMatchObject({ email, emailVerified: true });
+    expect(account.identities.map((i) => i.provider)).toEqual(['local']);
+    await page.locator('#identity-local').filter({ hasText: 'The local provider is linked' }).waitFor(SETTLE);
+    expect(await page.locator('#profile-verified').innerText()).toBe('verified');
+    await expectAccessible(page, 'security page after a provider sign-in');
     // Cookie mode: the refresh token is in the HttpOnly cookie, out of the page's reach.
     const cookie = await refreshCookie(context);
     expect(cookie?.httpOnly).toBe(true);
     expect(await page.evaluate(() => document.cookie)).not.toContain(cookie!.value);
     // A reload restores the session from the cookie alone.
     await page.reload();
-    await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor();
+    await drawn(page);
+    await signedInAs(page, email);
     await context.close();
   });
 
   it('signs the same account in the second time, with the email given to the button as login_hint (no provider page)', async () => {
     const email = uniqueEmail('fed-hint');
-    const first = await openDemo();
-    await first.page.locator('#federated-form input[name=email]').fill(email);
-    await first.page.locator('#federated-sign-in').click();
-    await first.page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor();
-    const id = (await shownMe(first.page)).id;
-    const second = await openDemo();
-    await second.page.locator('#federated-form input[name=email]').fill(email);
-    await second.page.locator('#federated-sign-in').click();
-    await second.page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor();
-    expect((await shownMe(second.page)).id).toBe(id);
+    const first = await open();
+    await providerHint(first.page).fill(email);
+    await continueWithProvider(first.page);
+    await drawn(first.page);
+    await signedInAs(first.page, email);
+    const id = (await me(first.page)).id;
+    const second = await open();
+    await providerHint(second.page).fill(email);
+    await continueWithProvider(second.page);
+    await drawn(second.page);
+    await signedInAs(second.page, email);
+    expect((await me(second.page)).id).toBe(id);
     await Promise.all([first.context.close(), second.context.close()]);
   });
 
   it('shows a used code as an error and stays signed out (the code is single use)', async () => {
-    const { context, page } = await openDemo();
+    const { context, page } = await open();
     const email = uniqueEmail('fed-replay');
     let landing: string | undefined;
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame() && new URL(frame.url()).searchParams.has('code')) landing = frame.url();
     });
-    await page.locator('#federated-form input[name=email]').fill(email);
-    await page.locator('#federated-sign-in').click();
-    await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor();
+    await providerHint(page).fill(email);
+    await continueWithProvider(page);
+    await drawn(page);
+    await signedInAs(page, email);
     expect(landing).toBeDefined();
-    const other = await openDemo();
+    const other = await open();
     await other.page.goto(landing!);
-    await other.page.locator('#error').filter({ hasText: 'invalid_token' }).waitFor();
-    await other.page.locator('#status').filter({ hasText: 'Signed out' }).waitFor();
+    await drawn(other.page);
+    await signedOut(other.page);
+    await alertIn(other.page, '#federated-form').filter({ hasText: 'That sign-in with the provider expired or was already used' }).waitFor(SETTLE);
+    expect(new URL(other.page.url()).search).toBe('');
     expect(await refreshCookie(other.context)).toBeUndefined();
     await Promise.all([context.close(), other.context.close()]);
   });
 
-  it('links the local provider to a password account from the settings, through the provider, and unlinks it', async () => {
-    const { context, page } = await openDemo();
+  it('links the local provider to a password account from the security page, through the provider, and unlinks it', async () => {
+    const { context, page } = await open();
     const email = uniqueEmail('fed-link');
-    const form = page.locator('#register-form');
-    await form.locator('input[name=email]').fill(email);
-    await form.locator('input[name=password]').fill(PASSWORD);
-    await form.locator('button[type=submit]').click();
-    await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor();
-    await page.locator('#link-provider').click();
+    await register(page, email);
+    await page.getByRole('button', { name: 'Link the local provider' }).click();
     await signInAtProvider(page, uniqueEmail('fed-link-provider'));
-    await page.locator('#status').filter({ hasText: 'Linked your local identity' }).waitFor();
+    // The landing restores the session first (one refresh), then draws the page with its notice:
+    // nothing drawn later replaces the notice, and the page shows the identity already linked.
+    await drawn(page);
+    await signedInAs(page, email);
+    await page.locator('#status').filter({ hasText: 'Linked your local identity' }).waitFor(SETTLE);
     expect(new URL(page.url()).search).toBe('');
-    await page.locator('#refresh-me').click();
-    await expect.poll(async () => (await shownMe(page)).identities.map((i) => i.provider), SETTLE).toEqual(['local']);
-    await page.locator('#unlink-provider').click();
-    await expect.poll(async () => (await shownMe(page)).identities, SETTLE).toEqual([]);
-    expect(await page.locator('#error').isHidden()).toBe(true);
+    await page.locator('#identity-local').filter({ hasText: 'The local provider is linked' }).waitFor(SETTLE);
+    expect((await me(page)).identities.map((i) => i.provider)).toEqual(['local']);
+    await page.locator('#activity li').filter({ hasText: /^You linked your local sign-in · Chrome on Linux · just now$/ }).waitFor(SETTLE);
+    await page.getByRole('button', { name: 'Unlink the local provider' }).click();
+    await page.locator('#identity-local').filter({ hasText: 'No provider is linked.' }).waitFor(SETTLE);
+    expect((await me(page)).identities).toEqual([]);
+    expect(await alertIn(page, '#identities-section').count()).toBe(0);
     await context.close();
   });
 });

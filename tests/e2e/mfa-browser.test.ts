@@ -17,9 +17,9 @@ import { startDemoServer, type DemoServer } from '../../scripts/demo-server';
 import { freePort } from '../../scripts/stack';
 import { launchChromium } from '../helpers/chromium';
 import { uniqueEmail } from '../helpers/deps';
+import { alertIn, expectAccessible, openDemo, PASSWORD, register, signedInAs, signIn, signOut, submitSignIn } from '../helpers/demo-page';
 import { startFileGateway, type TestGateway } from '../helpers/gateway';
 
-const PASSWORD = 'correct horse battery';
 const STEP_UP_MAX_AGE_SECONDS = 30;
 /** Generous for a loaded 2-core machine: each wait ends as soon as the page gets there. */
 const WAIT = { timeout: 60_000 };
@@ -70,34 +70,14 @@ function codeSource(base32: string) {
 
 type Codes = ReturnType<typeof codeSource>;
 
-async function openDemo(): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(demo.url);
-  await page.locator('#status').filter({ hasText: /Signed out|Signed in/ }).waitFor(WAIT);
-  return page;
+async function openPage(): Promise<Page> {
+  return (await openDemo(browser, demo.url)).page;
 }
 
-async function register(page: Page): Promise<string> {
+async function registerNew(page: Page): Promise<string> {
   const email = uniqueEmail('mfa-browser');
-  const form = page.locator('#register-form');
-  await form.getByLabel('Email').fill(email);
-  await form.getByLabel('Password').fill(PASSWORD);
-  await form.getByRole('button', { name: 'Register' }).click();
-  await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor(WAIT);
+  await register(page, email);
   return email;
-}
-
-async function logInWithPassword(page: Page, email: string) {
-  const form = page.locator('#login-form');
-  await form.getByLabel('Email').fill(email);
-  await form.getByLabel('Password').fill(PASSWORD);
-  await form.getByRole('button', { name: 'Log in' }).click();
-}
-
-async function logOut(page: Page) {
-  await page.locator('#logout').click();
-  await page.locator('#status').filter({ hasText: 'Signed out' }).waitFor(WAIT);
 }
 
 /** Answers the step-up prompt: password, and a code when the prompt asks for one. */
@@ -129,6 +109,7 @@ async function sensitive(page: Page, button: Locator, done: Locator, codes?: Cod
 /** Enrols an authenticator app from the page; returns the code source and the recovery codes shown. */
 async function enrol(page: Page): Promise<{ codes: Codes; recoveryCodes: string[] }> {
   await sensitive(page, page.getByRole('button', { name: 'Set up an authenticator app' }), page.locator('#mfa-enrolment:not([hidden])'));
+  await expectAccessible(page, 'security page, enrolling an authenticator app');
   // The QR code is drawn on the page, from the same key URI the page shows.
   const qr = page.getByRole('img', { name: /QR code of the authenticator key/ });
   await qr.waitFor(WAIT);
@@ -138,12 +119,13 @@ async function enrol(page: Page): Promise<{ codes: Codes; recoveryCodes: string[
   expect(await page.locator('#mfa-uri').textContent()).toContain(`secret=${secret}`);
   const codes = codeSource(secret);
   await page.getByLabel('Code from the app').fill(await codes());
-  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.locator('#mfa-confirm-form').getByRole('button', { name: 'Confirm' }).click();
   const shown = page.locator('#mfa-codes:not([hidden]) #mfa-code-list li');
   await shown.first().waitFor(WAIT);
   const recoveryCodes = await shown.allInnerTexts();
   expect(recoveryCodes).toHaveLength(10);
   await page.locator('#mfa-factors li[data-factor-id]').first().waitFor(WAIT);
+  await expectAccessible(page, 'security page, recovery codes shown');
   // Shown once: done with them, they leave the page.
   await page.getByRole('button', { name: 'I have stored them' }).click();
   await expect.poll(() => page.locator('#mfa-code-list li').count(), WAIT).toBe(0);
@@ -153,33 +135,38 @@ async function enrol(page: Page): Promise<{ codes: Codes; recoveryCodes: string[
 
 describe('second factors in the demo app (Chromium)', () => {
   it('enrol with the QR page, sign out, sign in with a code, then with a recovery code, regenerate the codes, remove the factor', async () => {
-    const page = await openDemo();
+    const page = await openPage();
     // The page loads nothing from another origin: the QR library comes from the demo server.
     const foreign: string[] = [];
     page.on('request', (request) => {
       const origin = new URL(request.url()).origin;
       if (origin !== demo.url && origin !== offline.url.replace('127.0.0.1', 'localhost')) foreign.push(request.url());
     });
-    const email = await register(page);
+    const email = await registerNew(page);
     const { codes, recoveryCodes } = await enrol(page);
-    await logOut(page);
+    await signOut(page);
 
     // The password alone now leads to the second step, whose code completes the sign-in.
-    await logInWithPassword(page, email);
+    await submitSignIn(page, email);
     const verify = page.getByRole('form', { name: 'Second factor' });
     await verify.waitFor(WAIT);
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name')), WAIT).toBe('code');
+    await expectAccessible(page, 'second-factor screen');
+    // A wrong code is refused in place, with a sentence.
+    await verify.getByLabel('Code from your authenticator app').fill('000000');
+    await verify.getByRole('button', { name: 'Continue' }).click();
+    await alertIn(page, '#mfa-verify-form').filter({ hasText: 'That code is not right' }).waitFor(WAIT);
     await verify.getByLabel('Code from your authenticator app').fill(await codes());
     await verify.getByRole('button', { name: 'Continue' }).click();
-    await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor(WAIT);
-    await logOut(page);
+    await signedInAs(page, email);
+    await signOut(page);
 
     // A recovery code instead (typed with the keyboard, submitted with Enter).
-    await logInWithPassword(page, email);
+    await submitSignIn(page, email);
     await verify.waitFor(WAIT);
     await verify.getByLabel('Or a recovery code').fill(recoveryCodes[0]!);
     await verify.getByLabel('Or a recovery code').press('Enter');
-    await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor(WAIT);
+    await signedInAs(page, email);
 
     // New recovery codes replace the old set.
     await page.locator('#mfa-regenerate:not([hidden])').waitFor(WAIT);
@@ -190,18 +177,17 @@ describe('second factors in the demo app (Chromium)', () => {
     await page.getByRole('button', { name: 'I have stored them' }).click();
 
     // Remove the factor; the password alone signs in again.
-    await sensitive(page, page.getByRole('button', { name: 'Remove Authenticator app' }), page.locator('#mfa-factors li', { hasText: 'None' }), codes);
+    await sensitive(page, page.getByRole('button', { name: 'Remove Authenticator app' }), page.locator('#mfa-factors li', { hasText: 'Not set up' }), codes);
     await expect.poll(() => page.locator('#mfa-regenerate').isHidden(), WAIT).toBe(true);
-    await logOut(page);
-    await logInWithPassword(page, email);
-    await page.locator('#status').filter({ hasText: `Signed in as ${email}` }).waitFor(WAIT);
+    await signOut(page);
+    await signIn(page, email);
     expect(foreign).toEqual([]);
     await page.context().close();
   }, 300_000);
 
   it('asks for the password and a code when a sensitive operation needs a fresh sign-in, then completes it', async () => {
-    const page = await openDemo();
-    await register(page);
+    const page = await openPage();
+    await registerNew(page);
     const { codes, recoveryCodes } = await enrol(page);
     // The confirmation stamped the session's auth_time; wait until it is past the step-up age.
     await sleep((STEP_UP_MAX_AGE_SECONDS + 3) * 1000);
@@ -212,10 +198,18 @@ describe('second factors in the demo app (Chromium)', () => {
     // The account has a factor: the prompt asks for a code too, focus on the password.
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name')), WAIT).toBe('password');
     expect(await dialog.getByLabel('Code from your authenticator app').isVisible()).toBe(true);
-    // Escape cancels: nothing changes, the refusal is shown.
+    await expectAccessible(page, 'step-up dialog');
+    // The keyboard stays in the dialog: Tab from its last control comes back to its first, Shift+Tab the other way.
+    await dialog.getByRole('button', { name: 'Cancel' }).focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('password');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    // Escape cancels: nothing changes, the refusal is shown, focus is back on the button.
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden', ...WAIT });
-    await page.locator('#error').filter({ hasText: 'insufficient_user_authentication' }).waitFor(WAIT);
+    await alertIn(page, '#mfa').filter({ hasText: 'This needs you to confirm it is you first. Nothing was changed.' }).waitFor(WAIT);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('mfa-regenerate');
     expect(await page.locator('#mfa-code-list li').count()).toBe(0);
 
     // Again, answered this time: the operation is retried after the reauthentication.
@@ -225,7 +219,7 @@ describe('second factors in the demo app (Chromium)', () => {
     await dialog.getByLabel('Password').fill('not the password');
     await dialog.getByLabel('Code from your authenticator app').fill('000000');
     await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await dialog.locator('#step-up-error:not([hidden])').waitFor(WAIT);
+    await alertIn(page, '#step-up-form').filter({ hasText: /^That password( or code)? is not right\.$/ }).waitFor(WAIT);
     await answerStepUp(page, codes);
     await dialog.waitFor({ state: 'hidden', ...WAIT });
     const shown = page.locator('#mfa-codes:not([hidden]) #mfa-code-list li');

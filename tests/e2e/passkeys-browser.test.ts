@@ -15,11 +15,11 @@ import { startDemoServer, type DemoServer } from '../../scripts/demo-server';
 import { freePort } from '../../scripts/stack';
 import { launchChromium } from '../helpers/chromium';
 import { uniqueEmail } from '../helpers/deps';
+import { alertIn, drawn, expectAccessible, register, signedInAs, signIn, signOut } from '../helpers/demo-page';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
-const PASSWORD = 'correct horse battery';
 /** How long a page may take to show an answer: the gateway and DynamoDB Local share a loaded machine (vitest's default is 1 s). */
-const SETTLE = { timeout: 30_000 };
+const SETTLE = { timeout: 60_000 };
 
 let browser: Browser;
 let offline: TestGateway;
@@ -68,33 +68,16 @@ async function openDevice(): Promise<Device> {
     },
   });
   await page.goto(demo.url);
-  await page.locator('#status').filter({ hasText: /Signed out|Signed in/ }).waitFor();
+  await drawn(page);
   return { context, page, cdp, authenticatorId };
 }
 
-const status = (page: Page, text: string | RegExp) => page.locator('#status').filter({ hasText: text }).waitFor();
-
-async function signOut(page: Page) {
-  await page.locator('#logout').click();
-  await status(page, 'Signed out');
-}
-
-/** The claims of the page's current access token (read from the client's memory by a fresh request). */
+/** The claims of the page's current access token, as the client holds it after a refresh. */
 async function currentClaims(page: Page): Promise<Record<string, unknown>> {
   const token = await page.evaluate(async () => {
     const auth = (window as any).demoAuth;
     await auth.refresh();
-    // The token is private to the client: catch it on the Authorization header of one request.
-    let seen = '';
-    const original = window.fetch;
-    window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
-      const headers = (init?.headers ?? {}) as Record<string, string>;
-      if (headers.Authorization) seen = headers.Authorization.slice('Bearer '.length);
-      return original(input, init);
-    };
-    await auth.authed('/auth/me');
-    window.fetch = original;
-    return seen;
+    return auth.accessToken() as Promise<string>;
   });
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
 }
@@ -104,27 +87,24 @@ describe('passkeys in Chromium', () => {
     const device = await openDevice();
     const { page } = device;
     const email = uniqueEmail('passkey-browser');
-    const form = page.locator('#register-form');
-    await form.locator('input[name=email]').fill(email);
-    await form.locator('input[name=password]').fill(PASSWORD);
-    await form.locator('button[type=submit]').click();
-    await status(page, `Signed in as ${email}`);
+    await register(page, email);
 
     // Register and name one.
-    await page.locator('#passkey-form input[name=name]').fill('Test laptop');
-    await page.locator('#passkey-form button[type=submit]').click();
-    await page.locator('#passkeys-status').filter({ hasText: 'Passkey "Test laptop" added.' }).waitFor();
-    await expect.poll(() => page.locator('#passkeys li').count(), SETTLE).toBe(1);
-    expect(await page.locator('#passkeys li').innerText()).toContain('Test laptop');
+    await page.getByLabel('Name for the new passkey').fill('Test laptop');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.locator('#status').filter({ hasText: 'Passkey "Test laptop" added.' }).waitFor(SETTLE);
+    await expect.poll(() => page.locator('#passkeys li[data-factor-id]').count(), SETTLE).toBe(1);
+    expect(await page.locator('#passkeys li').innerText()).toMatch(/^Test laptop\s+Added just now · not used yet/);
     const { credentials } = await device.cdp.send('WebAuthn.getCredentials', { authenticatorId: device.authenticatorId });
     expect(credentials).toHaveLength(1);
     expect(credentials[0]).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
-    expect(await page.locator('#error').isHidden()).toBe(true);
+    expect(await alertIn(page, '#passkey-form').count()).toBe(0);
+    await expectAccessible(page, 'security page with a passkey');
 
     // Sign out, then in with the passkey alone: no email, no password; aal2.
     await signOut(page);
-    await page.locator('#passkey-login').click();
-    await status(page, `Signed in as ${email}`);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await signedInAs(page, email);
     expect(await currentClaims(page)).toMatchObject({ acr: 'aal2', amr: ['hwk', 'user', 'mfa'] });
     const afterSignIn = (await device.cdp.send('WebAuthn.getCredentials', { authenticatorId: device.authenticatorId })).credentials[0]!;
     expect(afterSignIn.signCount).toBeGreaterThan(0);
@@ -133,50 +113,38 @@ describe('passkeys in Chromium', () => {
     // autofill; the virtual authenticator picks it at once, as a user choosing it would.
     await signOut(page);
     await page.reload();
-    await status(page, `Signed in as ${email}`);
+    await signedInAs(page, email);
     expect(await currentClaims(page)).toMatchObject({ acr: 'aal2', amr: ['hwk', 'user', 'mfa'] });
 
     // The password alone is not enough any more: the page completes the sign-in with the passkey.
     await signOut(page);
-    const login = page.locator('#login-form');
-    await login.locator('input[name=email]').fill(email);
-    await login.locator('input[name=password]').fill(PASSWORD);
-    await login.locator('button[type=submit]').click();
-    await status(page, `Signed in as ${email}`);
+    await signIn(page, email);
     expect(await currentClaims(page)).toMatchObject({ acr: 'aal2', amr: ['pwd', 'hwk', 'user', 'mfa'] });
 
     // Remove it (a fresh aal2 sign-in passes the step-up); the password alone signs in again.
-    await expect.poll(() => page.locator('#passkeys li').count(), SETTLE).toBe(1);
-    await page.locator('#passkeys li button.remove-passkey').click();
-    await expect.poll(async () => `${await page.locator('#passkeys li').count()} ${await page.locator('#error').innerText()}`, SETTLE).toBe('0 ');
-    expect(await page.locator('#error').isHidden()).toBe(true);
+    await expect.poll(() => page.locator('#passkeys li[data-factor-id]').count(), SETTLE).toBe(1);
+    await page.getByRole('button', { name: 'Remove Test laptop' }).click();
+    await expect.poll(() => page.locator('#passkeys li[data-factor-id]').count(), SETTLE).toBe(0);
+    expect(await alertIn(page, '#passkeys-section').count()).toBe(0);
     await signOut(page);
-    await login.locator('input[name=email]').fill(email);
-    await login.locator('input[name=password]').fill(PASSWORD);
-    await login.locator('button[type=submit]').click();
-    await status(page, `Signed in as ${email}`);
+    await signIn(page, email);
     expect(await currentClaims(page)).toMatchObject({ acr: 'aal1', amr: ['pwd'] });
     // And the removed passkey, still on the authenticator, signs nobody in.
     await signOut(page);
-    await page.locator('#passkey-login').click();
-    await page.locator('#error').filter({ hasText: 'invalid_code' }).waitFor();
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await alertIn(page, '#login-form').filter({ hasText: 'That passkey is not registered to an account here, or it was removed.' }).waitFor(SETTLE);
     await device.context.close();
   });
 
   it('a user verification the authenticator cannot give is refused: no passkey is added', async () => {
     const device = await openDevice();
     const { page } = device;
-    const email = uniqueEmail('passkey-no-uv');
-    const form = page.locator('#register-form');
-    await form.locator('input[name=email]').fill(email);
-    await form.locator('input[name=password]').fill(PASSWORD);
-    await form.locator('button[type=submit]').click();
-    await status(page, `Signed in as ${email}`);
+    await register(page, uniqueEmail('passkey-no-uv'));
     // The user fails the PIN or biometric check: the browser refuses the ceremony itself.
     await device.cdp.send('WebAuthn.setUserVerified', { authenticatorId: device.authenticatorId, isUserVerified: false });
-    await page.locator('#passkey-form button[type=submit]').click();
-    await page.locator('#error').filter({ hasText: /cancelled|failed/ }).waitFor();
-    expect(await page.locator('#passkeys li').count()).toBe(0);
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await alertIn(page, '#passkey-form').filter({ hasText: 'Adding a passkey was cancelled' }).waitFor(SETTLE);
+    expect(await page.locator('#passkeys li[data-factor-id]').count()).toBe(0);
     await device.context.close();
   });
 });

@@ -26,7 +26,18 @@ describe('demo server', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(await answer.text()).toContain('export {');
-    expect((await fetch(`${base}/mfa.js`)).status).toBe(200);
+    expect((await fetch(`${base}/account.js`)).status).toBe(200);
+  });
+
+  it('serves the client package bundled as one ES module of its own origin', async () => {
+    const answer = await fetch(`${base}/vendor/client.js`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const code = await answer.text();
+    // One module with no imports left for the browser to resolve, exporting the client's entry points.
+    expect(code).not.toMatch(/\bimport\s*[{*\w]/);
+    expect(code).toMatch(/export\s*\{[^}]*\bcreateAuthClient\b/);
+    expect(code).toMatch(/export\s*\{[^}]*\bcreatePasskeys\b/);
   });
 
   it('sends a CSP that allows scripts from itself and fetches to the API only, and never a Referer', async () => {
@@ -47,7 +58,7 @@ describe('demo server', () => {
   });
 
   it('attack: path traversal and unlisted files get 404, other methods 405', async () => {
-    for (const path of ['/../package.json', '/%2e%2e/package.json', '/demo/app.js', '/.local/signing-keys.json', '/index.html', '/auth-client.js/x']) {
+    for (const path of ['/../package.json', '/%2e%2e/package.json', '/demo/app.js', '/.local/signing-keys.json', '/index.html', '/vendor/client.js/x', '/extras.js', '/format.d.ts']) {
       expect((await fetch(`${base}${path}`)).status, path).toBe(404);
     }
     expect((await fetch(`${base}/`, { method: 'POST' })).status).toBe(405);
