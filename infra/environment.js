@@ -87,7 +87,7 @@ async function environment({ resolveVariable }) {
   // Read by lib/log.ts, not lib/config.ts; blank logs at info. Never taken from the environment
   // on the local stage: the tests keep the functions' info lines they read.
   env.LOG_LEVEL = String(await param(resolveVariable, 'logLevel'));
-  env.NODE_OPTIONS = '--enable-source-maps';
+  // NODE_OPTIONS (source maps) is per function: infra/functions.js `sourceMaps`.
   // Read by no code: a new value (--param=keysEpoch=...) changes every function's configuration,
   // so Lambda replaces all warm containers and they load the key set afresh (emergency rotation).
   env.KEYS_EPOCH = String((await param(resolveVariable, 'keysEpoch')) || '0');

@@ -20,6 +20,11 @@
  *   timeout     seconds (default: provider.timeout)
  *   events      further serverless events, as serverless.yml would spell them
  *   environment further environment variables of this function only
+ *   sourceMaps  false: ship no source map and start Node without --enable-source-maps. With them,
+ *               Node reads and parses the bundle's map at every cold start (authorizer: +3.7 ms
+ *               wall, +11.7 ms CPU; JWKS +9 ms wall, measured in paired fresh processes), for
+ *               stack traces these functions never log (lib/log.ts logs an error's name, message
+ *               and code, not its stack). The functions that run in front of other APIs opt out.
  */
 const FUNCTIONS = [
   // The functions that send email run under MailerRole: the only ones allowed ses:SendEmail.
@@ -35,7 +40,7 @@ const FUNCTIONS = [
   { name: 'sessions-list', http: { method: 'GET', path: '/auth/sessions' }, authorizer: true },
   { name: 'session-delete', http: { method: 'DELETE', path: '/auth/sessions/{id}' }, authorizer: true },
   { name: 'events-list', http: { method: 'GET', path: '/auth/events' }, authorizer: true },
-  { name: 'jwks', http: { method: 'GET', path: '/.well-known/jwks.json' }, role: 'verifier' },
+  { name: 'jwks', http: { method: 'GET', path: '/.well-known/jwks.json' }, role: 'verifier', sourceMaps: false },
   {
     name: 'issuer-metadata',
     // OpenID Connect Discovery and RFC 8414 name different paths for the same document.
@@ -50,7 +55,7 @@ const FUNCTIONS = [
   // Its own role: the verifier's key secret plus GetItem on SESSION# items (serverless.yml).
   // Secrets Manager's rotation function for the signing key set (no route; see infra/signing-keys.js).
   { name: 'rotate-keys', role: 'RotationRole' },
-  { name: 'authorizer', role: 'AuthorizerRole', memorySize: 256 },
+  { name: 'authorizer', role: 'AuthorizerRole', memorySize: 256, sourceMaps: false },
   { name: 'verify-email', http: { method: 'POST', path: '/auth/email/verify' } },
   { name: 'email-change', http: { method: 'POST', path: '/auth/email/change' }, authorizer: true, role: 'MailerRole' },
   { name: 'email-change-confirm', http: { method: 'POST', path: '/auth/email/change/confirm' }, role: 'MailerRole' },
@@ -132,14 +137,15 @@ function definitionOf(fn) {
     events.push({ httpApi });
   }
   events.push(...(fn.events ?? []));
+  const maps = fn.sourceMaps !== false;
   const definition = {
     handler: `${dist}.handler`,
-    package: { patterns: ['!**', `${dist}.js`, `${dist}.js.map`] },
+    package: { patterns: ['!**', `${dist}.js`, ...(maps ? [`${dist}.js.map`] : [])] },
   };
   if (roleOf(fn)) definition.role = roleOf(fn);
   if (fn.memorySize) definition.memorySize = fn.memorySize;
   if (fn.timeout) definition.timeout = fn.timeout;
-  if (fn.environment) definition.environment = fn.environment;
+  definition.environment = { ...(maps ? { NODE_OPTIONS: '--enable-source-maps' } : {}), ...fn.environment };
   if (events.length > 0) definition.events = events;
   return definition;
 }

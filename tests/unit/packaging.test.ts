@@ -570,6 +570,21 @@ describe('serverless package for a production stage', () => {
     expect(resourceSchemas().problemsOf(template)).toEqual([]);
   });
 
+  it('starts the authorizer and JWKS without source maps (neither flag nor map shipped) and every other function with them', async () => {
+    const byId = Object.fromEntries(resourcesOfType(template, 'AWS::Lambda::Function'));
+    for (const fn of MANIFEST) {
+      const env = byId[functionLogicalId(fn)].Properties.Environment.Variables;
+      expect(env.NODE_OPTIONS, fn.name).toBe(['authorizer', 'jwks'].includes(fn.name) ? undefined : '--enable-source-maps');
+    }
+    const artifacts = (await readdir(dir)).filter((name) => name.endsWith('.zip'));
+    for (const name of ['authorizer', 'jwks', 'login']) {
+      const artifact = artifacts.find((file) => file === `${name}.zip`);
+      expect(artifact, `${name}.zip among ${artifacts.join(', ')}`).toBeDefined();
+      const entries = Object.keys((await JSZip.loadAsync(await readFile(path.join(dir, artifact!)))).files);
+      expect(entries.some((entry) => entry.endsWith('.js.map')), name).toBe(name === 'login');
+    }
+  });
+
   it('ships nothing of the local OpenID provider: no file of it in any function artifact, no trace of it in the template', async () => {
     const found: string[] = [];
     const artifacts = (await readdir(dir)).filter((name) => name.endsWith('.zip'));
