@@ -59,7 +59,9 @@ export interface CallOptions {
 
 /** One request to a gateway; throws GatewayFailure for a Lambda timeout or crash, the authorizer's included. */
 export async function call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
-  const headers: Record<string, string> = { ...options.headers };
+  // A connection per request: reusing a kept-alive one raced the gateway closing it when idle
+  // ("other side closed" on a loaded machine), which failed a request the gateway never saw.
+  const headers: Record<string, string> = { connection: 'close', ...options.headers };
   let body = options.body;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json);
