@@ -11,7 +11,13 @@ export interface StoredEmail {
 
 /** Every email the SES emulator received for `address`, oldest first. */
 export async function emailsTo(address: string, endpoint: string = inject('sesEndpoint')): Promise<StoredEmail[]> {
-  const response = await fetch(`${endpoint}/store`);
+  // A connection of its own, read again once if the emulator resets it: a kept-alive one raced
+  // the emulator's idle close on a loaded machine (ECONNRESET). Reading the store changes nothing.
+  const read = () => fetch(`${endpoint}/store`, { headers: { connection: 'close' } });
+  const response = await read().catch((err: { cause?: { code?: string } }) => {
+    if (err.cause?.code !== 'ECONNRESET') throw err;
+    return read();
+  });
   if (!response.ok) throw new Error(`SES emulator store answered ${response.status}`);
   const { emails } = (await response.json()) as { emails: StoredEmail[] };
   return emails.filter((e) => e.destination.to.includes(address));
