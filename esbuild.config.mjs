@@ -4,6 +4,7 @@
 // its bundle changes). A metafile per bundle lets tests check what went in.
 import { build, context } from 'esbuild';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import manifest from './infra/functions.js';
@@ -34,6 +35,79 @@ export const LAZY_SDK_MODULES = [
   '@smithy/credential-provider-imds',
 ];
 
+const requireFresh = (() => {
+  const req = createRequire(import.meta.url);
+  return (file) => {
+    delete req.cache[req.resolve(file)];
+    return req(file);
+  };
+})();
+
+/**
+ * infra/settings.js and infra/tables.js are CommonJS because serverless.yml loads them. A function
+ * needs only a few of their values (defaults, table and index names); bundled as they are, each
+ * came with esbuild's CommonJS wrapper, the settings list's frozen entries and the CloudFormation
+ * definitions, about 1 ms of the authorizer's cold start (bench/README.md). The bundles get
+ * instead an ES module of the same exports, their values worked out here at build time, so the
+ * function parses a few literals and tree-shaking drops what it does not read. A name lib/ imports
+ * that this module lacks fails the build (esbuild: no matching export). Both files are watched.
+ */
+export function infraValuesModule(which) {
+  if (which === 'settings') {
+    const { SETTINGS, STACK_SET } = requireFresh('./infra/settings.js');
+    const plain = SETTINGS.map((setting) => ({ ...setting }));
+    const pick = (key) => Object.fromEntries(plain.filter((s) => s[key] !== undefined).map((s) => [s.name, s[key]]));
+    return `// infra/settings.js, as values (esbuild.config.mjs)
+export const SETTINGS = ${JSON.stringify(plain)};
+export const STACK_SET = ${JSON.stringify(STACK_SET)};
+const DEFAULTS = ${JSON.stringify(pick('default'))};
+const LOCAL_DEFAULTS = ${JSON.stringify(pick('local'))};
+export function settingOf(name) {
+  const setting = SETTINGS.find((s) => s.name === name);
+  if (!setting) throw new Error(name + ' is not in the settings list (infra/settings.js)');
+  return setting;
+}
+export function defaultOf(name) {
+  if (!Object.hasOwn(DEFAULTS, name)) throw new Error(name + ' is not in infra/settings.js or has no default there');
+  return DEFAULTS[name];
+}
+export function localDefaultOf(name) {
+  if (!Object.hasOwn(LOCAL_DEFAULTS, name)) throw new Error(name + ' is not in infra/settings.js or has no local default there');
+  return LOCAL_DEFAULTS[name];
+}
+`;
+  }
+  const tables = requireFresh('./infra/tables.js');
+  const constants = Object.entries(tables).filter(([, value]) => typeof value === 'string');
+  // Each physical name is the stage between a fixed prefix and suffix: found by naming a marker stage.
+  const byStage = Object.entries(tables.tableNames('\0')).map(([table, name]) => {
+    const [prefix, suffix, ...rest] = name.split('\0');
+    if (suffix === undefined || rest.length > 0) throw new Error(`infra/tables.js: ${table}'s name does not hold the stage once`);
+    return `${table}: ${JSON.stringify(prefix)} + stage + ${JSON.stringify(suffix)}`;
+  });
+  return `// infra/tables.js, as values (esbuild.config.mjs)
+${constants.map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};`).join('\n')}
+export function tableNames(stage) {
+  return { ${byStage.join(', ')} };
+}
+`;
+}
+
+const INFRA_VALUES = /[\\/]infra[\\/](settings|tables)\.js$/;
+
+function infraValues() {
+  return {
+    name: 'infra-values',
+    setup(b) {
+      b.onLoad({ filter: INFRA_VALUES }, (args) => ({
+        contents: infraValuesModule(INFRA_VALUES.exec(args.path)[1]),
+        loader: 'js',
+        watchFiles: [args.path],
+      }));
+    },
+  };
+}
+
 /** esbuild options of one function's bundle. */
 export function optionsFor(name) {
   const fn = byName.get(name);
@@ -58,6 +132,7 @@ export function optionsFor(name) {
     metafile: true,
     logLevel: 'warning',
     external: process.env.BUNDLE_ALL_SDK === '1' ? [] : LAZY_SDK_MODULES,
+    plugins: [infraValues()],
   };
 }
 
@@ -79,7 +154,7 @@ async function watchAll() {
   for (const name of FUNCTIONS) {
     const ctx = await context({
       ...optionsFor(name),
-      plugins: [{ name: 'meta', setup: (b) => b.onEnd((r) => r.metafile && writeMeta(name, r.metafile)) }],
+      plugins: [...optionsFor(name).plugins, { name: 'meta', setup: (b) => b.onEnd((r) => r.metafile && writeMeta(name, r.metafile)) }],
     });
     await ctx.watch();
   }

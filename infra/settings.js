@@ -86,8 +86,8 @@ const ENTRIES = [
 /** ACCESS_TOKEN_TTL_SECONDS → accessTokenTtlSeconds */
 const paramName = (name) => name.toLowerCase().replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 
-// `param` is worked out when read (packaging reads it; a function never does): the regular
-// expression replace over every name was a measurable part of the authorizer's cold start.
+// `param` is worked out when read (packaging reads it). The functions never load this file: their
+// bundles get its values as constants instead (infraValuesModule in esbuild.config.mjs).
 const SETTINGS = Object.freeze(
   ENTRIES.map((entry) =>
     Object.freeze(

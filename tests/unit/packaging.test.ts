@@ -59,6 +59,12 @@ describe('function bundles', () => {
     expect(code).not.toMatch(/import\("node:(https|stream)/);
   });
 
+  it.each(['authorizer', 'login'])('carries the values of infra/settings.js and infra/tables.js in the %s bundle, not the CommonJS modules nor the CloudFormation definitions', (fn) => {
+    const code = readFileSync(path.join(ROOT, 'dist', fn, 'index.js'), 'utf8');
+    expect(code).toContain('lambda-jwt-auth-');
+    for (const marker of ['AWS::DynamoDB::Table', 'PAY_PER_REQUEST', 'resolveVariable', 'is not in the settings list']) expect(code).not.toContain(marker);
+  });
+
   it.each(['authorizer', 'jwks'])('keeps jose out of the %s bundle: verifying needs none of it, and its modules cost cold-start time', (fn) => {
     // The output's inputs: the metafile's top-level list also names modules esbuild read and shook out.
     const output = (metaOf(fn) as unknown as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> }).outputs[`dist/${fn}/index.js`]!;

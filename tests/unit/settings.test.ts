@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig, SETTINGS } from '../../lib/config';
-import { paramName } from '../../infra/settings.js';
+import { defaultOf, localDefaultOf, paramName, STACK_SET } from '../../infra/settings.js';
+import { tableNames, TTL_ATTRIBUTE, SESSIONS_BY_OWNER_INDEX, EVENTS_BY_USER_INDEX, SERVICE } from '../../infra/tables.js';
+import { infraValuesModule } from '../../esbuild.config.mjs';
 
 /** Variables loadConfig reads that describe where it runs, not how it is configured. */
 const RUNTIME = ['AWS_LAMBDA_FUNCTION_NAME', 'IS_OFFLINE'];
@@ -78,3 +80,33 @@ describe('the settings list', () => {
     }
   });
 });
+
+/** The module a function bundle gets in place of an infra/ CommonJS file, loaded as it would run. */
+async function valuesModule(which: 'settings' | 'tables'): Promise<Record<string, unknown>> {
+  const source = infraValuesModule(which);
+  return (await import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`)) as Record<string, unknown>;
+}
+
+describe('the values the function bundles carry in place of infra/settings.js and infra/tables.js', () => {
+  it('give every setting the default, local default and parameter of the list, and refuse a name the list lacks', async () => {
+    const values = await valuesModule('settings');
+    const bundled = values as { SETTINGS: unknown[]; STACK_SET: unknown; defaultOf: (n: string) => unknown; localDefaultOf: (n: string) => unknown };
+    expect(bundled.SETTINGS).toEqual(SETTINGS.map((s) => ({ ...s })));
+    expect(bundled.STACK_SET).toEqual(STACK_SET);
+    for (const setting of SETTINGS) {
+      if (setting.default !== undefined) expect(bundled.defaultOf(setting.name), setting.name).toBe(defaultOf(setting.name));
+      else expect(() => bundled.defaultOf(setting.name), setting.name).toThrow(/no default/);
+      if (setting.local !== undefined) expect(bundled.localDefaultOf(setting.name), setting.name).toBe(localDefaultOf(setting.name));
+      else expect(() => bundled.localDefaultOf(setting.name), setting.name).toThrow(/no local default/);
+    }
+    expect(() => bundled.defaultOf('NOT_A_SETTING')).toThrow(/not in infra\/settings.js/);
+  });
+
+  it('name the tables and indexes as infra/tables.js does, for any stage', async () => {
+    const values = await valuesModule('tables');
+    expect(values).toMatchObject({ SERVICE, TTL_ATTRIBUTE, SESSIONS_BY_OWNER_INDEX, EVENTS_BY_USER_INDEX });
+    const names = values.tableNames as (stage: string) => unknown;
+    for (const stage of ['local', 'prod', 'a-b_c']) expect(names(stage)).toEqual(tableNames(stage));
+  });
+});
+
