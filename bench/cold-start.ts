@@ -11,7 +11,13 @@
  * before any user code, which hid what the bundles pay for them.
  *
  * Rows besides the functions: `(node:crypto only)`, a module that only requires node:crypto, the
- * least any token verifier loads before its first signature check.
+ * least any token verifier loads before its first signature check. Given a token (`firstRequest`),
+ * three more rows time a cold start through its first authorization, which is what a request
+ * arriving at a new container waits for: `(floor: node:crypto, first RS256 check)` reads the key
+ * file, imports the key and checks the token by hand (bench/authorizer-common.ts's floor), and
+ * `authorizer, first authorization` requires the bundle and authorizes the token through the
+ * handler, stateless and with the session check (one signed GetItem to DynamoDB Local). Each
+ * probe fails unless the token is accepted.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -41,8 +47,46 @@ const PROBE = `require(process.argv[2]);
 process.on('exit', () => { const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000)); });
 `;
 
+const FUNCTIONS_BY_NAME = Object.fromEntries(FUNCTIONS.map((fn) => [fn, true]));
+const FLOOR_FIRST = '(floor: node:crypto, first RS256 check)';
+const FIRST_STATELESS = 'authorizer, first authorization (stateless)';
+const FIRST_SESSION = 'authorizer, first authorization (session check)';
+
 /** Functions measured with more runs: they run in front of every request or serve every verifier. */
-const CLOSE_LOOK = new Set(['authorizer', 'jwks', '(node:crypto only)']);
+const CLOSE_LOOK = new Set(['authorizer', 'jwks', '(node:crypto only)', FLOOR_FIRST, FIRST_STATELESS, FIRST_SESSION]);
+
+export interface FirstRequest {
+  keysFile: string;
+  accessToken: string;
+  issuer: string;
+  audience: string;
+  /** The authorizer event carrying the token (bench/authorizer-common.ts). */
+  event: unknown;
+}
+
+/** A probe body that checks the token as the floor does, from the key file, and fails otherwise. */
+function floorFirstCheck(first: FirstRequest): string {
+  return `const { createPublicKey, verify } = require('node:crypto');
+const token = ${JSON.stringify(first.accessToken)};
+const [h, p, s] = token.split('.');
+const header = JSON.parse(Buffer.from(h, 'base64url').toString());
+const set = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(first.keysFile)}, 'utf8'));
+const jwk = set.keys.find((k) => k.kid === header.kid);
+const key = createPublicKey({ key: jwk.publicJwk ?? jwk.privateJwk, format: 'jwk' });
+if (header.alg !== 'RS256' || header.typ !== 'at+jwt') throw new Error('header');
+if (!verify('RSA-SHA256', Buffer.from(h + '.' + p), key, Buffer.from(s, 'base64url'))) throw new Error('signature');
+const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+if (claims.iss !== ${JSON.stringify(first.issuer)} || claims.aud !== ${JSON.stringify(first.audience)} || !(claims.exp > Date.now() / 1000) || !claims.sub || !claims.sid) throw new Error('claims');
+`;
+}
+
+/** A probe body that authorizes the event through the bundle's handler and fails unless allowed. */
+function bundleFirstAuthorization(bundle: string, first: FirstRequest): string {
+  return `require(${JSON.stringify(bundle)}).handler(${JSON.stringify(first.event)}).then((answer) => {
+  if (answer?.isAuthorized !== true) { console.error(JSON.stringify(answer)); process.exitCode = 1; }
+});
+`;
+}
 
 function run(probe: string, file: string, env: NodeJS.ProcessEnv): { wallMs: number; cpuMs: number } {
   const started = process.hrtime.bigint();
@@ -52,7 +96,7 @@ function run(probe: string, file: string, env: NodeJS.ProcessEnv): { wallMs: num
   return { wallMs, cpuMs: Number(out.stdout) };
 }
 
-export function benchColdStart(env: Record<string, string>, runs = 10, closeLookRuns = 30): ColdStartResult[] {
+export function benchColdStart(env: Record<string, string>, runs = 10, closeLookRuns = 30, first?: FirstRequest): ColdStartResult[] {
   const root = path.resolve(__dirname, '..');
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-cold-'));
   try {
@@ -64,7 +108,21 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
     writeFileSync(cryptoOnly, "require('node:crypto');\n");
     const targets: Record<string, string> = { '(node:crypto only)': cryptoOnly };
     for (const fn of FUNCTIONS) targets[fn] = path.join(root, 'dist', fn, 'index.js');
+    const targetEnv: Record<string, NodeJS.ProcessEnv> = {};
     const childEnv = { ...process.env, ...env };
+    if (first) {
+      const bundle = path.join(root, 'dist', 'authorizer', 'index.js');
+      const write = (name: string, body: string) => {
+        const file = path.join(dir, `${name.replace(/[^a-z]+/gi, '-')}.js`);
+        writeFileSync(file, body);
+        return file;
+      };
+      targets[FLOOR_FIRST] = write('floor-first', floorFirstCheck(first));
+      targets[FIRST_STATELESS] = write('first-stateless', bundleFirstAuthorization(bundle, first));
+      targets[FIRST_SESSION] = write('first-session', bundleFirstAuthorization(bundle, first));
+      targetEnv[FIRST_STATELESS] = { ...childEnv, AUTHORIZER_SESSION_CHECK: 'off' };
+      targetEnv[FIRST_SESSION] = { ...childEnv, AUTHORIZER_SESSION_CHECK: 'dynamodb' };
+    }
     run(probe, empty, childEnv); // the first process after a build reads files cold: not counted
     const pairs: Record<string, { wall: number[]; cpu: number[]; emptyWall: number[]; emptyCpu: number[] }> = {};
     for (const name of Object.keys(targets)) pairs[name] = { wall: [], cpu: [], emptyWall: [], emptyCpu: [] };
@@ -77,9 +135,9 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
         let b: { wallMs: number; cpuMs: number };
         if (r % 2 === 0) {
           e = run(probe, empty, childEnv);
-          b = run(probe, file, childEnv);
+          b = run(probe, file, targetEnv[name] ?? childEnv);
         } else {
-          b = run(probe, file, childEnv);
+          b = run(probe, file, targetEnv[name] ?? childEnv);
           e = run(probe, empty, childEnv);
         }
         const p = pairs[name]!;
@@ -95,7 +153,7 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
     ];
     for (const [name, file] of Object.entries(targets)) {
       const p = pairs[name]!;
-      const bytes = name.startsWith('(') ? 0 : statSync(file).size;
+      const bytes = name in FUNCTIONS_BY_NAME ? statSync(file).size : 0;
       rows.push({
         function: name,
         bytes,

@@ -17,6 +17,7 @@ import { signAccessToken } from '../lib/tokens/access-token';
 import { ensureDevKeys, ensureTables, freePort, localDynamoClient, startDynamoLocal, startOffline, startSesLocal, type Child } from '../scripts/stack';
 import { startLocalIdp, type LocalIdp } from '../scripts/local-idp';
 import { benchAuthorizer } from './authorizer';
+import { httpApiEvent } from './authorizer-common';
 import { benchColdStart } from './cold-start';
 import { benchHttp } from './http';
 import { monthlyEstimate, operationCost, PRICES, PROFILE, type OperationCost } from './cost';
@@ -107,7 +108,8 @@ async function main(): Promise<void> {
     }
 
     loadAverage.coldStart = { before: load(), after: [] };
-    const coldStart = runs('cold-start') ? benchColdStart(env, quick ? 3 : 10, quick ? 6 : 30) : [];
+    const first = { keysFile, accessToken, issuer: ISSUER, audience: AUDIENCE, event: httpApiEvent(accessToken) };
+    const coldStart = runs('cold-start') ? benchColdStart(env, quick ? 3 : 10, quick ? 6 : 30, first) : [];
     loadAverage.coldStart.after = load();
     if (runs('cold-start')) printTable('Cold start: fresh processes requiring the bundle, each paired with one requiring an empty module (medians over pairs)', coldStart.map((r) => ({
       function: r.function, bytes: r.bytes, gzip: r.gzipBytes, 'process ms': r.processMs, 'over empty ms (wall)': r.overEmptyMs, 'over empty ms (CPU)': r.overEmptyCpuMs, 'x empty (wall)': r.ratioToEmpty, pairs: r.runs,

@@ -1,17 +1,16 @@
-import { AwsClient } from 'aws4fetch';
+import { AwsJsonClient, credentialsFrom, type AwsAnswer } from '../aws/json-call';
 import { serviceUnavailable } from '../errors';
 import type { KeySource } from './sources';
 
 /**
- * Reads the key set from Secrets Manager with one SigV4-signed HTTPS call (aws4fetch, ~6 KB)
+ * Reads the key set from Secrets Manager with one SigV4-signed HTTPS call (lib/aws/json-call.ts)
  * instead of the AWS SDK. The authorizer and the JWKS function use it: they run in front of
  * every request, and the SDK would add tens of milliseconds to their cold start.
  * Credentials come from the Lambda environment, as they would for the SDK.
  */
 export class SignedFetchKeySource implements KeySource {
   readonly description: string;
-  private readonly client: AwsClient;
-  private readonly url: string;
+  private readonly client: AwsJsonClient;
 
   constructor(
     private readonly secretId: string,
@@ -21,31 +20,30 @@ export class SignedFetchKeySource implements KeySource {
   ) {
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
     this.description = `secret ${secretId}`;
-    this.url = env.SECRETS_MANAGER_ENDPOINT ?? `https://secretsmanager.${region}.amazonaws.com/`;
-    this.client = new AwsClient({
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-      sessionToken: env.AWS_SESSION_TOKEN,
+    this.client = new AwsJsonClient({
+      url: env.SECRETS_MANAGER_ENDPOINT ?? `https://secretsmanager.${region}.amazonaws.com/`,
       region,
       service: 'secretsmanager',
+      credentials: credentialsFrom(env),
+      contentType: 'application/x-amz-json-1.1',
       retries: 3,
     });
   }
 
   async load(): Promise<string> {
-    // aws4fetch retries 5xx and 429 itself; Secrets Manager signals throttling as a 400 with
+    // The client retries 5xx and 429 itself; Secrets Manager signals throttling as a 400 with
     // `ThrottlingException`, which we retry here with jittered exponential back-off.
     for (let attempt = 1; ; attempt += 1) {
       const response = await this.call();
       if (response.ok) {
-        const body = (await response.json().catch(() => undefined)) as { SecretString?: unknown } | undefined;
+        const body = parsedOrUndefined(response.body) as { SecretString?: unknown } | undefined;
         if (!body || typeof body.SecretString !== 'string') {
           throw serviceUnavailable(new Error('the key set secret has no SecretString'));
         }
         return body.SecretString;
       }
       // The body names the AWS error type (AccessDenied, ResourceNotFound...): log-worthy, not secret.
-      const detail = (await response.text().catch(() => '')).slice(0, 300);
+      const detail = response.body.slice(0, 300);
       if (detail.includes('ThrottlingException') && attempt < this.maxAttempts) {
         await new Promise((r) => setTimeout(r, this.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random())));
         continue;
@@ -54,18 +52,19 @@ export class SignedFetchKeySource implements KeySource {
     }
   }
 
-  private async call(): Promise<Response> {
+  private async call(): Promise<AwsAnswer> {
     try {
-      return await this.client.fetch(this.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-amz-json-1.1',
-          'x-amz-target': 'secretsmanager.GetSecretValue',
-        },
-        body: JSON.stringify({ SecretId: this.secretId }),
-      });
+      return await this.client.call('secretsmanager.GetSecretValue', JSON.stringify({ SecretId: this.secretId }));
     } catch (err) {
       throw serviceUnavailable(err);
     }
+  }
+}
+
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

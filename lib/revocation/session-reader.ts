@@ -1,13 +1,14 @@
 /**
  * Reads one session's revocation state straight from DynamoDB with a single SigV4-signed
- * `GetItem` (aws4fetch), so the authorizer bundle stays without the AWS SDK, whose clients would
- * add tens of milliseconds to every cold start of the function that runs in front of each request.
+ * `GetItem` (lib/aws/json-call.ts), so the authorizer bundle stays without the AWS SDK, whose
+ * clients would add tens of milliseconds to every cold start of the function that runs in front of
+ * each request.
  *
  * Only `SESSION#<sid>` items are read, and only the attributes the decision needs: the verifier
  * role's IAM policy allows nothing else (a `dynamodb:LeadingKeys` condition on `SESSION#*`), so
  * refresh-token hashes stay out of its reach.
  */
-import { AwsClient } from 'aws4fetch';
+import { AwsJsonClient, credentialsFrom, type AwsAnswer } from '../aws/json-call';
 
 export type SessionRead =
   | { found: false }
@@ -33,7 +34,7 @@ export interface SignedFetchSessionReaderOptions {
   env?: Record<string, string | undefined>;
   /** Per attempt; the authorizer must answer well inside API Gateway's 10 s. */
   timeoutMs?: number;
-  /** Extra attempts on 5xx/429 (aws4fetch's own back-off). */
+  /** Extra attempts on 5xx/429, after a short random wait. */
   retries?: number;
 }
 
@@ -43,8 +44,7 @@ interface AttributeValue {
 }
 
 export class SignedFetchSessionReader implements SessionReader {
-  private readonly client: AwsClient;
-  private readonly url: string;
+  private readonly client: AwsJsonClient;
   private readonly table: string;
   private readonly timeoutMs: number;
 
@@ -53,48 +53,47 @@ export class SignedFetchSessionReader implements SessionReader {
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
     this.table = options.table;
     this.timeoutMs = options.timeoutMs ?? 1000;
-    this.url = options.endpoint ? `${options.endpoint.replace(/\/+$/, '')}/` : `https://dynamodb.${region}.amazonaws.com/`;
     // DynamoDB Local accepts any credentials; on Lambda the role's keys are in the environment.
     const local = Boolean(options.endpoint);
-    this.client = new AwsClient({
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? (local ? 'local' : ''),
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? (local ? 'local' : ''),
-      sessionToken: env.AWS_SESSION_TOKEN,
+    this.client = new AwsJsonClient({
+      url: options.endpoint ? `${options.endpoint.replace(/\/+$/, '')}/` : `https://dynamodb.${region}.amazonaws.com/`,
       region,
       service: 'dynamodb',
+      credentials: credentialsFrom(env, local ? 'local' : ''),
+      contentType: 'application/x-amz-json-1.0',
       retries: options.retries ?? 1,
-      initRetryMs: 20,
+      initialRetryMs: 20,
     });
   }
 
   async read(sid: string, consistent: boolean): Promise<SessionRead> {
-    let response: Response;
+    let response: AwsAnswer;
     try {
-      response = await this.client.fetch(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.GetItem' },
-        body: JSON.stringify({
+      response = await this.client.call(
+        'DynamoDB_20120810.GetItem',
+        JSON.stringify({
           TableName: this.table,
           Key: { pk: { S: `SESSION#${sid}` } },
           ProjectionExpression: 'userId, revokedAt, expiresAt',
           ConsistentRead: consistent,
         }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+        AbortSignal.timeout(this.timeoutMs),
+      );
     } catch (err) {
       throw new SessionReadFailed('GetItem did not answer', { cause: err });
     }
     if (!response.ok) {
       // The body names the AWS error type (throttling, access denied...): log-worthy, not secret.
-      const detail = (await response.text().catch(() => '')).slice(0, 200);
+      const detail = response.body.slice(0, 200);
       throw new SessionReadFailed(`GetItem answered ${response.status}: ${detail}`);
     }
     let body: { Item?: Record<string, AttributeValue> };
     try {
-      body = (await response.json()) as { Item?: Record<string, AttributeValue> };
+      body = JSON.parse(response.body) as { Item?: Record<string, AttributeValue> };
     } catch (err) {
       throw new SessionReadFailed('GetItem answered a body that is not JSON', { cause: err });
     }
+    if (typeof body !== 'object' || body === null) throw new SessionReadFailed('GetItem answered a body that is not an object');
     const item = body.Item;
     if (!item) return { found: false };
     const expiresAt = item.expiresAt?.N === undefined ? undefined : Number(item.expiresAt.N);
