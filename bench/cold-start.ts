@@ -96,7 +96,7 @@ function run(probe: string, file: string, env: NodeJS.ProcessEnv): { wallMs: num
   return { wallMs, cpuMs: Number(out.stdout) };
 }
 
-export function benchColdStart(env: Record<string, string>, runs = 10, closeLookRuns = 30, first?: FirstRequest): ColdStartResult[] {
+export function benchColdStart(env: Record<string, string>, runs = 10, closeLookRuns = 60, first?: FirstRequest, functions: readonly string[] = FUNCTIONS): ColdStartResult[] {
   const root = path.resolve(__dirname, '..');
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-cold-'));
   try {
@@ -107,7 +107,7 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
     writeFileSync(empty, '');
     writeFileSync(cryptoOnly, "require('node:crypto');\n");
     const targets: Record<string, string> = { '(node:crypto only)': cryptoOnly };
-    for (const fn of FUNCTIONS) targets[fn] = path.join(root, 'dist', fn, 'index.js');
+    for (const fn of functions) targets[fn] = path.join(root, 'dist', fn, 'index.js');
     const targetEnv: Record<string, NodeJS.ProcessEnv> = {};
     const childEnv = { ...process.env, ...env };
     if (first) {

@@ -109,7 +109,8 @@ async function main(): Promise<void> {
 
     loadAverage.coldStart = { before: load(), after: [] };
     const first = { keysFile, accessToken, issuer: ISSUER, audience: AUDIENCE, event: httpApiEvent(accessToken) };
-    const coldStart = runs('cold-start') ? benchColdStart(env, quick ? 3 : 10, quick ? 6 : 30, first) : [];
+    const coldFunctions = process.env.BENCH_COLD_FUNCTIONS?.split(',').map((part) => part.trim()).filter(Boolean);
+    const coldStart = runs('cold-start') ? benchColdStart(env, quick ? 3 : 10, quick ? 6 : 60, first, coldFunctions) : [];
     loadAverage.coldStart.after = load();
     if (runs('cold-start')) printTable('Cold start: fresh processes requiring the bundle, each paired with one requiring an empty module (medians over pairs)', coldStart.map((r) => ({
       function: r.function, bytes: r.bytes, gzip: r.gzipBytes, 'process ms': r.processMs, 'over empty ms (wall)': r.overEmptyMs, 'over empty ms (CPU)': r.overEmptyCpuMs, 'x empty (wall)': r.ratioToEmpty, pairs: r.runs,
