@@ -1,14 +1,27 @@
 /**
  * The two ways the key set reaches a function on AWS: the SDK (token-issuing functions, mocked
- * with aws-sdk-client-mock) and one SigV4-signed fetch (authorizer and JWKS, exercised against a
- * local HTTP server standing in for Secrets Manager).
+ * with aws-sdk-client-mock) and one SigV4-signed call (authorizer and JWKS, exercised against a
+ * local HTTP server standing in for Secrets Manager); and the local key file of development.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsManagerKeySource } from '../../lib/keys/secrets-manager-source';
 import { SignedFetchKeySource } from '../../lib/keys/signed-fetch-source';
+import { FileKeySource } from '../../lib/keys/sources';
+
+describe('FileKeySource', () => {
+  it('returns the file as written, and a missing file as service_unavailable', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'file-key-source-'));
+    writeFileSync(path.join(dir, 'keys.json'), '{"keys":[]}');
+    await expect(new FileKeySource(path.join(dir, 'keys.json')).load()).resolves.toBe('{"keys":[]}');
+    await expect(new FileKeySource(path.join(dir, 'missing.json')).load()).rejects.toMatchObject({ code: 'service_unavailable' });
+  });
+});
 
 describe('SecretsManagerKeySource', () => {
   it('returns the SecretString of the named secret', async () => {
