@@ -39,12 +39,25 @@ export interface ColdStartResult {
   overEmptyCpuMs: number;
   /** Median over pairs of this process's wall time / the empty-module process's. */
   ratioToEmpty: number;
+  /**
+   * Median over pairs of the difference in the probe's own time, measured inside each process
+   * from before its require to its exit event (the module's load and what it ran, without the
+   * process's start and end, which carry most of a whole process's noise here).
+   */
+  insideOverEmptyMs: number;
   runs: number;
 }
 
-/** Requires argv[2] and, at exit, prints the process's own CPU time (user + system) in ms. */
-const PROBE = `require(process.argv[2]);
-process.on('exit', () => { const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000)); });
+/**
+ * Requires argv[2] and, at exit, prints the process's own CPU time (user + system) in ms and the
+ * wall time from before the require to the exit event.
+ */
+const PROBE = `const started = process.hrtime.bigint();
+require(process.argv[2]);
+process.on('exit', () => {
+  const u = process.cpuUsage();
+  process.stdout.write((u.user + u.system) / 1000 + ' ' + Number(process.hrtime.bigint() - started) / 1e6);
+});
 `;
 
 const FUNCTIONS_BY_NAME = Object.fromEntries(FUNCTIONS.map((fn) => [fn, true]));
@@ -88,12 +101,13 @@ function bundleFirstAuthorization(bundle: string, first: FirstRequest): string {
 `;
 }
 
-function run(probe: string, file: string, env: NodeJS.ProcessEnv): { wallMs: number; cpuMs: number } {
+function run(probe: string, file: string, env: NodeJS.ProcessEnv): { wallMs: number; cpuMs: number; insideMs: number } {
   const started = process.hrtime.bigint();
   const out = spawnSync(process.execPath, [probe, file], { env, encoding: 'utf8' });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (out.status !== 0) throw new Error(`cold-start probe failed for ${file}: ${out.stderr}`);
-  return { wallMs, cpuMs: Number(out.stdout) };
+  const [cpuMs, insideMs] = out.stdout.trim().split(' ').map(Number);
+  return { wallMs, cpuMs: cpuMs!, insideMs: insideMs! };
 }
 
 export function benchColdStart(env: Record<string, string>, runs = 10, closeLookRuns = 60, first?: FirstRequest, functions: readonly string[] = FUNCTIONS): ColdStartResult[] {
@@ -124,15 +138,15 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
       targetEnv[FIRST_SESSION] = { ...childEnv, AUTHORIZER_SESSION_CHECK: 'dynamodb' };
     }
     run(probe, empty, childEnv); // the first process after a build reads files cold: not counted
-    const pairs: Record<string, { wall: number[]; cpu: number[]; emptyWall: number[]; emptyCpu: number[] }> = {};
-    for (const name of Object.keys(targets)) pairs[name] = { wall: [], cpu: [], emptyWall: [], emptyCpu: [] };
+    const pairs: Record<string, { wall: number[]; cpu: number[]; emptyWall: number[]; emptyCpu: number[]; inside: number[]; emptyInside: number[] }> = {};
+    for (const name of Object.keys(targets)) pairs[name] = { wall: [], cpu: [], emptyWall: [], emptyCpu: [], inside: [], emptyInside: [] };
     const rounds = Math.max(runs, closeLookRuns);
     for (let r = 0; r < rounds; r += 1) {
       for (const [name, file] of Object.entries(targets)) {
         if (r >= (CLOSE_LOOK.has(name) ? closeLookRuns : runs)) continue;
         // Alternate which half of the pair goes first, so neither always runs in the other's wake.
-        let e: { wallMs: number; cpuMs: number };
-        let b: { wallMs: number; cpuMs: number };
+        let e: { wallMs: number; cpuMs: number; insideMs: number };
+        let b: { wallMs: number; cpuMs: number; insideMs: number };
         if (r % 2 === 0) {
           e = run(probe, empty, childEnv);
           b = run(probe, file, targetEnv[name] ?? childEnv);
@@ -143,13 +157,15 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
         const p = pairs[name]!;
         p.wall.push(b.wallMs);
         p.cpu.push(b.cpuMs);
+        p.inside.push(b.insideMs);
+        p.emptyInside.push(e.insideMs);
         p.emptyWall.push(e.wallMs);
         p.emptyCpu.push(e.cpuMs);
       }
     }
     const allEmptyWall = Object.values(pairs).flatMap((p) => p.emptyWall);
     const rows: ColdStartResult[] = [
-      { function: '(empty module)', bytes: 0, gzipBytes: 0, processMs: round(median(allEmptyWall), 1), overEmptyMs: 0, overEmptyCpuMs: 0, ratioToEmpty: 1, runs: allEmptyWall.length },
+      { function: '(empty module)', bytes: 0, gzipBytes: 0, processMs: round(median(allEmptyWall), 1), overEmptyMs: 0, overEmptyCpuMs: 0, ratioToEmpty: 1, insideOverEmptyMs: 0, runs: allEmptyWall.length },
     ];
     for (const [name, file] of Object.entries(targets)) {
       const p = pairs[name]!;
@@ -162,6 +178,7 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
         overEmptyMs: round(median(p.wall.map((w, i) => w - p.emptyWall[i]!)), 1),
         overEmptyCpuMs: round(median(p.cpu.map((c, i) => c - p.emptyCpu[i]!)), 1),
         ratioToEmpty: round(median(p.wall.map((w, i) => w / p.emptyWall[i]!)), 3),
+        insideOverEmptyMs: round(median(p.inside.map((t, i) => t - p.emptyInside[i]!)), 2),
         runs: p.wall.length,
       });
     }
