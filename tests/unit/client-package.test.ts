@@ -87,6 +87,30 @@ export function wrong(result: LoginResult, err: unknown) {
 }
 `;
 
+/**
+ * The README's TypeScript examples, each compiled as a module of the consumer. What an example
+ * leaves to the app (the form's values, its UI functions, the `auth` of the first example) is
+ * declared here, with the types an app would have.
+ */
+const README_GLOBALS = `import type { createAuthClient } from '@lambda-jwt-auth/client';
+declare global {
+  const auth: ReturnType<typeof createAuthClient>;
+  const email: string, password: string, code: string, currentPassword: string, newPassword: string, loginHint: string, id: string;
+  function showSignIn(reason: string): void;
+  function showAccount(signedIn: unknown): void;
+  function ignoreCancelled(err: unknown): void;
+  function askSecondFactor(landing: unknown): void;
+  function notice(text: string): void;
+  function showError(error: string): void;
+}
+export {};
+`;
+
+async function readmeExamples(): Promise<string[]> {
+  const readme = await readFile(path.join(CLIENT, 'README.md'), 'utf8');
+  return [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => `${m[1]}\nexport {};\n`);
+}
+
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'client-package-'));
 });
@@ -102,7 +126,7 @@ describe('client package', () => {
   });
 
   // npm pack runs tsc (prepack), and tsc runs twice on the consumer: slow on a loaded machine.
-  it('packs a built ESM package with types, which a TypeScript consumer compiles against (bundler and node16 resolution) and imports', { timeout: 300_000 }, async () => {
+  it('packs a built ESM package with types, which a TypeScript consumer and the README\'s examples compile against (bundler and node16 resolution) and imports', { timeout: 300_000 }, async () => {
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: CLIENT, maxBuffer: 16 * 1024 * 1024 });
     const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = packed!.files.map((f) => f.path).sort();
@@ -126,6 +150,15 @@ describe('client package', () => {
     await symlink(path.join(ROOT, 'node_modules', '@simplewebauthn', 'browser'), path.join(consumer, 'node_modules', '@simplewebauthn', 'browser'), 'dir');
     await writeFile(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     await writeFile(path.join(consumer, 'app.ts'), CONSUMER);
+    const examples = await readmeExamples();
+    expect(examples.length, 'TypeScript examples in client/README.md').toBeGreaterThanOrEqual(3);
+    await writeFile(path.join(consumer, 'readme-globals.d.ts'), README_GLOBALS);
+    const exampleFiles = await Promise.all(
+      examples.map(async (example, i) => {
+        await writeFile(path.join(consumer, `readme-${i + 1}.ts`), example);
+        return `readme-${i + 1}.ts`;
+      }),
+    );
 
     // `bundler` (Vite, esbuild, webpack apps) and `node16` (the strict resolver of `exports` and of ESM type declarations).
     const common = { noEmit: true, strict: true, target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false };
@@ -133,7 +166,7 @@ describe('client package', () => {
       ['bundler', { module: 'ESNext', moduleResolution: 'bundler' }],
       ['node16', { module: 'node16', moduleResolution: 'node16' }],
     ] as const) {
-      await writeFile(path.join(consumer, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: { ...common, ...resolution }, files: ['app.ts'] }));
+      await writeFile(path.join(consumer, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: { ...common, ...resolution }, files: ['app.ts', 'readme-globals.d.ts', ...exampleFiles] }));
       const tsc = await run(path.join(BIN, 'tsc'), ['-p', `tsconfig.${name}.json`], { cwd: consumer }).catch((err: { stdout: string }) => ({ stdout: err.stdout }));
       expect(tsc.stdout, `tsc with moduleResolution ${name}`).toBe('');
     }
