@@ -108,6 +108,33 @@ function infraValues() {
   };
 }
 
+/**
+ * @middy/core imports node:stream, node:stream/promises and node:stream/web at its top for response
+ * streaming (`streamifyResponse`), which no function here turns on; loading them cost every HTTP
+ * function 4-5 ms of its cold start (bench/README.md). For @middy/core alone they are replaced by
+ * stand-ins that require the real module when the streaming path first uses it: `Readable.from`,
+ * `pipeline` and `instanceof ReadableStream`, the only uses in @middy/core 6. A use the stand-ins
+ * lack fails the build (esbuild: no matching export).
+ */
+export const LAZY_STREAM_MODULES = {
+  'node:stream': `let real;
+export const Readable = { from: (...args) => (real ??= require('node:stream')).Readable.from(...args) };`,
+  'node:stream/promises': `export const pipeline = (...args) => require('node:stream/promises').pipeline(...args);`,
+  'node:stream/web': `export const ReadableStream = { [Symbol.hasInstance]: (value) => value instanceof require('node:stream/web').ReadableStream };`,
+};
+
+function lazyStreamsForMiddy() {
+  return {
+    name: 'lazy-streams-for-middy',
+    setup(b) {
+      b.onResolve({ filter: /^node:stream(\/promises|\/web)?$/ }, (args) =>
+        /[\\/]@middy[\\/]core[\\/]/.test(args.importer) ? { path: args.path, namespace: 'lazy-stream' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-stream' }, (args) => ({ contents: LAZY_STREAM_MODULES[args.path], loader: 'js' }));
+    },
+  };
+}
+
 /** esbuild options of one function's bundle. */
 export function optionsFor(name) {
   const fn = byName.get(name);
@@ -132,7 +159,7 @@ export function optionsFor(name) {
     metafile: true,
     logLevel: 'warning',
     external: process.env.BUNDLE_ALL_SDK === '1' ? [] : LAZY_SDK_MODULES,
-    plugins: [infraValues()],
+    plugins: [infraValues(), lazyStreamsForMiddy()],
   };
 }
 

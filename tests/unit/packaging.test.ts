@@ -4,14 +4,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, SETTINGS } from '../../lib/config';
 import { EVENT_METRICS, METRICS_NAMESPACE } from '../../lib/metrics';
-import { FUNCTIONS } from '../../esbuild.config.mjs';
+import { FUNCTIONS, optionsFor } from '../../esbuild.config.mjs';
+import { build as esbuild, type BuildOptions } from 'esbuild';
 import { FUNCTIONS as MANIFEST, functionLogicalId, handlerFile, routeKeys, serverlessKey, SIGN_IN_FUNCTIONS } from '../../infra/functions.js';
 import { ResourceSchemas } from '../helpers/cfn-schema';
 import { serverless, SERVERLESS_TEST_TIMEOUT } from '../helpers/serverless';
@@ -75,6 +76,44 @@ describe('function bundles', () => {
     expect(publicModules).toContain('crypto');
     expect(publicModules.filter((m) => m !== 'crypto' && m !== 'async_hooks')).toEqual([]);
     for (const heavy of ['http', 'https', 'net', 'tls', 'stream', 'fs/promises', 'internal/deps/undici/undici']) expect(after, heavy).not.toContain(`NativeModule ${heavy}`);
+  });
+
+  it('leaves node:stream/web, node:stream and node:stream/promises unloaded until @middy/core streams a response, and hands it the real ones then', async () => {
+    // A module at @middy/core's place importing what it imports, bundled with a function's options.
+    const dir = await mkdtemp(path.join(tmpdir(), 'lazy-streams-'));
+    try {
+      const middy = path.join(dir, 'node_modules', '@middy', 'core');
+      await mkdir(middy, { recursive: true });
+      await writeFile(path.join(middy, 'package.json'), JSON.stringify({ name: '@middy/core', type: 'module', main: 'index.js' }));
+      await writeFile(
+        path.join(middy, 'index.js'),
+        `import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ReadableStream } from 'node:stream/web';
+export async function stream(body) {
+  const web = new (process.getBuiltinModule('node:stream/web').ReadableStream)();
+  const chunks = [];
+  await pipeline(Readable.from(body), async function* (source) { for await (const chunk of source) chunks.push(String(chunk)); });
+  return { text: chunks.join(''), webIsStream: web instanceof ReadableStream, stringIsStream: body instanceof ReadableStream };
+}`,
+      );
+      await writeFile(path.join(dir, 'entry.js'), "export { stream } from '@middy/core';");
+      const out = path.join(dir, 'bundle.cjs');
+      await esbuild({ ...(optionsFor('example-hello') as BuildOptions), entryPoints: [path.join(dir, 'entry.js')], outfile: out, sourcemap: false, metafile: false, external: [] });
+      const probe = `const before = new Set(process.moduleLoadList);
+const { stream } = require(${JSON.stringify(out)});
+const atLoad = process.moduleLoadList.filter((m) => !before.has(m));
+stream('abc').then((result) => process.stdout.write(JSON.stringify({ atLoad, result })));`;
+      // A probe file, not \`node -e\`, whose entry point loads node:stream before user code.
+      await writeFile(path.join(dir, 'probe.cjs'), probe);
+      const run = spawnSync(process.execPath, [path.join(dir, 'probe.cjs')], { encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      const { atLoad, result } = JSON.parse(run.stdout) as { atLoad: string[]; result: unknown };
+      for (const module of ['stream', 'stream/promises', 'stream/web']) expect(atLoad).not.toContain(`NativeModule ${module}`);
+      expect(result).toEqual({ text: 'abc', webIsStream: true, stringIsStream: false });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it.each(['authorizer', 'login'])('carries the values of infra/settings.js and infra/tables.js in the %s bundle, not the CommonJS modules nor the CloudFormation definitions', (fn) => {
