@@ -35,13 +35,13 @@ export const LAZY_SDK_MODULES = [
   '@smithy/credential-provider-imds',
 ];
 
-const requireFresh = (() => {
-  const req = createRequire(import.meta.url);
-  return (file) => {
-    delete req.cache[req.resolve(file)];
-    return req(file);
-  };
-})();
+const requireHere = createRequire(import.meta.url);
+
+/** A CommonJS file of this repository as it is on disk now (watch mode rebuilds after edits). */
+function requireFresh(file) {
+  delete requireHere.cache[requireHere.resolve(file)];
+  return requireHere(file);
+}
 
 /**
  * infra/settings.js and infra/tables.js are CommonJS because serverless.yml loads them. A function
@@ -62,11 +62,6 @@ export const SETTINGS = ${JSON.stringify(plain)};
 export const STACK_SET = ${JSON.stringify(STACK_SET)};
 const DEFAULTS = ${JSON.stringify(pick('default'))};
 const LOCAL_DEFAULTS = ${JSON.stringify(pick('local'))};
-export function settingOf(name) {
-  const setting = SETTINGS.find((s) => s.name === name);
-  if (!setting) throw new Error(name + ' is not in the settings list (infra/settings.js)');
-  return setting;
-}
 export function defaultOf(name) {
   if (!Object.hasOwn(DEFAULTS, name)) throw new Error(name + ' is not in infra/settings.js or has no default there');
   return DEFAULTS[name];
@@ -117,8 +112,7 @@ function infraValues() {
  * lack fails the build (esbuild: no matching export).
  */
 export const LAZY_STREAM_MODULES = {
-  'node:stream': `let real;
-export const Readable = { from: (...args) => (real ??= require('node:stream')).Readable.from(...args) };`,
+  'node:stream': `export const Readable = { from: (...args) => require('node:stream').Readable.from(...args) };`,
   'node:stream/promises': `export const pipeline = (...args) => require('node:stream/promises').pipeline(...args);`,
   'node:stream/web': `export const ReadableStream = { [Symbol.hasInstance]: (value) => value instanceof require('node:stream/web').ReadableStream };`,
 };
@@ -179,9 +173,10 @@ export async function buildAll() {
 
 async function watchAll() {
   for (const name of FUNCTIONS) {
+    const options = optionsFor(name);
     const ctx = await context({
-      ...optionsFor(name),
-      plugins: [...optionsFor(name).plugins, { name: 'meta', setup: (b) => b.onEnd((r) => r.metafile && writeMeta(name, r.metafile)) }],
+      ...options,
+      plugins: [...options.plugins, { name: 'meta', setup: (b) => b.onEnd((r) => r.metafile && writeMeta(name, r.metafile)) }],
     });
     await ctx.watch();
   }

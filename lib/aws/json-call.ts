@@ -41,13 +41,40 @@ export interface AwsAnswer {
 /** Larger answers are refused: a session item or a key set is a few kilobytes. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
 
-/** Credentials from a Lambda environment (the execution role's), as the SDK would take them. */
-export function credentialsFrom(env: Record<string, string | undefined>, fallback = ''): AwsCredentials {
-  return {
-    accessKeyId: env.AWS_ACCESS_KEY_ID ?? fallback,
-    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? fallback,
-    sessionToken: env.AWS_SESSION_TOKEN,
-  };
+export interface ServiceClientOptions {
+  /** `dynamodb`, `secretsmanager`: the signing name and the regional endpoint's first label. */
+  service: string;
+  env: Record<string, string | undefined>;
+  /** A local stand-in (DynamoDB Local, a test server); the regional endpoint when absent. */
+  endpoint?: string | undefined;
+  contentType: string;
+  /** Credentials to sign with when the environment has none (a local stand-in accepts any). */
+  fallbackCredential?: string;
+  retries?: number;
+  initialRetryMs?: number;
+}
+
+/**
+ * A client for one AWS service as the SDK would set it up in a Lambda environment: the region
+ * from AWS_REGION (else AWS_DEFAULT_REGION, else us-east-1), the execution role's credentials from
+ * the environment, the service's regional endpoint unless another is given.
+ */
+export function serviceClient(options: ServiceClientOptions): AwsJsonClient {
+  const { env, service, fallbackCredential = '' } = options;
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  return new AwsJsonClient({
+    url: options.endpoint ? `${options.endpoint.replace(/\/+$/, '')}/` : `https://${service}.${region}.amazonaws.com/`,
+    region,
+    service,
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? fallbackCredential,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? fallbackCredential,
+      sessionToken: env.AWS_SESSION_TOKEN,
+    },
+    contentType: options.contentType,
+    retries: options.retries,
+    initialRetryMs: options.initialRetryMs,
+  });
 }
 
 interface Transport {

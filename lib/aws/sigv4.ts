@@ -62,18 +62,15 @@ export function amzDate(at: Date): string {
   return at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-/** The derived key of one day, region and service: four HMACs, kept for the day. */
-const signingKeys = new Map<string, Buffer>();
+/** The derived key of one day, region, service and secret: four HMACs, kept until one of them changes. */
+let signingKey: { id: string; key: Buffer } | undefined;
 
-function signingKey(secret: string, day: string, scope: SigningScope): Buffer {
+function signingKeyOf(secret: string, day: string, scope: SigningScope): Buffer {
   const id = `${day}/${scope.region}/${scope.service}/${secret}`;
-  let key = signingKeys.get(id);
-  if (!key) {
-    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day), scope.region), scope.service), 'aws4_request');
-    signingKeys.clear(); // one entry per day and secret is all a container uses
-    signingKeys.set(id, key);
+  if (signingKey?.id !== id) {
+    signingKey = { id, key: hmac(hmac(hmac(hmac(`AWS4${secret}`, day), scope.region), scope.service), 'aws4_request') };
   }
-  return key;
+  return signingKey.key;
 }
 
 /**
@@ -101,7 +98,7 @@ export function signRequest(request: RequestToSign, credentials: AwsCredentials,
   ].join('\n');
   const credentialScope = `${day}/${scope.region}/${scope.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', date, credentialScope, hex(canonicalRequest)].join('\n');
-  const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, day, scope)).update(stringToSign).digest('hex');
+  const signature = createHmac('sha256', signingKeyOf(credentials.secretAccessKey, day, scope)).update(stringToSign).digest('hex');
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return headers;
 }

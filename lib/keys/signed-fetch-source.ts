@@ -1,4 +1,4 @@
-import { AwsJsonClient, credentialsFrom, type AwsAnswer } from '../aws/json-call';
+import { serviceClient, type AwsAnswer, type AwsJsonClient } from '../aws/json-call';
 import { serviceUnavailable } from '../errors';
 import type { KeySource } from './sources';
 
@@ -18,13 +18,11 @@ export class SignedFetchKeySource implements KeySource {
     private readonly maxAttempts = 4,
     private readonly baseDelayMs = 100,
   ) {
-    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
     this.description = `secret ${secretId}`;
-    this.client = new AwsJsonClient({
-      url: env.SECRETS_MANAGER_ENDPOINT ?? `https://secretsmanager.${region}.amazonaws.com/`,
-      region,
+    this.client = serviceClient({
       service: 'secretsmanager',
-      credentials: credentialsFrom(env),
+      env,
+      endpoint: env.SECRETS_MANAGER_ENDPOINT,
       contentType: 'application/x-amz-json-1.1',
       retries: 3,
     });

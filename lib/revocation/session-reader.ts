@@ -8,7 +8,7 @@
  * role's IAM policy allows nothing else (a `dynamodb:LeadingKeys` condition on `SESSION#*`), so
  * refresh-token hashes stay out of its reach.
  */
-import { AwsJsonClient, credentialsFrom, type AwsAnswer } from '../aws/json-call';
+import { serviceClient, type AwsAnswer, type AwsJsonClient } from '../aws/json-call';
 
 export type SessionRead =
   | { found: false }
@@ -49,18 +49,15 @@ export class SignedFetchSessionReader implements SessionReader {
   private readonly timeoutMs: number;
 
   constructor(options: SignedFetchSessionReaderOptions) {
-    const env = options.env ?? process.env;
-    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
     this.table = options.table;
     this.timeoutMs = options.timeoutMs ?? 1000;
-    // DynamoDB Local accepts any credentials; on Lambda the role's keys are in the environment.
-    const local = Boolean(options.endpoint);
-    this.client = new AwsJsonClient({
-      url: options.endpoint ? `${options.endpoint.replace(/\/+$/, '')}/` : `https://dynamodb.${region}.amazonaws.com/`,
-      region,
+    this.client = serviceClient({
       service: 'dynamodb',
-      credentials: credentialsFrom(env, local ? 'local' : ''),
+      env: options.env ?? process.env,
+      endpoint: options.endpoint,
       contentType: 'application/x-amz-json-1.0',
+      // DynamoDB Local accepts any credentials; on Lambda the role's keys are in the environment.
+      fallbackCredential: options.endpoint ? 'local' : '',
       retries: options.retries ?? 1,
       initialRetryMs: 20,
     });
