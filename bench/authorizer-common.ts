@@ -2,25 +2,11 @@
  * What the warm authorizer rows share, in the bench process and in the one-bundle processes of
  * bench/authorizer-alone.ts: the floor, the timing loop and the authorizer event.
  */
-import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 
 export type Op = () => Promise<unknown> | unknown;
 
 /** The floor: the least a correct RS256 access-token check can do, with node:crypto. */
-export function floorVerifier(key: KeyObject, issuer: string, audience: string) {
-  return (token: string) => {
-    const [h, p, s] = token.split('.');
-    if (!h || !p || !s) throw new Error('malformed');
-    const header = JSON.parse(Buffer.from(h, 'base64url').toString());
-    if (header.alg !== 'RS256' || header.typ !== 'at+jwt') throw new Error('header');
-    const ok = cryptoVerify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url'));
-    if (!ok) throw new Error('signature');
-    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
-    const now = Date.now() / 1000;
-    if (claims.iss !== issuer || claims.aud !== audience || !(claims.exp > now) || !claims.sub || !claims.sid) throw new Error('claims');
-    return claims;
-  };
-}
+export { floorVerifier } from './floor.cjs';
 
 /** µs per call of `op`, as CPU time and as wall time. */
 export async function timeOps(op: Op, iterations: number): Promise<{ cpu: number; wall: number }> {
