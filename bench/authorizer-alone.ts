@@ -1,7 +1,7 @@
 /**
  * One authorizer bundle alone in a fresh process, as Lambda runs it, timed against the floor in
  * the same process, interleaved: `node --import tsx bench/authorizer-alone.ts '<job JSON>'`
- * prints the samples of both as JSON. bench/authorizer.ts runs it once per setting.
+ * prints the samples of both as JSON. bench/authorizer.ts runs it in five processes per setting.
  *
  * Alone, because Lambda runs one authorizer per process: in the bench's own process, beside five
  * other verifiers and two more copies of itself, the same bundle measured 1.62x the floor against
