@@ -156,7 +156,7 @@ export async function benchAuthorizer(options: {
   }));
   // Ours as shipped: each setting's bundle alone in a fresh process, against the floor timed in
   // that same process (its ratio is to that floor). One process is not enough: the same bundle
-  // measured anywhere from 1.02x to 1.54x in six processes in a row on this machine, so each
+  // measured anywhere from 1.04x to 1.45x in six processes in a row on this machine, so each
   // setting runs in `processes` of them, the settings alternating, and the median is reported.
   const aloneOnce = (name: string, env: Record<string, string>) => {
     const job: AloneJob = {
