@@ -19,7 +19,7 @@ import type {
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
 import type { Clock } from './clock';
-import { bearerToken, headerValue } from './http/bearer';
+import { bearerCredential, headerValue } from './http/bearer';
 import type { KeyStore } from './keys/key-store';
 import { describeError, log } from './log';
 import { SessionCheckUnavailable, type SessionCheck } from './revocation/session-check';
@@ -59,7 +59,9 @@ function shapeOf(event: AuthorizerEvent): Shape {
 function presentedHeader(event: AuthorizerEvent, shape: Shape): string | undefined {
   if (shape === 'rest-token') return (event as APIGatewayTokenAuthorizerEvent).authorizationToken;
   const headers = (event as { headers?: Record<string, string | undefined> | null }).headers;
-  return headerValue(headers, 'authorization');
+  // An HTTP API event's header names are lowercased by the gateway: no scan for other casings.
+  const lowercased = shape === 'http-api' ? headers?.authorization : undefined;
+  return typeof lowercased === 'string' ? lowercased : headerValue(headers, 'authorization');
 }
 
 /** The flat context handed to integrations (API Gateway accepts only string/number/boolean). */
@@ -165,7 +167,8 @@ function reachableUnverified(event: AuthorizerEvent, shape: Shape): boolean {
 
 async function check(deps: AuthorizerDeps, event: AuthorizerEvent, shape: Shape): Promise<AccessClaims | undefined> {
   if (shape === 'unknown') return undefined;
-  const token = bearerToken(presentedHeader(event, shape));
+  // Its form is checked once, by verifyAccessToken (a compact JWS, stricter than token68).
+  const token = bearerCredential(presentedHeader(event, shape));
   if (!token) return undefined;
   try {
     const claims = await verifyAccessToken(deps.keys, deps.settings, token, deps.clock());

@@ -14,6 +14,18 @@ export function bearerToken(header: string | undefined | null): string | undefin
   return TOKEN68.test(token) ? token : undefined;
 }
 
+/**
+ * The credential after a case-insensitive `Bearer ` scheme, its form unchecked: for a caller that
+ * checks it at once against a stricter form (the authorizer: a compact JWS is token68 without the
+ * `~+/=` characters), so the token is scanned once, not twice, on every request. Accepts what
+ * {@link bearerToken} accepts and more; what the stricter check refuses, it refuses as a bad token
+ * rather than as no token.
+ */
+export function bearerCredential(header: string | undefined | null): string | undefined {
+  if (typeof header !== 'string' || header.slice(0, SCHEME.length).toLowerCase() !== SCHEME) return undefined;
+  return header.slice(SCHEME.length) || undefined;
+}
+
 /** Case-insensitive header lookup, for events whose header names keep the client's casing. */
 export function headerValue(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
   if (!headers) return undefined;

@@ -62,8 +62,8 @@ describe('HTTP API (payload 2.0, simple responses)', () => {
     await expect(authorize(deps, httpApi(`BEARER ${token}`) as never)).resolves.toMatchObject({ isAuthorized: true });
   });
 
-  it('denies a missing header, another scheme, a double space and two tokens', async () => {
-    for (const header of [undefined, `Basic ${token}`, `Bearer  ${token}`, `Bearer ${token} ${token}`, 'Bearer ']) {
+  it('denies a missing header, another scheme, a double space, two tokens, and a token with a character or padding a compact JWS does not take', async () => {
+    for (const header of [undefined, `Basic ${token}`, `Bearer  ${token}`, `Bearer ${token} ${token}`, 'Bearer ', `Bearer ${token}\t`, `Bearer ${token}=`, `Bearer ${token}~`, `Bearer${token}`]) {
       await expect(authorize(deps, httpApi(header) as never)).resolves.toEqual({ isAuthorized: false });
     }
   });
