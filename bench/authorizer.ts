@@ -168,19 +168,18 @@ export async function benchAuthorizer(options: {
     const result = JSON.parse(out.stdout) as AloneSamples;
     return { us: cpuOf(result.ours), ratio: cpuOf(result.ours) / cpuOf(result.floor), wall: median(result.ours.map((v) => v.wall)) };
   };
-  const settingsAlone: [string, Record<string, string>][] = [
-    ['ours, stateless (AUTHORIZER_SESSION_CHECK=off), alone in its process', { AUTHORIZER_SESSION_CHECK: 'off' }],
-    ['ours, session check, state cached (default, warm), alone in its process', { AUTHORIZER_SESSION_CHECK: 'dynamodb' }],
+  const settingsAlone = [
+    { name: 'ours, stateless (AUTHORIZER_SESSION_CHECK=off), alone in its process', env: { AUTHORIZER_SESSION_CHECK: 'off' }, runs: [] as ReturnType<typeof aloneOnce>[] },
+    { name: 'ours, session check, state cached (default, warm), alone in its process', env: { AUTHORIZER_SESSION_CHECK: 'dynamodb' }, runs: [] as ReturnType<typeof aloneOnce>[] },
   ];
-  const runsAlone = settingsAlone.map(() => [] as ReturnType<typeof aloneOnce>[]);
-  for (let p = 0; p < processes; p += 1) settingsAlone.forEach(([name, env], i) => runsAlone[i]!.push(aloneOnce(name, env)));
-  rows.splice(1, 0, ...settingsAlone.map(([name], i): AuthorizerResult => {
-    const ratios = runsAlone[i]!.map((r) => r.ratio);
+  for (let p = 0; p < processes; p += 1) for (const setting of settingsAlone) setting.runs.push(aloneOnce(setting.name, setting.env));
+  rows.splice(1, 0, ...settingsAlone.map(({ name, runs }): AuthorizerResult => {
+    const ratios = runs.map((r) => r.ratio);
     return {
       name,
-      usPerOp: round(median(runsAlone[i]!.map((r) => r.us))),
+      usPerOp: round(median(runs.map((r) => r.us))),
       ratioToFloor: round(median(ratios), 2),
-      wallUsPerOp: round(median(runsAlone[i]!.map((r) => r.wall))),
+      wallUsPerOp: round(median(runs.map((r) => r.wall))),
       ratioRange: [round(Math.min(...ratios), 2), round(Math.max(...ratios), 2)],
     };
   }));

@@ -14,7 +14,7 @@
  * least any token verifier loads before its first signature check. Given a token (`firstRequest`),
  * three more rows time a cold start through its first authorization, which is what a request
  * arriving at a new container waits for: `(floor: node:crypto, first RS256 check)` reads the key
- * file, imports the key and checks the token by hand (bench/authorizer-common.ts's floor), and
+ * file, imports the key and checks the token by hand (the floor of bench/floor.cjs), and
  * `authorizer, first authorization` requires the bundle and authorizes the token through the
  * handler, stateless and with the session check (one signed GetItem to DynamoDB Local). Each
  * probe fails unless the token is accepted.
@@ -96,7 +96,14 @@ function bundleFirstAuthorization(bundle: string, first: FirstRequest): string {
 `;
 }
 
-function run(probe: string, file: string, env: NodeJS.ProcessEnv): { wallMs: number; cpuMs: number; insideMs: number } {
+/** One probe process: its wall time seen from here, its CPU time and its inside time (PROBE). */
+interface ProbeRun {
+  wallMs: number;
+  cpuMs: number;
+  insideMs: number;
+}
+
+function run(probe: string, file: string, env: NodeJS.ProcessEnv): ProbeRun {
   const started = process.hrtime.bigint();
   const out = spawnSync(process.execPath, [probe, file], { env, encoding: 'utf8' });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -127,8 +134,10 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
         return file;
       };
       targets[FLOOR_FIRST] = write('floor-first', floorFirstCheck(first));
-      targets[FIRST_STATELESS] = write('first-stateless', bundleFirstAuthorization(bundle, first));
-      targets[FIRST_SESSION] = write('first-session', bundleFirstAuthorization(bundle, first));
+      // One probe for both settings: they differ by environment only.
+      const firstAuthorization = write('first-authorization', bundleFirstAuthorization(bundle, first));
+      targets[FIRST_STATELESS] = firstAuthorization;
+      targets[FIRST_SESSION] = firstAuthorization;
       targetEnv[FIRST_STATELESS] = { ...childEnv, AUTHORIZER_SESSION_CHECK: 'off' };
       targetEnv[FIRST_SESSION] = { ...childEnv, AUTHORIZER_SESSION_CHECK: 'dynamodb' };
     }
@@ -140,8 +149,8 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
       for (const [name, file] of Object.entries(targets)) {
         if (r >= (CLOSE_LOOK.has(name) ? closeLookRuns : runs)) continue;
         // Alternate which half of the pair goes first, so neither always runs in the other's wake.
-        let e: { wallMs: number; cpuMs: number; insideMs: number };
-        let b: { wallMs: number; cpuMs: number; insideMs: number };
+        let e: ProbeRun;
+        let b: ProbeRun;
         if (r % 2 === 0) {
           e = run(probe, empty, childEnv);
           b = run(probe, file, targetEnv[name] ?? childEnv);

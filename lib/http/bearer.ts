@@ -9,9 +9,8 @@ const SCHEME = 'bearer ';
 const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*$/;
 
 export function bearerToken(header: string | undefined | null): string | undefined {
-  if (typeof header !== 'string' || header.slice(0, SCHEME.length).toLowerCase() !== SCHEME) return undefined;
-  const token = header.slice(SCHEME.length);
-  return TOKEN68.test(token) ? token : undefined;
+  const token = bearerCredential(header);
+  return token !== undefined && TOKEN68.test(token) ? token : undefined;
 }
 
 /**
