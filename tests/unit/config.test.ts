@@ -199,6 +199,41 @@ describe('loadConfig number and algorithm checks', () => {
   });
 });
 
+describe('ISSUER', () => {
+  it('accepts an https URL with or without a path in production, and http locally', () => {
+    for (const issuer of ['https://auth.example.com', 'https://auth.example.com:8443/tenant-a', 'https://[2001:db8::1]/auth']) {
+      expect(loadConfig({ ...PRODUCTION, ISSUER: issuer }).issuer).toBe(issuer);
+    }
+    for (const issuer of ['http://localhost:3000', 'http://127.0.0.1:4000/dev', 'https://auth.localhost']) {
+      expect(loadConfig({ ...LOCAL, ISSUER: issuer }).issuer).toBe(issuer);
+    }
+  });
+
+  it.each([
+    ['plain http in production', 'http://auth.example.com'],
+    ['no scheme', 'auth.example.com'],
+    ['a scheme other than https', 'ftp://auth.example.com'],
+    ['a scheme a parser would rewrite (upper case)', 'HTTPS://auth.example.com'],
+    ['a scheme without slashes', 'https:auth.example.com'],
+    ['no host', 'https:///path'],
+    ['a query', 'https://auth.example.com/?tenant=a'],
+    ['an empty query', 'https://auth.example.com?'],
+    ['a fragment', 'https://auth.example.com/#top'],
+    ['credentials', 'https://user:secret@auth.example.com'],
+    ['a space in the host', 'https://auth example.com'],
+    ['a bad port', 'https://auth.example.com:99999'],
+  ])('refuses an issuer with %s, naming the setting', (_, issuer) => {
+    expect(configError({ ...PRODUCTION, ISSUER: issuer }).message).toMatch(/^ISSUER must be an https URL without query, fragment or credentials, got "/);
+    expect(() => loadVerifierConfig({ ...PRODUCTION, ISSUER: issuer })).toThrow(/^ISSUER must be an https URL/);
+  });
+
+  it('refuses locally what is not an http(s) URL without query, fragment or credentials', () => {
+    for (const issuer of ['localhost:3000', 'http://localhost:3000/?a=1', 'http://me@localhost:3000', 'ws://localhost:3000']) {
+      expect(configError({ ...LOCAL, ISSUER: issuer }).message).toMatch(/^ISSUER must be an http\(s\) URL without query, fragment or credentials/);
+    }
+  });
+});
+
 describe('loadConfigOrDie', () => {
   afterEach(() => {
     vi.restoreAllMocks();
