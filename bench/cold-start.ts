@@ -8,7 +8,10 @@
  * reports it at exit: it does not count time spent waiting for a core), and the median pair ratio.
  *
  * The probe is a file, not `node -e`: the eval entry point loads node:crypto and node:stream
- * before any user code, which hid what the bundles pay for them.
+ * before any user code, which hid what the bundles pay for them. The probe files live inside the
+ * repository while they run, so the empty module shares the bundles' package scope.
+ *
+ * The wall and inside medians come with a 95% confidence interval (bench/stats.ts, medianInterval).
  *
  * Rows besides the functions: `(node:crypto only)`, a module that only requires node:crypto, the
  * least any token verifier loads before its first signature check. Given a token (`firstRequest`),
@@ -21,11 +24,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FUNCTIONS } from '../esbuild.config.mjs';
-import { median, round } from './stats';
+import { median, medianInterval, round } from './stats';
 
 export interface ColdStartResult {
   function: string;
@@ -35,6 +37,8 @@ export interface ColdStartResult {
   processMs: number;
   /** Median over pairs of (this process - the empty-module process of the pair), wall time. */
   overEmptyMs: number;
+  /** 95% confidence interval of that median (bench/stats.ts, medianInterval). */
+  overEmptyMsInterval: [number, number];
   /** The same difference in CPU time (user + system of the process). */
   overEmptyCpuMs: number;
   /** Median over pairs of this process's wall time / the empty-module process's. */
@@ -45,6 +49,8 @@ export interface ColdStartResult {
    * process's start and end, which carry most of a whole process's noise here).
    */
   insideOverEmptyMs: number;
+  /** 95% confidence interval of the inside median. */
+  insideOverEmptyMsInterval: [number, number];
   runs: number;
 }
 
@@ -114,7 +120,12 @@ function run(probe: string, file: string, env: NodeJS.ProcessEnv): ProbeRun {
 
 export function benchColdStart(env: Record<string, string>, runs = 10, closeLookRuns = 60, first?: FirstRequest, functions: readonly string[] = FUNCTIONS): ColdStartResult[] {
   const root = path.resolve(__dirname, '..');
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-cold-'));
+  // The probe files (empty module included) sit inside the repository, beside the bundles, so both
+  // halves of a pair find the same package.json when Node looks up a file's package scope: from
+  // the system's temp directory the empty module found none and a bundle under dist/ read the
+  // repository's, 0.25 ms that only the bundle's half paid (a deployed zip holds no package.json,
+  // so there neither pays it).
+  const dir = mkdtempSync(path.join(root, 'bench', '.cold-'));
   try {
     const probe = path.join(dir, 'probe.js');
     const empty = path.join(dir, 'empty.js');
@@ -169,20 +180,26 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
     }
     const allEmptyWall = Object.values(pairs).flatMap((p) => p.emptyWall);
     const rows: ColdStartResult[] = [
-      { function: '(empty module)', bytes: 0, gzipBytes: 0, processMs: round(median(allEmptyWall), 1), overEmptyMs: 0, overEmptyCpuMs: 0, ratioToEmpty: 1, insideOverEmptyMs: 0, runs: allEmptyWall.length },
+      { function: '(empty module)', bytes: 0, gzipBytes: 0, processMs: round(median(allEmptyWall), 1), overEmptyMs: 0, overEmptyMsInterval: [0, 0], overEmptyCpuMs: 0, ratioToEmpty: 1, insideOverEmptyMs: 0, insideOverEmptyMsInterval: [0, 0], runs: allEmptyWall.length },
     ];
     for (const [name, file] of Object.entries(targets)) {
       const p = pairs[name]!;
       const bytes = BUNDLES.has(name) ? statSync(file).size : 0;
+      const wallDiffs = p.wall.map((w, i) => w - p.emptyWall[i]!);
+      const insideDiffs = p.inside.map((t, i) => t - p.emptyInside[i]!);
+      const [wallLow, wallHigh] = medianInterval(wallDiffs);
+      const [insideLow, insideHigh] = medianInterval(insideDiffs);
       rows.push({
         function: name,
         bytes,
         gzipBytes: bytes ? gzipSync(readFileSync(file)).length : 0,
         processMs: round(median(p.wall), 1),
-        overEmptyMs: round(median(p.wall.map((w, i) => w - p.emptyWall[i]!)), 1),
+        overEmptyMs: round(median(wallDiffs), 1),
+        overEmptyMsInterval: [round(wallLow, 1), round(wallHigh, 1)],
         overEmptyCpuMs: round(median(p.cpu.map((c, i) => c - p.emptyCpu[i]!)), 1),
         ratioToEmpty: round(median(p.wall.map((w, i) => w / p.emptyWall[i]!)), 3),
-        insideOverEmptyMs: round(median(p.inside.map((t, i) => t - p.emptyInside[i]!)), 2),
+        insideOverEmptyMs: round(median(insideDiffs), 2),
+        insideOverEmptyMsInterval: [round(insideLow, 2), round(insideHigh, 2)],
         runs: p.wall.length,
       });
     }

@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     const coldStart = runs('cold-start') ? benchColdStart(env, quick ? 3 : 10, quick ? 6 : 60, first, coldFunctions) : [];
     loadAverage.coldStart.after = load();
     if (runs('cold-start')) printTable('Cold start: fresh processes requiring the bundle, each paired with one requiring an empty module (medians over pairs)', coldStart.map((r) => ({
-      function: r.function, bytes: r.bytes, gzip: r.gzipBytes, 'process ms': r.processMs, 'over empty ms (wall)': r.overEmptyMs, 'over empty ms (CPU)': r.overEmptyCpuMs, 'x empty (wall)': r.ratioToEmpty, 'over empty ms (inside)': r.insideOverEmptyMs, pairs: r.runs,
+      function: r.function, bytes: r.bytes, gzip: r.gzipBytes, 'process ms': r.processMs, 'over empty ms (wall)': r.overEmptyMs, '95% interval (wall)': r.overEmptyMsInterval.join(' to '), 'over empty ms (CPU)': r.overEmptyCpuMs, 'x empty (wall)': r.ratioToEmpty, 'over empty ms (inside)': r.insideOverEmptyMs, '95% interval (inside)': r.insideOverEmptyMsInterval.join(' to '), pairs: r.runs,
     })));
     if (runs('cold-start')) console.log(loadLine('coldStart'));
     if (only) {
