@@ -22,9 +22,10 @@ export interface AwsJsonClientOptions {
   /** `application/x-amz-json-1.0` (DynamoDB) or `-1.1` (Secrets Manager). */
   contentType: string;
   /**
-   * Extra attempts after a 5xx or 429 answer or a connection that failed (a kept-alive socket the
-   * far end closed while the container was frozen), each after a random wait below
-   * initialRetryMs × 2^n. The two calls made with it are reads, safe to repeat.
+   * Extra attempts after a 5xx answer, a throttling answer (isThrottled) or a connection that
+   * failed (a kept-alive socket the far end closed while the container was frozen), each after a
+   * random wait below initialRetryMs × 2^n. The two calls made with it are reads, safe to repeat.
+   * The attempts are all there are: callers do not retry on top.
    */
   retries?: number;
   initialRetryMs?: number;
@@ -36,6 +37,26 @@ export interface AwsAnswer {
   status: number;
   ok: boolean;
   body: string;
+}
+
+/** The error types with which the JSON-protocol services say "slow down" in a 400 answer. */
+const THROTTLING_TYPES = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+
+/**
+ * True when an answer asks the caller to slow down: a 429, or a 400 whose `__type` names a
+ * throttling error (Secrets Manager and DynamoDB throttle with a 400, e.g.
+ * `com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException`).
+ */
+export function isThrottled(answer: AwsAnswer): boolean {
+  if (answer.status === 429) return true;
+  if (answer.status !== 400) return false;
+  let type: unknown;
+  try {
+    type = (JSON.parse(answer.body) as { __type?: unknown } | null)?.__type;
+  } catch {
+    return false;
+  }
+  return typeof type === 'string' && THROTTLING_TYPES.has(type.slice(type.lastIndexOf('#') + 1));
 }
 
 /** Larger answers are refused: a session item or a key set is a few kilobytes. */
@@ -153,7 +174,7 @@ export class AwsJsonClient {
       } catch (err) {
         if (attempt >= this.retries || signal?.aborted) throw err;
       }
-      if (answer && (attempt >= this.retries || (answer.status < 500 && answer.status !== 429))) return answer;
+      if (answer && (attempt >= this.retries || (answer.status < 500 && !isThrottled(answer)))) return answer;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * this.initialRetryMs * 2 ** attempt));
       signal?.throwIfAborted();
     }

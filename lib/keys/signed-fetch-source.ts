@@ -12,11 +12,16 @@ export class SignedFetchKeySource implements KeySource {
   readonly description: string;
   private readonly client: AwsJsonClient;
 
+  /**
+   * `maxAttempts` calls at most per load, whatever mixes of 5xx, throttling (a 400
+   * `ThrottlingException` from Secrets Manager) and failed connections it meets, with jittered
+   * exponential waits from `baseDelayMs` (the shared client's retry, lib/aws/json-call.ts).
+   */
   constructor(
     private readonly secretId: string,
     env: Record<string, string | undefined> = process.env,
-    private readonly maxAttempts = 4,
-    private readonly baseDelayMs = 100,
+    maxAttempts = 4,
+    baseDelayMs = 100,
   ) {
     this.description = `secret ${secretId}`;
     this.client = serviceClient({
@@ -24,30 +29,22 @@ export class SignedFetchKeySource implements KeySource {
       env,
       endpoint: env.SECRETS_MANAGER_ENDPOINT,
       contentType: 'application/x-amz-json-1.1',
-      retries: 3,
+      retries: maxAttempts - 1,
+      initialRetryMs: baseDelayMs,
     });
   }
 
   async load(): Promise<string> {
-    // The client retries 5xx and 429 itself; Secrets Manager signals throttling as a 400 with
-    // `ThrottlingException`, which we retry here with jittered exponential back-off.
-    for (let attempt = 1; ; attempt += 1) {
-      const response = await this.call();
-      if (response.ok) {
-        const body = parsedOrUndefined(response.body) as { SecretString?: unknown } | undefined;
-        if (!body || typeof body.SecretString !== 'string') {
-          throw serviceUnavailable(new Error('the key set secret has no SecretString'));
-        }
-        return body.SecretString;
-      }
+    const response = await this.call();
+    if (!response.ok) {
       // The body names the AWS error type (AccessDenied, ResourceNotFound...): log-worthy, not secret.
-      const detail = response.body.slice(0, 300);
-      if (detail.includes('ThrottlingException') && attempt < this.maxAttempts) {
-        await new Promise((r) => setTimeout(r, this.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random())));
-        continue;
-      }
-      throw serviceUnavailable(new Error(`GetSecretValue answered ${response.status}: ${detail}`));
+      throw serviceUnavailable(new Error(`GetSecretValue answered ${response.status}: ${response.body.slice(0, 300)}`));
     }
+    const body = parsedOrUndefined(response.body) as { SecretString?: unknown } | undefined;
+    if (!body || typeof body.SecretString !== 'string') {
+      throw serviceUnavailable(new Error('the key set secret has no SecretString'));
+    }
+    return body.SecretString;
   }
 
   private async call(): Promise<AwsAnswer> {

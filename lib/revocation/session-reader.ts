@@ -32,9 +32,9 @@ export interface SignedFetchSessionReaderOptions {
   /** DynamoDB Local locally; the regional endpoint otherwise. */
   endpoint?: string | undefined;
   env?: Record<string, string | undefined>;
-  /** Per attempt; the authorizer must answer well inside API Gateway's 10 s. */
+  /** For the whole read, retries and waits included; the authorizer must answer well inside API Gateway's 10 s. */
   timeoutMs?: number;
-  /** Extra attempts on 5xx/429, after a short random wait. */
+  /** Extra attempts on a 5xx, a throttling answer or a failed connection, after a short random wait (lib/aws/json-call.ts). */
   retries?: number;
 }
 

@@ -4,6 +4,7 @@
  * - `pass`: forwards every request unchanged;
  * - `error`: answers 500 with a DynamoDB-style error body, as a failing service would;
  * - `throttle`: answers 400 ThrottlingException, DynamoDB's way of saying "slow down".
+ * `throttleNext`, when above 0, throttles that many more requests whatever the mode, then passes.
  * `requests` counts requests seen, by DynamoDB target (e.g. `GetItem`).
  */
 import { createServer, type Server } from 'node:http';
@@ -13,12 +14,13 @@ export type ProxyMode = 'pass' | 'error' | 'throttle';
 export interface FaultProxy {
   url: string;
   mode: ProxyMode;
+  throttleNext: number;
   requests: Map<string, number>;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
-  const state: { mode: ProxyMode } = { mode: 'pass' };
+  const state: { mode: ProxyMode; throttleNext: number } = { mode: 'pass', throttleNext: 0 };
   const requests = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -31,7 +33,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected fault' }));
         return;
       }
-      if (state.mode === 'throttle') {
+      if (state.mode === 'throttle' || state.throttleNext > 0) {
+        state.throttleNext = Math.max(0, state.throttleNext - 1);
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'injected throttling' }));
         return;
@@ -60,6 +63,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     },
     set mode(value: ProxyMode) {
       state.mode = value;
+    },
+    get throttleNext() {
+      return state.throttleNext;
+    },
+    set throttleNext(value: number) {
+      state.throttleNext = value;
     },
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -148,6 +148,19 @@ describe('SessionCheck with the signed-fetch reader on DynamoDB Local', () => {
     });
   }
 
+  it('tries a throttled GetItem once more and uses its answer: one throttling neither denies nor falls back to a stale state', async () => {
+    const revoked = await newSession({ revokedAt: new Date().toISOString() });
+    const live = await newSession();
+    const { check } = checker();
+    const before = proxy.requests.get('GetItem') ?? 0;
+    proxy.throttleNext = 1;
+    expect(await check.verdict(live.sid, live.userId, exp())).toBe('live');
+    expect((proxy.requests.get('GetItem') ?? 0) - before).toBe(2);
+    proxy.throttleNext = 1;
+    expect(await check.verdict(revoked.sid, revoked.userId, exp())).toBe('revoked');
+    expect(proxy.throttleNext).toBe(0);
+  });
+
   it('reads each session once per live window when many authorizations arrive together', async () => {
     const s = await newSession();
     const { check } = checker();

@@ -93,13 +93,21 @@ describe('throttling by Secrets Manager', () => {
   let url = '';
   let requests = 0;
   let throttleFirst = 0;
+  /** When set, the answers given in turn (then the secret): a status and an error type. */
+  let script: [number, string][] | undefined;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
         requests += 1;
-        if (requests <= throttleFirst) {
+        const scripted = script?.[requests - 1];
+        if (scripted) {
+          res.writeHead(scripted[0], { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify({ __type: scripted[1], message: 'scripted' }));
+        } else if (script) {
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ SecretString: '{"ok":true}' }));
+        } else if (requests <= throttleFirst) {
           res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ThrottlingException' });
           res.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
         } else {
@@ -131,5 +139,37 @@ describe('throttling by Secrets Manager', () => {
     throttleFirst = 100;
     await expect(new SignedFetchKeySource('keys', env, 3, 1).load()).rejects.toMatchObject({ code: 'service_unavailable' });
     expect(requests).toBe(3);
+  });
+
+  it('the signed-fetch source calls at most maxAttempts times per load, whatever mix of 5xx and throttling it meets', async () => {
+    const env = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', SECRETS_MANAGER_ENDPOINT: `${url}/` };
+    requests = 0;
+    script = [
+      [500, 'InternalServiceError'],
+      [400, 'ThrottlingException'],
+      [503, 'ServiceUnavailable'],
+      [400, 'ThrottlingException'],
+    ];
+    try {
+      await expect(new SignedFetchKeySource('keys', env, 4, 1).load()).rejects.toMatchObject({ code: 'service_unavailable' });
+      expect(requests).toBe(4);
+      requests = 0;
+      await expect(new SignedFetchKeySource('keys', env, 4, 1).load()).rejects.toMatchObject({ code: 'service_unavailable' });
+      expect(requests).toBe(4);
+    } finally {
+      script = undefined;
+    }
+  });
+
+  it('the signed-fetch source does not retry a 400 that is not throttling (access denied answers at once)', async () => {
+    const env = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', SECRETS_MANAGER_ENDPOINT: `${url}/` };
+    requests = 0;
+    script = [[400, 'AccessDeniedException']];
+    try {
+      await expect(new SignedFetchKeySource('keys', env, 4, 1).load()).rejects.toMatchObject({ code: 'service_unavailable' });
+      expect(requests).toBe(1);
+    } finally {
+      script = undefined;
+    }
   });
 });
