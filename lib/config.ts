@@ -309,8 +309,8 @@ function oauthProviders(env: Env, mode: 'local' | 'production'): OAuthProviderCo
  * Gateway's JWT authorizer and OAuth clients require. Tokens carry it verbatim in `iss`, which is
  * compared as a string, so the scheme must be written as `https://` (`http://` locally), not in a
  * form a URL parser would rewrite. Checked with string tests plus `URL.canParse` rather than a
- * `URL` object: it runs in every cold start of the authorizer, and building the first `URL` of a
- * process cost it about 0.1 ms (bench/README.md).
+ * `URL` object: it runs in every cold start of the authorizer, and the `URL` object cost that
+ * start about 0.1 ms (bench/README.md, sixth round).
  */
 function checkIssuer(issuer: string, mode: 'local' | 'production'): void {
   const scheme = issuer.startsWith('https://') ? 'https://' : mode === 'local' && issuer.startsWith('http://') ? 'http://' : '';
