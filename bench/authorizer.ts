@@ -168,10 +168,10 @@ export async function benchAuthorizer(options: {
     const result = JSON.parse(out.stdout) as AloneSamples;
     return { us: cpuOf(result.ours), ratio: cpuOf(result.ours) / cpuOf(result.floor), wall: median(result.ours.map((v) => v.wall)) };
   };
-  const settingsAlone = [
-    { name: 'ours, stateless (AUTHORIZER_SESSION_CHECK=off), alone in its process', env: { AUTHORIZER_SESSION_CHECK: 'off' }, runs: [] as ReturnType<typeof aloneOnce>[] },
-    { name: 'ours, session check, state cached (default, warm), alone in its process', env: { AUTHORIZER_SESSION_CHECK: 'dynamodb' }, runs: [] as ReturnType<typeof aloneOnce>[] },
-  ];
+  const settingsAlone = ([
+    ['ours, stateless (AUTHORIZER_SESSION_CHECK=off), alone in its process', 'off'],
+    ['ours, session check, state cached (default, warm), alone in its process', 'dynamodb'],
+  ] as const).map(([name, check]) => ({ name, env: { AUTHORIZER_SESSION_CHECK: check }, runs: [] as ReturnType<typeof aloneOnce>[] }));
   for (let p = 0; p < processes; p += 1) for (const setting of settingsAlone) setting.runs.push(aloneOnce(setting.name, setting.env));
   rows.splice(1, 0, ...settingsAlone.map(({ name, runs }): AuthorizerResult => {
     const ratios = runs.map((r) => r.ratio);

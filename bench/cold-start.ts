@@ -153,54 +153,50 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
       targetEnv[FIRST_SESSION] = { ...childEnv, AUTHORIZER_SESSION_CHECK: 'dynamodb' };
     }
     run(probe, empty, childEnv); // the first process after a build reads files cold: not counted
-    const pairs: Record<string, { wall: number[]; cpu: number[]; emptyWall: number[]; emptyCpu: number[]; inside: number[]; emptyInside: number[] }> = {};
-    for (const name of Object.keys(targets)) pairs[name] = { wall: [], cpu: [], emptyWall: [], emptyCpu: [], inside: [], emptyInside: [] };
+    // Each target's pairs: its run and the empty module's run beside it.
+    const pairs: Record<string, { bundle: ProbeRun; empty: ProbeRun }[]> = {};
+    for (const name of Object.keys(targets)) pairs[name] = [];
     const rounds = Math.max(runs, closeLookRuns);
     for (let r = 0; r < rounds; r += 1) {
       for (const [name, file] of Object.entries(targets)) {
         if (r >= (CLOSE_LOOK.has(name) ? closeLookRuns : runs)) continue;
         // Alternate which half of the pair goes first, so neither always runs in the other's wake.
-        let e: ProbeRun;
-        let b: ProbeRun;
+        let emptyRun: ProbeRun;
+        let bundleRun: ProbeRun;
         if (r % 2 === 0) {
-          e = run(probe, empty, childEnv);
-          b = run(probe, file, targetEnv[name] ?? childEnv);
+          emptyRun = run(probe, empty, childEnv);
+          bundleRun = run(probe, file, targetEnv[name] ?? childEnv);
         } else {
-          b = run(probe, file, targetEnv[name] ?? childEnv);
-          e = run(probe, empty, childEnv);
+          bundleRun = run(probe, file, targetEnv[name] ?? childEnv);
+          emptyRun = run(probe, empty, childEnv);
         }
-        const p = pairs[name]!;
-        p.wall.push(b.wallMs);
-        p.cpu.push(b.cpuMs);
-        p.inside.push(b.insideMs);
-        p.emptyInside.push(e.insideMs);
-        p.emptyWall.push(e.wallMs);
-        p.emptyCpu.push(e.cpuMs);
+        pairs[name]!.push({ bundle: bundleRun, empty: emptyRun });
       }
     }
-    const allEmptyWall = Object.values(pairs).flatMap((p) => p.emptyWall);
+    const allEmptyWall = Object.values(pairs).flatMap((list) => list.map((pair) => pair.empty.wallMs));
     const rows: ColdStartResult[] = [
       { function: '(empty module)', bytes: 0, gzipBytes: 0, processMs: round(median(allEmptyWall), 1), overEmptyMs: 0, overEmptyMsInterval: [0, 0], overEmptyCpuMs: 0, ratioToEmpty: 1, insideOverEmptyMs: 0, insideOverEmptyMsInterval: [0, 0], runs: allEmptyWall.length },
     ];
     for (const [name, file] of Object.entries(targets)) {
-      const p = pairs[name]!;
+      const list = pairs[name]!;
+      const overEmpty = (key: keyof ProbeRun) => list.map((pair) => pair.bundle[key] - pair.empty[key]);
       const bytes = BUNDLES.has(name) ? statSync(file).size : 0;
-      const wallDiffs = p.wall.map((w, i) => w - p.emptyWall[i]!);
-      const insideDiffs = p.inside.map((t, i) => t - p.emptyInside[i]!);
+      const wallDiffs = overEmpty('wallMs');
+      const insideDiffs = overEmpty('insideMs');
       const [wallLow, wallHigh] = medianInterval(wallDiffs);
       const [insideLow, insideHigh] = medianInterval(insideDiffs);
       rows.push({
         function: name,
         bytes,
         gzipBytes: bytes ? gzipSync(readFileSync(file)).length : 0,
-        processMs: round(median(p.wall), 1),
+        processMs: round(median(list.map((pair) => pair.bundle.wallMs)), 1),
         overEmptyMs: round(median(wallDiffs), 1),
         overEmptyMsInterval: [round(wallLow, 1), round(wallHigh, 1)],
-        overEmptyCpuMs: round(median(p.cpu.map((c, i) => c - p.emptyCpu[i]!)), 1),
-        ratioToEmpty: round(median(p.wall.map((w, i) => w / p.emptyWall[i]!)), 3),
+        overEmptyCpuMs: round(median(overEmpty('cpuMs')), 1),
+        ratioToEmpty: round(median(list.map((pair) => pair.bundle.wallMs / pair.empty.wallMs)), 3),
         insideOverEmptyMs: round(median(insideDiffs), 2),
         insideOverEmptyMsInterval: [round(insideLow, 2), round(insideHigh, 2)],
-        runs: p.wall.length,
+        runs: list.length,
       });
     }
     return rows;

@@ -92,24 +92,19 @@ describe('throttling by Secrets Manager', () => {
   let server: Server;
   let url = '';
   let requests = 0;
-  let throttleFirst = 0;
-  /** When set, the answers given in turn (then the secret): a status and an error type. */
-  let script: [number, string][] | undefined;
+  /** The answers given in turn, a status and an AWS error type each; once spent, the secret. */
+  let script: [number, string][] = [];
+  const throttled = (times: number): [number, string][] => Array.from({ length: times }, () => [400, 'ThrottlingException']);
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
         requests += 1;
-        const scripted = script?.[requests - 1];
+        const scripted = script[requests - 1];
         if (scripted) {
-          res.writeHead(scripted[0], { 'content-type': 'application/x-amz-json-1.1' });
+          res.writeHead(scripted[0], { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': scripted[1] });
           res.end(JSON.stringify({ __type: scripted[1], message: 'scripted' }));
-        } else if (script) {
-          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ SecretString: '{"ok":true}' }));
-        } else if (requests <= throttleFirst) {
-          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ThrottlingException' });
-          res.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
         } else {
           res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ SecretString: '{"ok":true}' }));
         }
@@ -123,7 +118,7 @@ describe('throttling by Secrets Manager', () => {
 
   it('the SDK source retries a throttled GetSecretValue with back-off (real SDK client, local endpoint)', async () => {
     requests = 0;
-    throttleFirst = 2;
+    script = throttled(2);
     const client = new SecretsManagerClient({ endpoint: url, region: 'us-east-1', maxAttempts: 4, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
     await expect(new SecretsManagerKeySource(client, 'keys').load()).resolves.toBe('{"ok":true}');
     expect(requests).toBe(3);
@@ -132,11 +127,11 @@ describe('throttling by Secrets Manager', () => {
   it('the signed-fetch source retries a throttled GetSecretValue, then gives up with service_unavailable', async () => {
     const env = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', SECRETS_MANAGER_ENDPOINT: `${url}/` };
     requests = 0;
-    throttleFirst = 2;
+    script = throttled(2);
     await expect(new SignedFetchKeySource('keys', env, 4, 1).load()).resolves.toBe('{"ok":true}');
     expect(requests).toBe(3);
     requests = 0;
-    throttleFirst = 100;
+    script = throttled(100);
     await expect(new SignedFetchKeySource('keys', env, 3, 1).load()).rejects.toMatchObject({ code: 'service_unavailable' });
     expect(requests).toBe(3);
   });
@@ -157,7 +152,7 @@ describe('throttling by Secrets Manager', () => {
       await expect(new SignedFetchKeySource('keys', env, 4, 1).load()).rejects.toMatchObject({ code: 'service_unavailable' });
       expect(requests).toBe(4);
     } finally {
-      script = undefined;
+      script = [];
     }
   });
 
@@ -169,7 +164,7 @@ describe('throttling by Secrets Manager', () => {
       await expect(new SignedFetchKeySource('keys', env, 4, 1).load()).rejects.toMatchObject({ code: 'service_unavailable' });
       expect(requests).toBe(1);
     } finally {
-      script = undefined;
+      script = [];
     }
   });
 });
