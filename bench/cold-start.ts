@@ -136,7 +136,11 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
     const targets: Record<string, string> = { '(node:crypto only)': cryptoOnly };
     for (const fn of functions) targets[fn] = path.join(root, 'dist', fn, 'index.js');
     const targetEnv: Record<string, NodeJS.ProcessEnv> = {};
-    const childEnv = { ...process.env, ...env };
+    const withEndpoint = { ...process.env, ...env };
+    // The load-only rows make no call: they run as a deployed function does, which reaches
+    // DynamoDB at its regional endpoint (AUTH_MODE=production ignores DYNAMODB_ENDPOINT). The
+    // first-authorization rows below read a session from DynamoDB Local, so they keep it.
+    const { DYNAMODB_ENDPOINT: _local, ...childEnv } = withEndpoint;
     if (first) {
       const bundle = path.join(root, 'dist', 'authorizer', 'index.js');
       const write = (name: string, body: string) => {
@@ -149,8 +153,8 @@ export function benchColdStart(env: Record<string, string>, runs = 10, closeLook
       const firstAuthorization = write('first-authorization', bundleFirstAuthorization(bundle, first));
       targets[FIRST_STATELESS] = firstAuthorization;
       targets[FIRST_SESSION] = firstAuthorization;
-      targetEnv[FIRST_STATELESS] = { ...childEnv, AUTHORIZER_SESSION_CHECK: 'off' };
-      targetEnv[FIRST_SESSION] = { ...childEnv, AUTHORIZER_SESSION_CHECK: 'dynamodb' };
+      targetEnv[FIRST_STATELESS] = { ...withEndpoint, AUTHORIZER_SESSION_CHECK: 'off' };
+      targetEnv[FIRST_SESSION] = { ...withEndpoint, AUTHORIZER_SESSION_CHECK: 'dynamodb' };
     }
     run(probe, empty, childEnv); // the first process after a build reads files cold: not counted
     // Each target's pairs: its run and the empty module's run beside it.

@@ -30,7 +30,8 @@ export interface SigningScope {
 
 export interface RequestToSign {
   method: string;
-  url: URL;
+  /** A URL, or the same three parts of one (lib/aws/json-call.ts builds regional endpoints without parsing). */
+  url: Pick<URL, 'host' | 'pathname' | 'search'>;
   /** Header names in any case; they are all signed. */
   headers: Record<string, string>;
   body: string;
@@ -44,13 +45,14 @@ function encodeRfc3986(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-function canonicalPath(url: URL): string {
+function canonicalPath(url: RequestToSign['url']): string {
   // url.pathname is already percent-encoded once; each segment is encoded again.
   return url.pathname.split('/').map(encodeRfc3986).join('/') || '/';
 }
 
-function canonicalQuery(url: URL): string {
-  return [...url.searchParams]
+function canonicalQuery(url: RequestToSign['url']): string {
+  if (!url.search) return '';
+  return [...new URLSearchParams(url.search)]
     .map(([name, value]) => [encodeRfc3986(name), encodeRfc3986(value)] as const)
     .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
     .map(([name, value]) => `${name}=${value}`)

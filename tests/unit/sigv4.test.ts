@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsV4Signer } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsJsonClient, MAX_ANSWER_BYTES } from '../../lib/aws/json-call';
+import { AwsJsonClient, endpointOf, MAX_ANSWER_BYTES, regionalEndpoint } from '../../lib/aws/json-call';
 import { amzDate, signRequest, type AwsCredentials } from '../../lib/aws/sigv4';
 
 const AT = new Date('2026-12-07T01:36:00.123Z');
@@ -132,6 +132,28 @@ describe('SigV4 signing (lib/aws/sigv4.ts)', () => {
   });
 });
 
+describe('endpoints', () => {
+  it('builds a regional endpoint with the same parts the URL parser finds in it', () => {
+    for (const [service, region] of [['dynamodb', 'eu-west-1'], ['secretsmanager', 'us-east-1'], ['dynamodb', 'ap-southeast-2']] as const) {
+      expect(regionalEndpoint(service, region)).toEqual(endpointOf(`https://${service}.${region}.amazonaws.com/`));
+    }
+  });
+
+  it('signs a regional endpoint built from its parts as it signs the parsed URL', () => {
+    const [dynamo] = CASES;
+    const sign = (url: Parameters<typeof signRequest>[0]['url']) =>
+      signRequest({ method: 'POST', url, headers: dynamo!.headers, body: dynamo!.body }, dynamo!.credentials, dynamo!, AT).authorization;
+    expect(sign(regionalEndpoint('dynamodb', 'eu-west-1'))).toBe(sign(new URL(dynamo!.url)));
+  });
+
+  it('parses another endpoint once, keeping its port, path and query, and an IPv6 host without brackets', () => {
+    expect(endpointOf('http://127.0.0.1:8000/a/b?x=1')).toEqual({ protocol: 'http:', hostname: '127.0.0.1', port: '8000', host: '127.0.0.1:8000', pathname: '/a/b', search: '?x=1' });
+    expect(endpointOf('http://[::1]:8000/')).toMatchObject({ hostname: '::1', host: '[::1]:8000', port: '8000' });
+    expect(endpointOf('https://dynamodb.eu-west-1.amazonaws.com:443/')).toMatchObject({ port: '', host: 'dynamodb.eu-west-1.amazonaws.com' });
+    expect(() => endpointOf('not a url')).toThrow();
+  });
+});
+
 describe('AwsJsonClient', () => {
   let server: Server;
   let url = '';
@@ -157,7 +179,7 @@ describe('AwsJsonClient', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const client = (retries: number) =>
-    new AwsJsonClient({ url, region: 'local', service: 'dynamodb', credentials: TEMPORARY, contentType: 'application/x-amz-json-1.0', retries, initialRetryMs: 1 });
+    new AwsJsonClient({ endpoint: url, region: 'local', service: 'dynamodb', credentials: TEMPORARY, contentType: 'application/x-amz-json-1.0', retries, initialRetryMs: 1 });
 
   it('sends the signed headers, with the host the signature covers', async () => {
     seen.length = 0;
