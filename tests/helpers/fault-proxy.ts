@@ -5,6 +5,8 @@
  * - `error`: answers 500 with a DynamoDB-style error body, as a failing service would;
  * - `throttle`: answers 400 ThrottlingException, DynamoDB's way of saying "slow down".
  * `throttleNext`, when above 0, throttles that many more requests whatever the mode, then passes.
+ * `beforeThrottle`, when set, runs before a throttling answer goes out: what it writes lands
+ * between the throttled attempt and the client's retry.
  * `requests` counts requests seen, by DynamoDB target (e.g. `GetItem`).
  */
 import { createServer, type Server } from 'node:http';
@@ -15,12 +17,13 @@ export interface FaultProxy {
   url: string;
   mode: ProxyMode;
   throttleNext: number;
+  beforeThrottle: (() => Promise<void>) | undefined;
   requests: Map<string, number>;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
-  const state: { mode: ProxyMode; throttleNext: number } = { mode: 'pass', throttleNext: 0 };
+  const state: { mode: ProxyMode; throttleNext: number; beforeThrottle: (() => Promise<void>) | undefined } = { mode: 'pass', throttleNext: 0, beforeThrottle: undefined };
   const requests = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -35,8 +38,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       }
       if (state.mode === 'throttle' || state.throttleNext > 0) {
         state.throttleNext = Math.max(0, state.throttleNext - 1);
-        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'injected throttling' }));
+        const answer = () => {
+          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'injected throttling' }));
+        };
+        const before = state.beforeThrottle;
+        if (before) void before().then(answer, () => void res.writeHead(502).end());
+        else answer();
         return;
       }
       const headers: Record<string, string> = {};
@@ -69,6 +77,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     },
     set throttleNext(value: number) {
       state.throttleNext = value;
+    },
+    get beforeThrottle() {
+      return state.beforeThrottle;
+    },
+    set beforeThrottle(value: (() => Promise<void>) | undefined) {
+      state.beforeThrottle = value;
     },
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

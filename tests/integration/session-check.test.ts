@@ -161,6 +161,23 @@ describe('SessionCheck with the signed-fetch reader on DynamoDB Local', () => {
     expect(proxy.throttleNext).toBe(0);
   });
 
+  it('race: a logout landing between a throttled re-read and its retry is seen by the retry, not bridged by the cached live state', async () => {
+    const s = await newSession();
+    const { check, advance } = checker();
+    expect(await check.verdict(s.sid, s.userId, exp())).toBe('live');
+    advance(LIVE_MS);
+    proxy.throttleNext = 1;
+    proxy.beforeThrottle = async () => {
+      await repo.revoke(s.sid, new Date(), 'logout');
+    };
+    try {
+      expect(await check.verdict(s.sid, s.userId, exp())).toBe('revoked');
+    } finally {
+      proxy.beforeThrottle = undefined;
+    }
+    expect(proxy.throttleNext).toBe(0);
+  });
+
   it('reads each session once per live window when many authorizations arrive together', async () => {
     const s = await newSession();
     const { check } = checker();
