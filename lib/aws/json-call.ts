@@ -11,6 +11,7 @@
  * on the first call (process.getBuiltinModule), so a function that never calls loads none of it.
  */
 import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
+import { urlToHttpOptions } from 'node:url';
 import { signRequest, type AwsCredentials } from './sigv4';
 
 /**
@@ -41,14 +42,15 @@ export function regionalEndpoint(service: string, region: string): Endpoint {
 }
 
 /** Any other endpoint (DynamoDB Local, a test server), parsed by the URL parser. */
-export function endpointOf(url: string): Endpoint {
-  const { protocol, hostname, port, host, pathname, search } = new URL(url);
-  return { protocol, hostname: hostname.startsWith('[') ? hostname.slice(1, -1) : hostname, port, host, pathname, search };
+export function endpointOf(raw: string): Endpoint {
+  const url = new URL(raw);
+  const { protocol, port, host, pathname, search } = url;
+  return { protocol, hostname: urlToHttpOptions(url).hostname ?? url.hostname, port, host, pathname, search };
 }
 
 export interface AwsJsonClientOptions {
-  /** The endpoint: a URL such as DynamoDB Local's, or one built by {@link regionalEndpoint}. */
-  endpoint: string | Endpoint;
+  /** {@link regionalEndpoint}, or {@link endpointOf} a URL such as DynamoDB Local's. */
+  endpoint: Endpoint;
   region: string;
   service: string;
   credentials: AwsCredentials;
@@ -117,7 +119,7 @@ export function serviceClient(options: ServiceClientOptions): AwsJsonClient {
   const { env, service, fallbackCredential = '' } = options;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   return new AwsJsonClient({
-    endpoint: options.endpoint ? `${options.endpoint.replace(/\/+$/, '')}/` : regionalEndpoint(service, region),
+    endpoint: options.endpoint ? endpointOf(`${options.endpoint.replace(/\/+$/, '')}/`) : regionalEndpoint(service, region),
     region,
     service,
     credentials: {
@@ -187,13 +189,11 @@ function post(endpoint: Endpoint, headers: Record<string, string>, body: string,
 }
 
 export class AwsJsonClient {
-  private readonly endpoint: Endpoint;
   private readonly retries: number;
   private readonly initialRetryMs: number;
   private readonly now: () => Date;
 
   constructor(private readonly options: AwsJsonClientOptions) {
-    this.endpoint = typeof options.endpoint === 'string' ? endpointOf(options.endpoint) : options.endpoint;
     this.retries = options.retries ?? 0;
     this.initialRetryMs = options.initialRetryMs ?? 50;
     this.now = options.now ?? (() => new Date());
@@ -204,17 +204,17 @@ export class AwsJsonClient {
    * the last attempt, or an abort through `signal` (which bounds every attempt and wait), rejects.
    */
   async call(target: string, body: string, signal?: AbortSignal): Promise<AwsAnswer> {
-    const { region, service, credentials, contentType } = this.options;
+    const { endpoint, region, service, credentials, contentType } = this.options;
     for (let attempt = 0; ; attempt += 1) {
       const headers = signRequest(
-        { method: 'POST', url: this.endpoint, headers: { 'content-type': contentType, 'x-amz-target': target }, body },
+        { method: 'POST', url: endpoint, headers: { 'content-type': contentType, 'x-amz-target': target }, body },
         credentials,
         { region, service },
         this.now(),
       );
       let answer: AwsAnswer | undefined;
       try {
-        answer = await post(this.endpoint, headers, body, signal);
+        answer = await post(endpoint, headers, body, signal);
       } catch (err) {
         if (attempt >= this.retries || signal?.aborted) throw err;
       }

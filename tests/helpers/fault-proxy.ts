@@ -23,8 +23,9 @@ export interface FaultProxy {
 }
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
-  const state: { mode: ProxyMode; throttleNext: number; beforeThrottle: (() => Promise<void>) | undefined } = { mode: 'pass', throttleNext: 0, beforeThrottle: undefined };
   const requests = new Map<string, number>();
+  // The handler reads the settings from the object handed back, so a test changes them in place.
+  const state: Omit<FaultProxy, 'url' | 'close'> = { mode: 'pass', throttleNext: 0, beforeThrottle: undefined, requests };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -64,27 +65,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return {
+  return Object.assign(state, {
     url: `http://127.0.0.1:${port}`,
-    get mode() {
-      return state.mode;
-    },
-    set mode(value: ProxyMode) {
-      state.mode = value;
-    },
-    get throttleNext() {
-      return state.throttleNext;
-    },
-    set throttleNext(value: number) {
-      state.throttleNext = value;
-    },
-    get beforeThrottle() {
-      return state.beforeThrottle;
-    },
-    set beforeThrottle(value: (() => Promise<void>) | undefined) {
-      state.beforeThrottle = value;
-    },
-    requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  });
 }

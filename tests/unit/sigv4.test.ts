@@ -179,7 +179,7 @@ describe('AwsJsonClient', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const client = (retries: number) =>
-    new AwsJsonClient({ endpoint: url, region: 'local', service: 'dynamodb', credentials: TEMPORARY, contentType: 'application/x-amz-json-1.0', retries, initialRetryMs: 1 });
+    new AwsJsonClient({ endpoint: endpointOf(url), region: 'local', service: 'dynamodb', credentials: TEMPORARY, contentType: 'application/x-amz-json-1.0', retries, initialRetryMs: 1 });
 
   it('sends the signed headers, with the host the signature covers', async () => {
     seen.length = 0;
